@@ -1,0 +1,5 @@
+//! Project commands.
+
+fn main() {
+    println!("xtask: not built yet");
+}
