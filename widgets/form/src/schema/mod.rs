@@ -37,19 +37,11 @@ mod validate;
 use std::string::String;
 use std::vec::Vec;
 
+pub use ck_runtime::ConfigError;
 use ck_runtime::Value;
 
 pub use pattern::Pattern;
 pub use validate::FieldError;
-
-/// Why a config was rejected: `path` names the offending key (`fields[2].name`), `reason` says why.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct ConfigError {
-    /// Dotted path of the offending key, e.g. `fields[2].options`.
-    pub path: String,
-    /// Human-readable reason.
-    pub reason: String,
-}
 
 /// Name of the honeypot input: visually hidden, skipped by keyboard and assistive technology,
 /// and left empty by people. Its value is sent as the submission's `hp`; the server rejects the
@@ -610,11 +602,8 @@ pub(crate) fn push_number(out: &mut String, mut n: u64) {
     }
 }
 
-fn error(path: String, reason: &str) -> ConfigError {
-    ConfigError {
-        path,
-        reason: reason.into(),
-    }
+fn error(path: String, reason: &'static str) -> ConfigError {
+    ConfigError::new(path, reason)
 }
 
 #[cfg(test)]
