@@ -199,7 +199,12 @@ fn scan(label: &str, text: &str) -> Vec<String> {
     let rust_like = label.ends_with(".rs") || label.ends_with(".js");
     let mut findings = Vec::new();
     let text = strip_block_comments(text);
-    for (number, line) in text.lines().enumerate() {
+    let shipped = if label.ends_with(".rs") {
+        strip_test_module(&text)
+    } else {
+        &text
+    };
+    for (number, line) in shipped.lines().enumerate() {
         if line.contains("ck-style-allow") {
             continue;
         }
@@ -311,6 +316,24 @@ fn declarations(lower: &str) -> Vec<(&str, &str)> {
         out.push((property, rest[..end].trim()));
     }
     out
+}
+
+/// A Rust file up to its `#[cfg(test)] mod …` (conventionally last): test code is not shipped style, and
+/// tests that assert the absence of colours have to spell them out.
+fn strip_test_module(text: &str) -> &str {
+    let mut offset = 0;
+    let mut lines = text.lines().peekable();
+    while let Some(line) = lines.next() {
+        if line.trim() == "#[cfg(test)]"
+            && lines
+                .peek()
+                .is_some_and(|next| next.trim_start().starts_with("mod "))
+        {
+            return &text[..offset];
+        }
+        offset += line.len() + 1;
+    }
+    text
 }
 
 fn strip_line_comment(line: &str) -> &str {
@@ -441,6 +464,14 @@ fn the_scanner_flags_every_hard_coded_colour_and_font_in_the_fixtures() {
     assert_eq!(rust.len(), 3, "{rust:#?}");
     let good = scan_file(&fixtures.join("good.css"));
     assert!(good.is_empty(), "false positives: {good:#?}");
+}
+
+#[test]
+fn rust_test_modules_are_not_scanned_but_code_before_them_is() {
+    let text = "const CSS: &str = \"a{color:#fff}\";\n#[cfg(test)]\nmod tests {\n    const BAD: &[&str] = &[\"#000\", \"rgb(\"];\n}\n";
+    let findings = scan("x.rs", text);
+    assert_eq!(findings.len(), 1, "{findings:#?}");
+    assert!(findings[0].starts_with("x.rs:1: hard-coded colour #fff"));
 }
 
 #[test]

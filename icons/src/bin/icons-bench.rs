@@ -1,4 +1,4 @@
-//! `cargo run -p ck-icons --release --bin icons-bench [-- COUNT]`: generates COUNT (7,000) SVGs in a temp
+//! `cargo run -p ck-icons --release --bin icons-bench [-- COUNT] [--out DIR]`: generates COUNT (7,000) SVGs in a temp
 //! directory, runs the icon pipeline over them and prints a table: count, time, peak memory, output size.
 
 #[path = "../pipeline.rs"]
@@ -9,21 +9,31 @@ use std::path::Path;
 use std::time::Instant;
 
 fn main() {
-    let count: usize = match std::env::args().nth(1).map(|a| a.parse()) {
-        None => 7_000,
-        Some(Ok(n)) => n,
-        Some(Err(_)) => {
-            eprintln!("usage: icons-bench [COUNT]");
-            std::process::exit(2);
+    let mut count = 7_000;
+    let mut keep: Option<std::path::PathBuf> = None;
+    let mut args = std::env::args().skip(1);
+    while let Some(arg) = args.next() {
+        match (arg.as_str(), arg.parse::<usize>()) {
+            (_, Ok(n)) => count = n,
+            // Keep the generated SVGs, e.g. to time `CK_ICONS_DIR=DIR cargo build -p ck-icons`.
+            ("--out", _) => keep = args.next().map(Into::into),
+            _ => {
+                eprintln!("usage: icons-bench [COUNT] [--out DIR]");
+                std::process::exit(2);
+            }
         }
-    };
-    let dir = std::env::temp_dir().join(format!("ck-icons-bench-{}", std::process::id()));
-    if let Err(e) = run(&dir, count) {
-        eprintln!("icons-bench: {e}");
+    }
+    let dir = keep.clone().unwrap_or_else(|| {
+        std::env::temp_dir().join(format!("ck-icons-bench-{}", std::process::id()))
+    });
+    let result = run(&dir, count);
+    if keep.is_none() {
         let _ = std::fs::remove_dir_all(&dir);
+    }
+    if let Err(e) = result {
+        eprintln!("icons-bench: {e}");
         std::process::exit(1);
     }
-    let _ = std::fs::remove_dir_all(&dir);
 }
 
 fn run(dir: &Path, count: usize) -> Result<(), Box<dyn std::error::Error>> {
