@@ -2,7 +2,8 @@
 //!
 //! Every crate in the wasm costs the publisher's visitors bytes, so a new one must be a decision,
 //! not an accident of a transitive dependency. The graph comes from
-//! `cargo tree -e normal,no-proc-macro --target wasm32-unknown-unknown`: only code that is linked
+//! `cargo tree -e normal,no-proc-macro --target wasm32-unknown-unknown` with the
+//! features that ship (defaults plus the widget features): only code that is linked
 //! into the wasm (proc-macros and build scripts run on the host and ship nothing).
 
 use std::collections::BTreeSet;
@@ -76,17 +77,23 @@ pub fn crates_from_cargo_tree(output: &str) -> BTreeSet<String> {
         .collect()
 }
 
-/// Runs `cargo tree` for `package` as built for wasm32 with all its features, in the workspace
-/// of `manifest_path`, and returns the crates linked into the wasm.
-pub fn wasm_graph(manifest_path: &Path, package: &str) -> Result<BTreeSet<String>> {
+/// Runs `cargo tree` for `package` as built for wasm32 with its default features plus
+/// `features`, in the workspace of `manifest_path`, and returns the crates linked into the wasm.
+pub fn wasm_graph(
+    manifest_path: &Path,
+    package: &str,
+    features: &[&str],
+) -> Result<BTreeSet<String>> {
     let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
-    let out = Command::new(cargo)
-        .args(["tree", "--quiet", "--manifest-path"])
+    let mut c = Command::new(cargo);
+    c.args(["tree", "--quiet", "--manifest-path"])
         .arg(manifest_path)
+        .args(["-p", package]);
+    if !features.is_empty() {
+        c.args(["--features", &features.join(",")]);
+    }
+    let out = c
         .args([
-            "-p",
-            package,
-            "--all-features",
             "--target",
             "wasm32-unknown-unknown",
             "-e",

@@ -3,7 +3,7 @@
 //! ```text
 //! size-budget [check] [--config size-budget.json]   table of budgets; exit 1 when one is over
 //! size-budget top <file.wasm> [-n 20]               largest functions (name section)
-//! size-budget deps [--allowlist wasm-deps.allow] [--package ck-bindings] [--manifest-path Cargo.toml]
+//! size-budget deps [--allowlist wasm-deps.allow] [--package ck-bindings] [--features a,b]
 //! size-budget manifest verify <dir>                 manifest.json vs the files on disk
 //! ```
 
@@ -16,7 +16,7 @@ use size_budget::{check, deps, manifest, top_functions, BudgetFile};
 const USAGE: &str = "usage:
   size-budget [check] [--config FILE]
   size-budget top <file.wasm> [-n N]
-  size-budget deps [--allowlist FILE] [--package NAME] [--manifest-path Cargo.toml]
+  size-budget deps [--allowlist FILE] [--package NAME] [--features a,b] [--manifest-path Cargo.toml]
   size-budget manifest verify <dir>";
 
 fn main() -> ExitCode {
@@ -120,6 +120,7 @@ fn run(mut args: Vec<String>) -> Result<ExitCode> {
                 None => find_up("wasm-deps.allow")?,
             };
             let package = take_opt(&mut args, "--package")?.unwrap_or_else(|| "ck-bindings".into());
+            let features = take_opt(&mut args, "--features")?.unwrap_or_default();
             let manifest_path = match take_opt(&mut args, "--manifest-path")? {
                 Some(p) => PathBuf::from(p),
                 None => allowlist
@@ -129,7 +130,8 @@ fn run(mut args: Vec<String>) -> Result<ExitCode> {
             };
             no_extra(&args)?;
             let allow = deps::Allowlist::load(&allowlist)?;
-            let graph = deps::wasm_graph(&manifest_path, &package)?;
+            let features: Vec<&str> = features.split(',').filter(|f| !f.is_empty()).collect();
+            let graph = deps::wasm_graph(&manifest_path, &package, &features)?;
             let bad = allow.violations(&graph);
             if bad.is_empty() {
                 println!(

@@ -1,5 +1,179 @@
-//! Project commands.
+//! Project commands, run as `cargo xtask <command>` (alias in `.cargo/config.toml`):
+//!
+//! ```text
+//! setup                     install what a fresh machine is missing (quiet when nothing is)
+//! dist [--skip-variants] [--features a,b]
+//!                           build the embed into dist/embed/v{version}/ and dist/embed/latest/
+//! size                      size gate on dist/ (builds it first when missing) + wasm dep allowlist
+//! top [-n 20]               largest functions of the embed's wasm (from its name section)
+//! test                      everything CI checks: fmt, clippy, tests (host + headless Chromium), dist, size
+//! run [--port 8080]         dist, then the server with demo pages at / and the embed at /embed/
+//! bench                     benchmark tables (embed, icons)
+//! ```
 
-fn main() {
-    println!("xtask: not built yet");
+mod ci;
+mod dist;
+mod sh;
+mod toolchain;
+
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use anyhow::{bail, Context, Result};
+
+const USAGE: &str = "usage: cargo xtask <command>
+  setup                     install what is missing (wasm toolchain, wasm-bindgen-cli, wasm-opt, Chromium)
+  dist [--skip-variants] [--features a,b]
+                            build the embed into dist/embed/v{version}/ (+ latest/, + widget increments;
+                            --features adds cargo features to the release build and skips variants)
+  size                      size gate on dist/ and the wasm dependency allowlist
+  top [-n N]                largest functions of the embed's wasm
+  test                      fmt, clippy (host + wasm), host tests, wasm tests in headless Chromium, dist, size gate
+  run [--port N]            build the embed and start the server on http://127.0.0.1:N (default 8080)
+  bench                     print the benchmark tables";
+
+fn main() -> ExitCode {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    match real_main(args) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("xtask: error: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// The workspace root: xtask lives one level below it.
+fn root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .expect("xtask has a parent directory")
+        .to_path_buf()
+}
+
+/// Where cargo builds go: CARGO_TARGET_DIR when set (helpers and CI use their own), else target/.
+fn target_dir(root: &Path) -> PathBuf {
+    sh::env_nonempty("CARGO_TARGET_DIR")
+        .map(PathBuf::from)
+        .map(|p| if p.is_absolute() { p } else { root.join(p) })
+        .unwrap_or_else(|| root.join("target"))
+}
+
+fn take_flag(args: &mut Vec<String>, flag: &str) -> bool {
+    let before = args.len();
+    args.retain(|a| a != flag);
+    args.len() != before
+}
+
+fn take_value(args: &mut Vec<String>, flag: &str) -> Result<Option<String>> {
+    if let Some(i) = args.iter().position(|a| a == flag) {
+        if i + 1 >= args.len() {
+            bail!("{flag} needs a value");
+        }
+        let v = args.remove(i + 1);
+        args.remove(i);
+        return Ok(Some(v));
+    }
+    let prefix = format!("{flag}=");
+    if let Some(i) = args.iter().position(|a| a.starts_with(&prefix)) {
+        let v = args.remove(i)[prefix.len()..].to_string();
+        return Ok(Some(v));
+    }
+    Ok(None)
+}
+
+fn no_more(args: &[String]) -> Result<()> {
+    match args.first() {
+        Some(a) => bail!("unexpected argument {a:?}\n{USAGE}"),
+        None => Ok(()),
+    }
+}
+
+fn real_main(mut args: Vec<String>) -> Result<()> {
+    if args.is_empty() {
+        println!("{USAGE}");
+        return Ok(());
+    }
+    let command = args.remove(0);
+    let root = root();
+    let target = target_dir(&root);
+    match command.as_str() {
+        "setup" => {
+            no_more(&args)?;
+            toolchain::setup(&root, &target).map(|_| ())
+        }
+        "dist" => {
+            let skip_variants = take_flag(&mut args, "--skip-variants");
+            let features = take_value(&mut args, "--features")?
+                .map(|f| {
+                    f.split(',')
+                        .filter(|f| !f.is_empty())
+                        .map(String::from)
+                        .collect()
+                })
+                .unwrap_or_default();
+            no_more(&args)?;
+            let wasm = toolchain::detect()?;
+            let opts = dist::Opts {
+                skip_variants,
+                features,
+            };
+            dist::dist(&root, &target, wasm, &opts).map(|_| ())
+        }
+        "size" => {
+            no_more(&args)?;
+            ci::size(&root, &target)
+        }
+        "top" => {
+            let n = take_value(&mut args, "-n")?.unwrap_or_else(|| "20".into());
+            no_more(&args)?;
+            let named = root.join("dist/sizes/named.wasm");
+            if !named.is_file() {
+                bail!(
+                    "{} is missing: run `cargo xtask dist` first",
+                    named.display()
+                );
+            }
+            let data = std::fs::read(&named)?;
+            let n: usize = n.parse().context("-n takes a number")?;
+            println!(
+                "largest functions of {} (before wasm-opt):",
+                named.display()
+            );
+            for f in size_budget::top_functions(&data, n)? {
+                println!("{:>8}  {}", f.size, f.name);
+            }
+            Ok(())
+        }
+        "test" => {
+            no_more(&args)?;
+            ci::test(&root, &target)
+        }
+        "run" => {
+            let port = take_value(&mut args, "--port")?.unwrap_or_else(|| "8080".into());
+            port.parse::<u16>()
+                .with_context(|| format!("--port {port:?} is not a port number"))?;
+            no_more(&args)?;
+            let wasm = toolchain::setup(&root, &target)?;
+            let opts = dist::Opts {
+                skip_variants: true,
+                features: Vec::new(),
+            };
+            dist::dist(&root, &target, wasm, &opts)?;
+            println!("run: http://127.0.0.1:{port}/ (demo pages) and /embed/latest/loader.js");
+            sh::run(
+                sh::cmd("cargo", &["run", "-p", "ck-server", "--", "--port", &port])
+                    .current_dir(&root),
+            )
+        }
+        "bench" => {
+            no_more(&args)?;
+            ci::bench(&root)
+        }
+        "-h" | "--help" | "help" => {
+            println!("{USAGE}");
+            Ok(())
+        }
+        other => bail!("unknown command {other:?}\n{USAGE}"),
+    }
 }

@@ -1,0 +1,487 @@
+//! `cargo xtask dist`: the embed build.
+//!
+//! cargo (wasm profile: opt-level z, fat LTO, one codegen unit) with build-std and
+//! immediate-abort panics → wasm-bindgen `--target web` → wasm-opt at every candidate level,
+//! keeping the one whose gzip + brotli total is smallest (-Oz is not always smallest once
+//! compressed) → `dist/embed/v{version}/` with `.gz`/`.br` siblings and `manifest.json`, mirrored
+//! to `dist/embed/latest/`. Variant builds (bare runtime, runtime + each widget) go to
+//! `dist/sizes/` so the size gate can budget each widget's increment.
+
+use std::fmt::Write as _;
+use std::path::{Path, PathBuf};
+
+use anyhow::{bail, Context, Result};
+use size_budget::{measure, Sizes};
+
+use crate::sh::{cmd, output, run};
+use crate::toolchain::{Wasm, WASM_TARGET};
+
+/// The cdylib that becomes the embed.
+const PACKAGE: &str = "ck-bindings";
+/// wasm-bindgen's output name (`ck_bindings.js` + `ck_bindings_bg.wasm`).
+const OUT_NAME: &str = "ck_bindings";
+/// Widget cargo features of the bindings crate that get their own increment build.
+const WIDGET_FEATURES: &[&str] = &["form", "announcement"];
+
+/// wasm-opt must be told every feature rustc's wasm32 target emits by default, or it rejects
+/// the module (binaryen 108 predates these defaults).
+const WASM_FEATURES: &[&str] = &[
+    "--enable-bulk-memory",
+    "--enable-mutable-globals",
+    "--enable-nontrapping-float-to-int",
+    "--enable-sign-ext",
+    "--enable-reference-types",
+    "--enable-multivalue",
+];
+
+/// Candidate wasm-opt levels; "none" keeps wasm-bindgen's output as is.
+const LEVELS: &[&str] = &["none", "-O1", "-O2", "-O3", "-O4", "-Os", "-Oz"];
+
+/// Options of `cargo xtask dist`.
+pub(crate) struct Opts {
+    /// Skip the variant builds (bare runtime, runtime + each widget).
+    pub(crate) skip_variants: bool,
+    /// Extra cargo features for the release build (e.g. an allocator experiment).
+    pub(crate) features: Vec<String>,
+}
+
+/// Facts about the bindings crate read from `cargo metadata`.
+pub(crate) struct Bindings {
+    pub(crate) version: String,
+    pub(crate) features: Vec<String>,
+}
+
+impl Bindings {
+    /// The widget features this crate has (the ones that ship and get increment builds).
+    pub(crate) fn widgets(&self) -> Vec<&'static str> {
+        WIDGET_FEATURES
+            .iter()
+            .copied()
+            .filter(|f| self.features.iter().any(|have| have == f))
+            .collect()
+    }
+}
+
+pub(crate) fn bindings(root: &Path) -> Result<Bindings> {
+    let meta = output(
+        cmd(
+            "cargo",
+            &[
+                "metadata",
+                "--no-deps",
+                "--format-version",
+                "1",
+                "--manifest-path",
+            ],
+        )
+        .arg(root.join("Cargo.toml")),
+    )?;
+    let meta: serde_json::Value = serde_json::from_str(&meta).context("cargo metadata JSON")?;
+    let pkg = meta["packages"]
+        .as_array()
+        .and_then(|ps| ps.iter().find(|p| p["name"] == PACKAGE))
+        .with_context(|| format!("{PACKAGE} is not in the workspace"))?;
+    Ok(Bindings {
+        version: pkg["version"].as_str().unwrap_or("0.0.0").to_string(),
+        features: pkg["features"]
+            .as_object()
+            .map(|f| f.keys().cloned().collect())
+            .unwrap_or_default(),
+    })
+}
+
+/// Which features a build gets.
+#[derive(Clone, Copy)]
+enum Features<'a> {
+    /// The crate's defaults plus these (the release build).
+    DefaultPlus(&'a [String]),
+    /// Exactly these (variant builds).
+    Only(&'a [&'a str]),
+}
+
+/// Builds the bindings cdylib for wasm32 and returns the path of the wasm cargo wrote.
+fn cargo_build(
+    root: &Path,
+    target_dir: &Path,
+    wasm: Wasm,
+    features: Features<'_>,
+) -> Result<PathBuf> {
+    let mut c = wasm.cargo();
+    c.current_dir(root)
+        .args([
+            "build",
+            "--quiet",
+            "-p",
+            PACKAGE,
+            "--profile",
+            "wasm",
+            "--target",
+            WASM_TARGET,
+        ])
+        .arg("-Zbuild-std=std,panic_abort")
+        .env("CARGO_TARGET_DIR", target_dir)
+        // immediate-abort drops the panic formatting machinery: panics become a bare trap.
+        // Only the wasm build gets it: with --target, RUSTFLAGS skip host build scripts.
+        .env("RUSTFLAGS", "-Zunstable-options -Cpanic=immediate-abort");
+    match features {
+        Features::DefaultPlus(extra) if !extra.is_empty() => {
+            c.args(["--features", &extra.join(",")]);
+        }
+        Features::DefaultPlus(_) => {}
+        Features::Only(only) => {
+            c.arg("--no-default-features");
+            if !only.is_empty() {
+                c.args(["--features", &only.join(",")]);
+            }
+        }
+    }
+    run(&mut c)?;
+    let wasm_file = target_dir
+        .join(WASM_TARGET)
+        .join("wasm")
+        .join(format!("{OUT_NAME}.wasm"));
+    if !wasm_file.is_file() {
+        bail!(
+            "{} was not produced: is {PACKAGE} a cdylib?",
+            wasm_file.display()
+        );
+    }
+    Ok(wasm_file)
+}
+
+/// wasm-bindgen `--target web`: an ES module glue the loader imports (no eval, so it runs
+/// under `script-src 'self' 'wasm-unsafe-eval'`) plus `ck_bindings_bg.wasm`.
+fn bindgen(input: &Path, out_dir: &Path) -> Result<()> {
+    if out_dir.exists() {
+        std::fs::remove_dir_all(out_dir)?;
+    }
+    run(cmd(
+        "wasm-bindgen",
+        &[
+            "--target",
+            "web",
+            "--no-typescript",
+            // Names and producers are for debuggers, not visitors: `named.wasm` keeps them.
+            "--remove-name-section",
+            "--remove-producers-section",
+            "--out-name",
+            OUT_NAME,
+            "--out-dir",
+        ],
+    )
+    .arg(out_dir)
+    .arg(input))
+}
+
+fn wasm_opt(input: &Path, output_file: &Path, level: &str) -> Result<()> {
+    if level == "none" {
+        std::fs::copy(input, output_file)?;
+        return Ok(());
+    }
+    let mut c = cmd("wasm-opt", &[level]);
+    c.args(WASM_FEATURES)
+        .args([
+            "--strip-debug",
+            "--strip-producers",
+            "--strip-target-features",
+            "-o",
+        ])
+        .arg(output_file)
+        .arg(input);
+    crate::sh::output(&mut c).map(|_| ())
+}
+
+/// One wasm-opt trial.
+pub(crate) struct Trial {
+    pub(crate) level: &'static str,
+    pub(crate) sizes: Sizes,
+}
+
+fn level_table(trials: &[Trial], chosen: &str) -> String {
+    let mut t = String::new();
+    let _ = writeln!(t, "| wasm-opt | raw | gzip | brotli | gzip+brotli |");
+    let _ = writeln!(t, "|---|---:|---:|---:|---:|");
+    for tr in trials {
+        let mark = if tr.level == chosen { " (chosen)" } else { "" };
+        let _ = writeln!(
+            t,
+            "| {}{} | {} | {} | {} | {} |",
+            tr.level,
+            mark,
+            tr.sizes.raw,
+            tr.sizes.gzip,
+            tr.sizes.brotli,
+            tr.sizes.gzip + tr.sizes.brotli
+        );
+    }
+    t
+}
+
+/// Tries every level on `bg_wasm` and leaves the smallest (gzip + brotli) in place.
+fn optimise(bg_wasm: &Path, scratch: &Path) -> Result<(Vec<Trial>, &'static str)> {
+    std::fs::create_dir_all(scratch)?;
+    let mut trials = Vec::new();
+    for &level in LEVELS {
+        let out = scratch.join(format!("{}.wasm", level.trim_start_matches('-')));
+        wasm_opt(bg_wasm, &out, level).with_context(|| format!("wasm-opt {level}"))?;
+        trials.push(Trial {
+            level,
+            sizes: measure(&std::fs::read(&out)?),
+        });
+    }
+    let best = trials
+        .iter()
+        .min_by_key(|t| (t.sizes.gzip + t.sizes.brotli, t.sizes.raw))
+        .map(|t| t.level)
+        .unwrap_or("none");
+    let chosen = scratch.join(format!("{}.wasm", best.trim_start_matches('-')));
+    std::fs::copy(chosen, bg_wasm)?;
+    Ok((trials, best))
+}
+
+fn write_compressed(file: &Path) -> Result<()> {
+    let data = std::fs::read(file)?;
+    let name = file
+        .file_name()
+        .context("file name")?
+        .to_string_lossy()
+        .into_owned();
+    std::fs::write(
+        file.with_file_name(format!("{name}.gz")),
+        size_budget::gzip(&data),
+    )?;
+    std::fs::write(
+        file.with_file_name(format!("{name}.br")),
+        size_budget::brotli(&data),
+    )?;
+    Ok(())
+}
+
+fn copy_dir(from: &Path, to: &Path) -> Result<()> {
+    std::fs::create_dir_all(to)?;
+    for entry in std::fs::read_dir(from)? {
+        let entry = entry?;
+        let dest = to.join(entry.file_name());
+        if entry.file_type()?.is_dir() {
+            copy_dir(&entry.path(), &dest)?;
+        } else {
+            std::fs::copy(entry.path(), dest)?;
+        }
+    }
+    Ok(())
+}
+
+fn fresh_dir(dir: &Path) -> Result<()> {
+    if dir.exists() {
+        std::fs::remove_dir_all(dir).with_context(|| format!("removing {}", dir.display()))?;
+    }
+    std::fs::create_dir_all(dir)?;
+    Ok(())
+}
+
+/// Files of a release dir that get precompressed siblings (everything but the siblings).
+fn release_files(dir: &Path, out: &mut Vec<PathBuf>) -> Result<()> {
+    for entry in std::fs::read_dir(dir)? {
+        let entry = entry?;
+        let path = entry.path();
+        if entry.file_type()?.is_dir() {
+            release_files(&path, out)?;
+        } else {
+            out.push(path);
+        }
+    }
+    Ok(())
+}
+
+/// A bindgen + wasm-opt build of one feature set.
+fn build_variant(
+    root: &Path,
+    target_dir: &Path,
+    wasm: Wasm,
+    features: Features<'_>,
+    work: &Path,
+    level: Option<&'static str>,
+) -> Result<(PathBuf, Vec<Trial>, &'static str)> {
+    let raw = cargo_build(root, target_dir, wasm, features)?;
+    let named = work.join("named.wasm");
+    std::fs::create_dir_all(work)?;
+    std::fs::copy(&raw, &named)?;
+    let out = work.join("bindgen");
+    bindgen(&named, &out)?;
+    let bg = out.join(format!("{OUT_NAME}_bg.wasm"));
+    match level {
+        Some(level) => {
+            let tmp = work.join("opt.wasm");
+            wasm_opt(&bg, &tmp, level)?;
+            std::fs::rename(&tmp, &bg)?;
+            Ok((out, Vec::new(), level))
+        }
+        None => {
+            let (trials, best) = optimise(&bg, &work.join("levels"))?;
+            Ok((out, trials, best))
+        }
+    }
+}
+
+/// Runs the whole embed build; returns the release directory.
+pub(crate) fn dist(root: &Path, target_dir: &Path, wasm: Wasm, opts: &Opts) -> Result<PathBuf> {
+    let b = bindings(root)?;
+    let work = target_dir.join("ck-dist");
+    let dist = root.join("dist");
+    println!("dist: {PACKAGE} v{} with {}", b.version, wasm.describe());
+
+    let (out, trials, chosen) = build_variant(
+        root,
+        target_dir,
+        wasm,
+        Features::DefaultPlus(&opts.features),
+        &work.join("main"),
+        None,
+    )?;
+    let table = level_table(&trials, chosen);
+    println!(
+        "wasm-opt levels for {OUT_NAME}_bg.wasm (bytes; chosen = smallest gzip+brotli):\n{table}"
+    );
+
+    let release = dist.join("embed").join(format!("v{}", b.version));
+    fresh_dir(&release)?;
+    copy_dir(&out, &release)?;
+    let loader = root.join("bindings/js/loader.js");
+    if loader.is_file() {
+        std::fs::copy(&loader, release.join("loader.js"))?;
+    } else {
+        println!(
+            "dist: WARNING {} does not exist yet; the release has no loader",
+            loader.display()
+        );
+    }
+    let mut files = Vec::new();
+    release_files(&release, &mut files)?;
+    for f in &files {
+        write_compressed(f)?;
+    }
+    let manifest = size_budget::manifest::write(&release, &b.version)?;
+    let latest = dist.join("embed/latest");
+    fresh_dir(&latest)?;
+    copy_dir(&release, &latest)?;
+
+    let sizes = dist.join("sizes");
+    std::fs::create_dir_all(&sizes)?;
+    std::fs::write(sizes.join("wasm-opt-levels.md"), &table)?;
+    std::fs::write(sizes.join("wasm-opt-level.txt"), format!("{chosen}\n"))?;
+    // Names survive only in cargo's output: keep it for `cargo xtask top`.
+    std::fs::copy(work.join("main/named.wasm"), sizes.join("named.wasm"))?;
+
+    println!("dist: {} (also dist/embed/latest/)", release.display());
+    println!(
+        "{:<24} {:>8} {:>8} {:>8}  integrity",
+        "file", "raw", "gzip", "brotli"
+    );
+    for e in &manifest.files {
+        println!(
+            "{:<24} {:>8} {:>8} {:>8}  {}",
+            e.path, e.raw, e.gzip, e.brotli, e.integrity
+        );
+    }
+
+    if opts.skip_variants || !opts.features.is_empty() {
+        println!("dist: variant builds skipped (--skip-variants)");
+        return Ok(release);
+    }
+    variants(root, target_dir, wasm, &b, &work, &sizes, chosen)?;
+    Ok(release)
+}
+
+/// Bare runtime and runtime + each widget, at the chosen wasm-opt level, into dist/sizes/.
+fn variants(
+    root: &Path,
+    target_dir: &Path,
+    wasm: Wasm,
+    b: &Bindings,
+    work: &Path,
+    sizes: &Path,
+    level: &'static str,
+) -> Result<()> {
+    let widgets = b.widgets();
+    if widgets.is_empty() {
+        println!(
+            "dist: {PACKAGE} has no widget features ({}) yet: no increment builds",
+            WIDGET_FEATURES.join(", ")
+        );
+        return Ok(());
+    }
+    let mut builds: Vec<(String, Vec<&str>)> = vec![("bare".into(), vec![])];
+    builds.extend(widgets.iter().map(|w| (w.to_string(), vec![*w])));
+    let mut measured = Vec::new();
+    for (name, features) in &builds {
+        let (out, _, _) = build_variant(
+            root,
+            target_dir,
+            wasm,
+            Features::Only(features),
+            &work.join(name),
+            Some(level),
+        )?;
+        let dest = sizes.join(name);
+        fresh_dir(&dest)?;
+        let mut total = Sizes::default();
+        for f in [format!("{OUT_NAME}.js"), format!("{OUT_NAME}_bg.wasm")] {
+            std::fs::copy(out.join(&f), dest.join(&f))?;
+            total = total + measure(&std::fs::read(dest.join(&f))?);
+        }
+        measured.push((name.clone(), total));
+    }
+    let bare = measured[0].1;
+    let mut t = String::from("| build (glue + wasm) | raw | gzip | brotli | increment raw | increment gzip | increment brotli |\n|---|---:|---:|---:|---:|---:|---:|\n");
+    for (name, s) in &measured {
+        let d = |a: u64, b: u64| a as i64 - b as i64;
+        let _ = writeln!(
+            t,
+            "| {} | {} | {} | {} | {} | {} | {} |",
+            if name == "bare" {
+                "bare runtime".to_string()
+            } else {
+                format!("runtime + {name}")
+            },
+            s.raw,
+            s.gzip,
+            s.brotli,
+            d(s.raw, bare.raw),
+            d(s.gzip, bare.gzip),
+            d(s.brotli, bare.brotli)
+        );
+    }
+    println!("widget increments (bytes, wasm-opt {level}):\n{t}");
+    std::fs::write(sizes.join("increments.md"), t)?;
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn level_table_marks_the_choice() {
+        let trials = [
+            Trial {
+                level: "none",
+                sizes: Sizes {
+                    raw: 100,
+                    gzip: 60,
+                    brotli: 50,
+                },
+            },
+            Trial {
+                level: "-Oz",
+                sizes: Sizes {
+                    raw: 80,
+                    gzip: 55,
+                    brotli: 45,
+                },
+            },
+        ];
+        let t = level_table(&trials, "-Oz");
+        assert!(t.contains("| -Oz (chosen) | 80 | 55 | 45 | 100 |"), "{t}");
+        assert!(t.contains("| none | 100 | 60 | 50 | 110 |"), "{t}");
+    }
+}
