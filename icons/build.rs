@@ -15,6 +15,7 @@ fn main() {
     println!("cargo::rerun-if-changed={}", default_dir.display());
     println!("cargo::rerun-if-env-changed=CK_ICONS_DIR");
     println!("cargo::rerun-if-env-changed=CK_ICONS_PRECISION");
+    println!("cargo::rerun-if-env-changed=CK_ICONS_SF_VARIANT");
 
     let mut dirs = vec![default_dir];
     if let Some(extra) = std::env::var_os("CK_ICONS_DIR").filter(|d| !d.is_empty()) {
@@ -33,6 +34,10 @@ fn main() {
         options.precision = p
             .parse()
             .unwrap_or_else(|_| panic!("CK_ICONS_PRECISION={p:?} is not a number of decimals"));
+    }
+    if let Ok(variant) = std::env::var("CK_ICONS_SF_VARIANT") {
+        // Options is Copy with a 'static str; a build script runs once, so leaking one string is fine.
+        options.sf_variant = Box::leak(variant.into_boxed_str());
     }
 
     let dir_refs: Vec<&Path> = dirs.iter().map(PathBuf::as_path).collect();

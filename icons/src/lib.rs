@@ -2,7 +2,7 @@
 //!
 //! `build.rs` runs the pipeline (`ck_icons::pipeline` with the `pipeline` feature) over `icons/svg/` (and `CK_ICONS_DIR`, if set): every
 //! file is parsed, checked for unsafe content, flattened to leaf shapes and minified. Each icon is a `const`,
-//! so an icon no code names never reaches the wasm; [`by_name`] (feature `lookup`) keeps them all.
+//! so an icon no code names never reaches the wasm; `by_name` (feature `lookup`) keeps them all.
 //!
 //! Widgets render icons with `ck_runtime::dom::icon`; the server renders them with [`Icon::to_svg`].
 //!

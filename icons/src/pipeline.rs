@@ -14,11 +14,16 @@ use std::path::{Path, PathBuf};
 pub struct Options {
     /// Decimal places kept in coordinates. 3 is invisible at any icon size and saves many bytes.
     pub precision: u8,
+    /// Which variant of an SF Symbols template export (`<g id="Symbols">`) becomes the icon.
+    pub sf_variant: &'static str,
 }
 
 impl Default for Options {
     fn default() -> Self {
-        Options { precision: 3 }
+        Options {
+            precision: 3,
+            sf_variant: "Regular-M",
+        }
     }
 }
 
@@ -122,8 +127,9 @@ pub fn load_dirs(dirs: &[&Path], options: Options) -> Result<Vec<IconData>, Erro
             }
         };
         let mut from_this_dir: BTreeMap<String, PathBuf> = BTreeMap::new();
-        for file in files {
-            match load_file(&file, options) {
+        for (file, loaded) in files.iter().zip(load_files(&files, options)) {
+            let file = file.clone();
+            match loaded {
                 Ok(icon) => {
                     // Two files of one directory mapping to one constant (`a-b.svg`, `a.b.svg`) is ambiguous.
                     if let Some(other) = from_this_dir.insert(icon.const_name.clone(), file.clone())
@@ -151,6 +157,36 @@ pub fn load_dirs(dirs: &[&Path], options: Options) -> Result<Vec<IconData>, Erro
     } else {
         Err(Errors(errors))
     }
+}
+
+/// Loads files on all cores (parsing dominates with thousands of icons), results in input order.
+fn load_files(files: &[PathBuf], options: Options) -> Vec<Result<IconData, Error>> {
+    let threads = std::thread::available_parallelism()
+        .map_or(1, |n| n.get())
+        .min(16);
+    if threads == 1 || files.len() < 64 {
+        return files.iter().map(|f| load_file(f, options)).collect();
+    }
+    let chunk = files.len().div_ceil(threads);
+    std::thread::scope(|scope| {
+        let workers: Vec<_> = files
+            .chunks(chunk)
+            .map(|part| {
+                scope.spawn(move || {
+                    part.iter()
+                        .map(|f| load_file(f, options))
+                        .collect::<Vec<_>>()
+                })
+            })
+            .collect();
+        workers
+            .into_iter()
+            .flat_map(|w| {
+                w.join()
+                    .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
+            })
+            .collect()
+    })
 }
 
 /// Reads and normalises one file; the icon is named after the file stem.
@@ -306,6 +342,11 @@ pub fn normalize(name: &str, svg: &str, options: Options) -> Result<IconData, St
             root.tag_name().name()
         ));
     }
+    if let Some(symbols) = root.descendants().find(|n| {
+        n.is_element() && n.tag_name().name() == "g" && n.attribute("id") == Some("Symbols")
+    }) {
+        return sf_template(name, const_name, root, symbols, options);
+    }
     let view_box = match root.attribute("viewBox") {
         Some(vb) => {
             let numbers =
@@ -351,6 +392,206 @@ pub fn normalize(name: &str, svg: &str, options: Options) -> Result<IconData, St
     })
 }
 
+/// An SF Symbols template export: a 3300×2200 sheet with notes, guides and one group per weight and size.
+/// Takes the `options.sf_variant` group (`Regular-M`), drops the rest, and fits the viewBox to the glyph.
+fn sf_template(
+    name: &str,
+    const_name: String,
+    root: roxmltree::Node<'_, '_>,
+    symbols: roxmltree::Node<'_, '_>,
+    options: Options,
+) -> Result<IconData, String> {
+    let variants = symbols
+        .children()
+        .filter(|c| c.is_element() && c.tag_name().name() == "g");
+    let Some(variant) = variants
+        .clone()
+        .find(|g| g.attribute("id") == Some(options.sf_variant))
+    else {
+        let available: Vec<&str> = variants.filter_map(|g| g.attribute("id")).collect();
+        return Err(format!(
+            "SF Symbols template has no {:?} variant (it has: {})",
+            options.sf_variant,
+            available.join(", ")
+        ));
+    };
+    // The variant sits on the sheet by a translation; drawing in its own coordinates needs no transform.
+    let mut own = presentation(variant)?;
+    if let Some(i) = own.iter().position(|(n, _)| *n == "transform") {
+        let (_, transform) = own.remove(i);
+        translation(&transform).ok_or_else(|| {
+            format!("unsupported transform {transform:?} on the SF Symbols variant group")
+        })?;
+    }
+    let inherited = cascade(&cascade(&presentation(root)?, presentation(symbols)?), own);
+    let mut nodes = Vec::new();
+    flatten(variant, &inherited, options, &mut nodes)?;
+    if nodes.is_empty() {
+        return Err(format!(
+            "SF Symbols variant {:?} has no shapes",
+            options.sf_variant
+        ));
+    }
+    let (x0, y0, x1, y1) = extent(&nodes)?;
+    // Whole units outward: the glyph is never clipped, and the numbers stay short.
+    let (x0, y0, x1, y1) = (x0.floor(), y0.floor(), x1.ceil(), y1.ceil());
+    let view_box = [x0, y0, x1 - x0, y1 - y0]
+        .iter()
+        .map(|n| format_number(*n, options.precision))
+        .collect::<Vec<_>>()
+        .join(" ");
+    Ok(IconData {
+        name: name.to_string(),
+        const_name,
+        view_box,
+        nodes,
+    })
+}
+
+/// `translate(x [y])` or `matrix(1 0 0 1 x y)`.
+fn translation(transform: &str) -> Option<(f64, f64)> {
+    let transform = transform.trim();
+    let (function, args) = transform.strip_suffix(')')?.split_once('(')?;
+    let n = split_numbers(args)?;
+    match (function.trim(), n.as_slice()) {
+        ("translate", [x]) => Some((*x, 0.0)),
+        ("translate", [x, y]) => Some((*x, *y)),
+        ("matrix", [a, b, c, d, x, y]) if (*a, *b, *c, *d) == (1.0, 0.0, 0.0, 1.0) => {
+            Some((*x, *y))
+        }
+        _ => None,
+    }
+}
+
+/// Bounding box (x0, y0, x1, y1) of shapes, padded by half the stroke width. Curves count their control
+/// points (a box that may be slightly loose, never too small); arcs count their end points ± radii.
+fn extent(nodes: &[NodeData]) -> Result<(f64, f64, f64, f64), String> {
+    let mut bounds = (f64::MAX, f64::MAX, f64::MIN, f64::MIN);
+    for node in nodes {
+        let get = |name: &str| {
+            node.attrs
+                .iter()
+                .find(|(n, _)| n == name)
+                .map(|(_, v)| v.as_str())
+        };
+        let num = |name: &str| get(name).and_then(|v| v.parse::<f64>().ok()).unwrap_or(0.0);
+        if get("transform").is_some() {
+            return Err(format!(
+                "cannot fit a viewBox around a transformed <{}>",
+                node.tag
+            ));
+        }
+        let mut points = match node.tag.as_str() {
+            "path" => path_points(get("d").unwrap_or_default())?,
+            "circle" => {
+                let (cx, cy, r) = (num("cx"), num("cy"), num("r"));
+                vec![(cx - r, cy - r), (cx + r, cy + r)]
+            }
+            "ellipse" => {
+                let (cx, cy, rx, ry) = (num("cx"), num("cy"), num("rx"), num("ry"));
+                vec![(cx - rx, cy - ry), (cx + rx, cy + ry)]
+            }
+            "rect" => {
+                let (x, y) = (num("x"), num("y"));
+                vec![(x, y), (x + num("width"), y + num("height"))]
+            }
+            "line" => vec![(num("x1"), num("y1")), (num("x2"), num("y2"))],
+            _ => split_numbers(get("points").unwrap_or_default())
+                .unwrap_or_default()
+                .chunks_exact(2)
+                .map(|p| (p[0], p[1]))
+                .collect(),
+        };
+        let pad = if get("stroke").is_some_and(|s| s != "none") {
+            get("stroke-width")
+                .and_then(|w| w.parse::<f64>().ok())
+                .unwrap_or(1.0)
+                / 2.0
+        } else {
+            0.0
+        };
+        for (x, y) in points.drain(..) {
+            bounds.0 = bounds.0.min(x - pad);
+            bounds.1 = bounds.1.min(y - pad);
+            bounds.2 = bounds.2.max(x + pad);
+            bounds.3 = bounds.3.max(y + pad);
+        }
+    }
+    if bounds.0 > bounds.2 || bounds.1 > bounds.3 {
+        return Err("shapes have no extent".into());
+    }
+    Ok(bounds)
+}
+
+/// Absolute end and control points of path data.
+fn path_points(d: &str) -> Result<Vec<(f64, f64)>, String> {
+    let mut lexer = Lexer {
+        s: d.as_bytes(),
+        pos: 0,
+    };
+    let mut points = Vec::new();
+    let (mut cur, mut start) = ((0.0, 0.0), (0.0, 0.0));
+    let mut command: Option<u8> = None;
+    loop {
+        lexer.skip_separators();
+        let Some(&byte) = lexer.s.get(lexer.pos) else {
+            break;
+        };
+        if byte.is_ascii_alphabetic() {
+            lexer.pos += 1;
+            command = Some(byte);
+        }
+        let cmd = command.ok_or("path data must start with a command")?;
+        let n = arity(cmd).ok_or_else(|| format!("unknown command {:?}", cmd as char))?;
+        let mut args = [0.0; 7];
+        for (i, arg) in args.iter_mut().enumerate().take(n) {
+            lexer.skip_separators();
+            *arg = if cmd.eq_ignore_ascii_case(&b'a') && (i == 3 || i == 4) {
+                lexer.flag()
+            } else {
+                lexer.number()
+            }
+            .ok_or_else(|| format!("command {:?} needs {n} numbers", cmd as char))?;
+        }
+        let relative = cmd.is_ascii_lowercase();
+        let abs = |x: f64, y: f64| {
+            if relative {
+                (cur.0 + x, cur.1 + y)
+            } else {
+                (x, y)
+            }
+        };
+        match cmd.to_ascii_uppercase() {
+            b'Z' => {
+                cur = start;
+                command = None;
+            }
+            b'H' => cur = (if relative { cur.0 + args[0] } else { args[0] }, cur.1),
+            b'V' => cur = (cur.0, if relative { cur.1 + args[0] } else { args[0] }),
+            b'A' => {
+                let end = abs(args[5], args[6]);
+                let (rx, ry) = (args[0].abs(), args[1].abs());
+                points.extend([(cur.0 - rx, cur.1 - ry), (cur.0 + rx, cur.1 + ry)]);
+                points.extend([(end.0 - rx, end.1 - ry), (end.0 + rx, end.1 + ry)]);
+                cur = end;
+            }
+            _ => {
+                for pair in args[..n].chunks_exact(2) {
+                    points.push(abs(pair[0], pair[1]));
+                }
+                cur = abs(args[n - 2], args[n - 1]);
+                if cmd.eq_ignore_ascii_case(&b'm') {
+                    start = cur;
+                    // Numbers after a moveto continue as lineto.
+                    command = Some(if relative { b'l' } else { b'L' });
+                }
+            }
+        }
+        points.push(cur);
+    }
+    Ok(points)
+}
+
 fn check_safety(doc: &roxmltree::Document<'_>) -> Result<(), String> {
     for node in doc.descendants() {
         if node.is_pi() {
@@ -388,12 +629,6 @@ fn check_safety(doc: &roxmltree::Document<'_>) -> Result<(), String> {
             if css.contains("@import") {
                 return Err("unsafe: @import in <style>".into());
             }
-        }
-        if tag == "use" {
-            return Err("unsupported: <use> (inline the referenced shape)".into());
-        }
-        if matches!(tag, "text" | "tspan" | "textPath") {
-            return Err(format!("unsupported: <{tag}> (convert text to paths)"));
         }
     }
     Ok(())
@@ -487,6 +722,10 @@ fn flatten(
             "g" | "a" | "switch" => flatten(child, &attrs, options, out)?,
             _ if SHAPES.contains(&tag) => out.push(shape(child, tag, attrs, options)?),
             "svg" => return Err("unsupported: nested <svg>".into()),
+            "use" => return Err("unsupported: <use> (inline the referenced shape)".into()),
+            "text" | "tspan" | "textPath" => {
+                return Err(format!("unsupported: <{tag}> (convert text to paths)"))
+            }
             other => return Err(format!("unsupported element <{other}>")),
         }
     }
@@ -1025,6 +1264,84 @@ mod tests {
                 "{svg}\n→ {error}\n(wanted {expected:?})"
             );
         }
+    }
+
+    /// Shaped like an SF Symbols app "Export Symbol" template (notes with text, guides, 9 weights × 3 sizes).
+    const SF_TEMPLATE: &str = r##"<?xml version="1.0" encoding="UTF-8"?>
+<!--Generator: Apple Native CoreSVG 175.5-->
+<!DOCTYPE svg PUBLIC "-//W3C//DTD SVG 1.1//EN" "http://www.w3.org/Graphics/SVG/1.1/DTD/svg11.dtd">
+<svg version="1.1" xmlns="http://www.w3.org/2000/svg" xmlns:xlink="http://www.w3.org/1999/xlink" width="3300" height="2200">
+ <!--glyph: "heart.fill", point size: 100.0, font version: "19.0d4e1"-->
+ <g id="Notes">
+  <rect height="2200" id="artboard" style="fill:white;opacity:1" width="3300" x="0" y="0"/>
+  <line style="fill:none;stroke:black;opacity:1;stroke-width:0.5;" x1="263" x2="3036" y1="292" y2="292"/>
+  <text style="stroke:none;fill:black;font-family:sans-serif;font-size:13;" transform="matrix(1 0 0 1 263 322)">Weight/Scale Variations</text>
+ </g>
+ <g id="Guides">
+  <line id="Baseline-M" style="fill:none;stroke:#27AAE1;opacity:1;stroke-width:0.5;" x1="263" x2="3036" y1="1126" y2="1126"/>
+  <line id="left-margin-Regular-M" style="fill:none;stroke:#00AEEF;stroke-width:0.5;opacity:1.0;" x1="1391.3" x2="1391.3" y1="1030.79" y2="1150.12"/>
+ </g>
+ <g id="Symbols">
+  <g id="Ultralight-S" transform="matrix(1 0 0 1 446.5 696)">
+   <path d="M5 -1 L 50 -60 Z" fill="black" fill-opacity="0.85"/>
+  </g>
+  <g id="Regular-M" transform="matrix(1 0 0 1 1391.3 1126)">
+   <path d="M 0.5 -37.25 C 0.5 -60 20 -72.4 40 -72.4 L 80.2 -36 L 40 10.6 Z" fill="black" fill-opacity="0.85"/>
+  </g>
+ </g>
+</svg>"##;
+
+    #[test]
+    fn sf_symbols_templates_yield_their_regular_m_glyph_fitted_to_the_view_box() {
+        let icon = normalize("heart.fill", SF_TEMPLATE, Options::default()).unwrap();
+        assert_eq!(icon.const_name, "HEART_FILL");
+        assert_eq!(icon.nodes.len(), 1, "{:?}", icon.nodes);
+        assert_eq!(icon.view_box, "0 -73 81 84");
+        let attrs: Vec<(&str, &str)> = icon.nodes[0]
+            .attrs
+            .iter()
+            .map(|(n, v)| (n.as_str(), v.as_str()))
+            .collect();
+        assert_eq!(
+            attrs,
+            [
+                ("d", "M.5-37.25C.5-60 20-72.4 40-72.4L80.2-36 40 10.6Z"),
+                ("fill", "currentColor"),
+                ("fill-opacity", ".85")
+            ]
+        );
+        let other = Options {
+            sf_variant: "Ultralight-S",
+            ..Options::default()
+        };
+        assert_eq!(
+            normalize("heart.fill", SF_TEMPLATE, other)
+                .unwrap()
+                .view_box,
+            "5 -60 45 59"
+        );
+        let missing = Options {
+            sf_variant: "Black-L",
+            ..Options::default()
+        };
+        let error = normalize("heart.fill", SF_TEMPLATE, missing).unwrap_err();
+        assert!(
+            error.contains("no \"Black-L\" variant (it has: Ultralight-S, Regular-M)"),
+            "{error}"
+        );
+    }
+
+    #[test]
+    fn path_extent_follows_relative_commands() {
+        let points = path_points("m10 10 5 0v5h-5zM0 0q1 -2 3 0").unwrap();
+        let xs: Vec<f64> = points.iter().map(|p| p.0).collect();
+        let ys: Vec<f64> = points.iter().map(|p| p.1).collect();
+        let min = |v: &[f64]| v.iter().copied().fold(f64::MAX, f64::min);
+        let max = |v: &[f64]| v.iter().copied().fold(f64::MIN, f64::max);
+        assert_eq!(
+            (min(&xs), min(&ys), max(&xs), max(&ys)),
+            (0.0, -2.0, 15.0, 15.0)
+        );
     }
 
     #[test]
