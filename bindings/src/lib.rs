@@ -1,9 +1,53 @@
-//! Placeholder until this crate is built out.
+//! The embed's wasm entry points: which widgets are in (cargo features) and the two functions the
+//! loader calls. Logic lives in `ck-runtime`; this crate only wires.
+//!
+//! Loader contract (see `js/loader.js`): after `init()` of the wasm-bindgen glue it calls
+//! `boot(api, token, t0)` once, then `cmd(method, a, b)` for every queued and later `ck(…)` call,
+//! in call order.
 
-#[cfg(test)]
-mod tests {
-    #[test]
-    fn builds() {
-        assert_eq!(1 + 1, 2);
-    }
+use ck_runtime::{BootOptions, Registry};
+use wasm_bindgen::prelude::*;
+
+#[cfg(all(target_arch = "wasm32", feature = "alloc-talc"))]
+#[global_allocator]
+static ALLOC: talc::TalckWasm = unsafe { talc::TalckWasm::new_global() };
+
+#[cfg(all(
+    target_arch = "wasm32",
+    feature = "alloc-lol",
+    not(feature = "alloc-talc")
+))]
+#[global_allocator]
+// SAFETY: wasm32-unknown-unknown without atomics is single-threaded.
+static ALLOC: lol_alloc::AssumeSingleThreaded<lol_alloc::FreeListAllocator> =
+    unsafe { lol_alloc::AssumeSingleThreaded::new(lol_alloc::FreeListAllocator::new()) };
+
+/// The widgets compiled into this build.
+pub fn registry() -> Registry {
+    let registry = Registry::new();
+    #[cfg(feature = "form")]
+    let registry = registry.with::<ck_form::Form>();
+    #[cfg(feature = "announcement")]
+    let registry = registry.with::<ck_announcement::Announcement>();
+    registry
+}
+
+/// Starts the runtime. `api`: API origin; `token`: the script's default embed token (may be
+/// empty); `t0`: `performance.now()` when the loader started.
+#[wasm_bindgen]
+pub fn boot(api: String, token: String, t0: f64) {
+    ck_runtime::boot(
+        registry(),
+        BootOptions {
+            api,
+            token: Some(token).filter(|t| !t.is_empty()),
+            t0,
+        },
+    );
+}
+
+/// One `ck(method, a, b)` call from the page.
+#[wasm_bindgen]
+pub fn cmd(method: JsValue, a: JsValue, b: JsValue) {
+    ck_runtime::command(&method, &a, &b);
 }

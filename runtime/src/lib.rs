@@ -1,5 +1,35 @@
-//! Clickeen embed runtime. (Being built out: see issue "Embed runtime".)
+//! Clickeen embed runtime: the code that runs on publishers' pages.
+//!
+//! - [`boot`] finds `[data-ck-widget]` mount points (also later ones, via `MutationObserver`),
+//!   parses their attributes ([`parse_mount`]), fetches the config manifest, and mounts each
+//!   widget in its own open Shadow root; removed mount points are unmounted.
+//! - [`Bus`] is the queue-safe event bus shared with the page's `ck('on' | 'emit', …)`.
+//! - The Widget SDK: implement [`Widget`], build the DOM with [`dom`], talk to the API with
+//!   [`Http`], register the type in a [`Registry`].
+//!
+//! Nothing here throws into the host page: bad input becomes a console warning, a
+//! `widget:error` event and an error metric.
 
+mod attrs;
+pub(crate) mod bindings;
+mod boot;
+mod bus;
+pub mod dom;
+mod http;
+mod json;
+mod metrics;
+mod mount;
+mod util;
 mod value;
+mod widget;
 
+pub use attrs::{parse_mount, AttrError, MountSpec, RawAttrs, Theme, MAX_FLAGS, MAX_INLINE_CONFIG};
+pub use boot::{boot, command, is_mounted, BootOptions};
+pub use bus::{Bus, Subscription, BUFFER_LIMIT};
+pub use http::{Http, HttpError, TIMEOUT_MS};
+pub use json::{from_js, to_js};
 pub use value::Value;
+pub use widget::{ConfigError, Instance, MountCtx, Registry, Widget};
+
+/// Re-exported so widget crates use the exact versions the runtime was built with.
+pub use {js_sys, wasm_bindgen, web_sys};

@@ -118,7 +118,10 @@ mod tests {
     fn merge_is_deep_and_replaces_leaves() {
         let mut base = obj(&[
             ("title", Value::Str("A".into())),
-            ("nested", obj(&[("x", Value::Num(1.0)), ("y", Value::Num(2.0))])),
+            (
+                "nested",
+                obj(&[("x", Value::Num(1.0)), ("y", Value::Num(2.0))]),
+            ),
         ]);
         base.merge(obj(&[
             ("title", Value::Str("B".into())),

@@ -1,0 +1,468 @@
+//! The typed parse of a mount element's `data-ck-*` attributes.
+//!
+//! Pure Rust (no DOM): the caller reads the attributes and supplies a JSON parser, so the same
+//! code is unit-tested on the host, fuzzed with cargo-fuzz and runs in the browser with
+//! `JSON.parse`.
+
+use crate::Value;
+
+/// Largest accepted `data-ck-config`, in bytes. Inline config is for small overrides; the full
+/// config comes from the manifest.
+pub const MAX_INLINE_CONFIG: usize = 16 * 1024;
+/// Most flags accepted in `data-ck-flags`.
+pub const MAX_FLAGS: usize = 32;
+
+/// The raw attribute values of one mount element (`None` = attribute absent).
+#[derive(Clone, Copy, Debug, Default)]
+pub struct RawAttrs<'a> {
+    /// `data-ck-widget`.
+    pub widget: Option<&'a str>,
+    /// `data-ck-id`.
+    pub id: Option<&'a str>,
+    /// `data-ck-token`.
+    pub token: Option<&'a str>,
+    /// `data-ck-config`.
+    pub config: Option<&'a str>,
+    /// `data-ck-theme`.
+    pub theme: Option<&'a str>,
+    /// `data-ck-flags`.
+    pub flags: Option<&'a str>,
+}
+
+/// Colour scheme requested by `data-ck-theme`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+pub enum Theme {
+    /// Follow `prefers-color-scheme` (the default).
+    #[default]
+    Auto,
+    /// Always light.
+    Light,
+    /// Always dark.
+    Dark,
+}
+
+impl Theme {
+    /// The attribute spelling: `auto`, `light` or `dark`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Theme::Auto => "auto",
+            Theme::Light => "light",
+            Theme::Dark => "dark",
+        }
+    }
+}
+
+/// A successfully parsed mount element.
+#[derive(Clone, Debug, PartialEq)]
+pub struct MountSpec {
+    /// Widget type (`data-ck-widget`), known to the registry.
+    pub widget: String,
+    /// Instance id (`data-ck-id`); with it the config manifest is fetched.
+    pub id: Option<String>,
+    /// Embed token: the element's, else the loader script's default.
+    pub token: Option<String>,
+    /// Inline config (`data-ck-config`), always an object when present.
+    pub config: Option<Value>,
+    /// Colour scheme.
+    pub theme: Theme,
+    /// Feature flags from `data-ck-flags`.
+    pub flags: Vec<String>,
+}
+
+/// Why a mount element was rejected. [`AttrError::attribute`] and [`AttrError::reason`] give the
+/// words of the console warning.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum AttrError {
+    /// `data-ck-widget` absent or empty.
+    MissingWidget,
+    /// `data-ck-widget` names no widget compiled into this embed.
+    UnknownWidget,
+    /// `data-ck-id` has characters outside `[A-Za-z0-9_-]` or is longer than 64.
+    BadId,
+    /// `data-ck-token` is not a public embed token (`ck_pub_…`).
+    BadToken,
+    /// `data-ck-id` given but no token on the element nor on the script.
+    MissingToken,
+    /// `data-ck-config` longer than [`MAX_INLINE_CONFIG`].
+    ConfigTooLarge,
+    /// `data-ck-config` is not valid JSON.
+    ConfigInvalidJson,
+    /// `data-ck-config` is JSON but not an object.
+    ConfigNotObject,
+    /// `data-ck-theme` is not `light`, `dark` or `auto`.
+    BadTheme,
+    /// A flag in `data-ck-flags` is empty, too long or has characters outside `[a-z0-9_.:-]`,
+    /// or there are more than [`MAX_FLAGS`].
+    BadFlags,
+}
+
+impl AttrError {
+    /// The attribute at fault.
+    pub fn attribute(self) -> &'static str {
+        match self {
+            AttrError::MissingWidget | AttrError::UnknownWidget => "data-ck-widget",
+            AttrError::BadId => "data-ck-id",
+            AttrError::BadToken | AttrError::MissingToken => "data-ck-token",
+            AttrError::ConfigTooLarge
+            | AttrError::ConfigInvalidJson
+            | AttrError::ConfigNotObject => "data-ck-config",
+            AttrError::BadTheme => "data-ck-theme",
+            AttrError::BadFlags => "data-ck-flags",
+        }
+    }
+
+    /// A short machine-readable code (used in the `widget:error` event detail).
+    pub fn code(self) -> &'static str {
+        match self {
+            AttrError::MissingWidget => "missing_widget",
+            AttrError::UnknownWidget => "unknown_widget",
+            AttrError::BadId => "bad_id",
+            AttrError::BadToken => "bad_token",
+            AttrError::MissingToken => "missing_token",
+            AttrError::ConfigTooLarge => "config_too_large",
+            AttrError::ConfigInvalidJson => "config_invalid_json",
+            AttrError::ConfigNotObject => "config_not_object",
+            AttrError::BadTheme => "bad_theme",
+            AttrError::BadFlags => "bad_flags",
+        }
+    }
+
+    /// Human-readable reason.
+    pub fn reason(self) -> &'static str {
+        match self {
+            AttrError::MissingWidget => "required, names the widget type",
+            AttrError::UnknownWidget => "unknown widget type (not in this embed build)",
+            AttrError::BadId => "must be 1-64 characters of A-Z a-z 0-9 _ -",
+            AttrError::BadToken => "must be a public embed token (ck_pub_...)",
+            AttrError::MissingToken => "required with data-ck-id (on the element or the script)",
+            AttrError::ConfigTooLarge => "larger than 16 KB",
+            AttrError::ConfigInvalidJson => "invalid JSON",
+            AttrError::ConfigNotObject => "must be a JSON object",
+            AttrError::BadTheme => "must be light, dark or auto",
+            AttrError::BadFlags => "comma list of up to 32 names of a-z 0-9 _ . : -",
+        }
+    }
+}
+
+fn is_ident(s: &str, max: usize) -> bool {
+    !s.is_empty()
+        && s.len() <= max
+        && s.bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-')
+}
+
+/// Parses the attributes of one mount element.
+///
+/// `default_token` is the loader script's `data-ck-token`; `is_known` says whether a widget
+/// type is compiled in; `parse_json` turns JSON text into a [`Value`] (`None` if invalid).
+///
+/// ```
+/// use ck_runtime::{parse_mount, RawAttrs, Theme, AttrError};
+/// let json = |_: &str| Some(ck_runtime::Value::Obj(vec![]));
+/// let attrs = RawAttrs { widget: Some("form"), theme: Some("dark"), ..Default::default() };
+/// let spec = parse_mount(&attrs, None, |t| t == "form", json).unwrap();
+/// assert_eq!(spec.theme, Theme::Dark);
+///
+/// let bad = RawAttrs { widget: Some("form"), theme: Some("blue"), ..Default::default() };
+/// assert_eq!(parse_mount(&bad, None, |t| t == "form", json), Err(AttrError::BadTheme));
+/// ```
+pub fn parse_mount(
+    attrs: &RawAttrs<'_>,
+    default_token: Option<&str>,
+    is_known: impl Fn(&str) -> bool,
+    parse_json: impl FnOnce(&str) -> Option<Value>,
+) -> Result<MountSpec, AttrError> {
+    let widget = attrs.widget.map(str::trim).unwrap_or_default();
+    if widget.is_empty() {
+        return Err(AttrError::MissingWidget);
+    }
+    if !is_known(widget) {
+        return Err(AttrError::UnknownWidget);
+    }
+
+    let id = match attrs.id.map(str::trim) {
+        None | Some("") => None,
+        Some(id) if is_ident(id, 64) => Some(id.to_owned()),
+        Some(_) => return Err(AttrError::BadId),
+    };
+
+    let token = match attrs.token.map(str::trim).filter(|t| !t.is_empty()) {
+        Some(token) => Some(token),
+        None => default_token.map(str::trim).filter(|t| !t.is_empty()),
+    };
+    let token = match token {
+        None => None,
+        Some(t) if t.starts_with("ck_pub_") && is_ident(t, 128) => Some(t.to_owned()),
+        Some(_) => return Err(AttrError::BadToken),
+    };
+    if id.is_some() && token.is_none() {
+        return Err(AttrError::MissingToken);
+    }
+
+    let config = match attrs.config {
+        None => None,
+        Some(text) if text.trim().is_empty() => None,
+        Some(text) if text.len() > MAX_INLINE_CONFIG => return Err(AttrError::ConfigTooLarge),
+        Some(text) => match parse_json(text) {
+            None => return Err(AttrError::ConfigInvalidJson),
+            Some(value @ Value::Obj(_)) => Some(value),
+            Some(_) => return Err(AttrError::ConfigNotObject),
+        },
+    };
+
+    let theme = match attrs.theme.map(str::trim) {
+        None | Some("") | Some("auto") => Theme::Auto,
+        Some("light") => Theme::Light,
+        Some("dark") => Theme::Dark,
+        Some(_) => return Err(AttrError::BadTheme),
+    };
+
+    let flags = match attrs.flags {
+        None => Vec::new(),
+        Some(list) => parse_flags(list).ok_or(AttrError::BadFlags)?,
+    };
+
+    Ok(MountSpec {
+        widget: widget.to_owned(),
+        id,
+        token,
+        config,
+        theme,
+        flags,
+    })
+}
+
+/// `"a, b,c"` → `["a","b","c"]`; an empty list is fine, an empty item is not.
+fn parse_flags(list: &str) -> Option<Vec<String>> {
+    if list.trim().is_empty() {
+        return Some(Vec::new());
+    }
+    let mut flags = Vec::new();
+    for item in list.split(',') {
+        let flag = item.trim();
+        let valid = !flag.is_empty()
+            && flag.len() <= 40
+            && flag.bytes().all(|b| {
+                b.is_ascii_lowercase()
+                    || b.is_ascii_digit()
+                    || matches!(b, b'_' | b'.' | b':' | b'-')
+            });
+        if !valid || flags.len() == MAX_FLAGS {
+            return None;
+        }
+        flags.push(flag.to_owned());
+    }
+    Some(flags)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn json(text: &str) -> Option<Value> {
+        serde_json::from_str::<serde_json::Value>(text)
+            .ok()
+            .map(|v| from_serde(&v))
+    }
+
+    fn from_serde(v: &serde_json::Value) -> Value {
+        match v {
+            serde_json::Value::Null => Value::Null,
+            serde_json::Value::Bool(b) => Value::Bool(*b),
+            serde_json::Value::Number(n) => Value::Num(n.as_f64().unwrap_or(0.0)),
+            serde_json::Value::String(s) => Value::Str(s.clone()),
+            serde_json::Value::Array(a) => Value::Arr(a.iter().map(from_serde).collect()),
+            serde_json::Value::Object(o) => {
+                Value::Obj(o.iter().map(|(k, v)| (k.clone(), from_serde(v))).collect())
+            }
+        }
+    }
+
+    fn parse(attrs: RawAttrs<'_>) -> Result<MountSpec, AttrError> {
+        parse_mount(&attrs, None, |t| t == "form" || t == "announcement", json)
+    }
+
+    fn form() -> RawAttrs<'static> {
+        RawAttrs {
+            widget: Some("form"),
+            ..Default::default()
+        }
+    }
+
+    #[test]
+    fn minimal_valid() {
+        let spec = parse(form()).unwrap();
+        assert_eq!(spec.widget, "form");
+        assert_eq!(spec.theme, Theme::Auto);
+        assert!(spec.id.is_none() && spec.token.is_none() && spec.config.is_none());
+        assert!(spec.flags.is_empty());
+    }
+
+    #[test]
+    fn full_valid() {
+        let spec = parse(RawAttrs {
+            widget: Some(" form "),
+            id: Some("wi_123-abc"),
+            token: Some("ck_pub_AbC123"),
+            config: Some(r#"{"title":"Hello","fields":[{"name":"email"}]}"#),
+            theme: Some("dark"),
+            flags: Some("beta, new-ui,x.y:z"),
+        })
+        .unwrap();
+        assert_eq!(spec.id.as_deref(), Some("wi_123-abc"));
+        assert_eq!(spec.token.as_deref(), Some("ck_pub_AbC123"));
+        assert_eq!(spec.theme, Theme::Dark);
+        assert_eq!(spec.flags, ["beta", "new-ui", "x.y:z"]);
+        let config = spec.config.unwrap();
+        assert_eq!(config.get("title").as_str(), Some("Hello"));
+    }
+
+    #[test]
+    fn default_token_from_script_and_element_wins() {
+        let with_id = RawAttrs {
+            id: Some("w1"),
+            ..form()
+        };
+        let spec = parse_mount(&with_id, Some("ck_pub_script"), |_| true, json).unwrap();
+        assert_eq!(spec.token.as_deref(), Some("ck_pub_script"));
+        let own = RawAttrs {
+            token: Some("ck_pub_own"),
+            ..with_id
+        };
+        let spec = parse_mount(&own, Some("ck_pub_script"), |_| true, json).unwrap();
+        assert_eq!(spec.token.as_deref(), Some("ck_pub_own"));
+    }
+
+    #[test]
+    fn widget_type_errors() {
+        assert_eq!(parse(RawAttrs::default()), Err(AttrError::MissingWidget));
+        assert_eq!(
+            parse(RawAttrs {
+                widget: Some("  "),
+                ..form()
+            }),
+            Err(AttrError::MissingWidget)
+        );
+        assert_eq!(
+            parse(RawAttrs {
+                widget: Some("carousel"),
+                ..form()
+            }),
+            Err(AttrError::UnknownWidget)
+        );
+    }
+
+    #[test]
+    fn id_and_token_errors() {
+        for id in ["a b", "<script>", &"x".repeat(65)] {
+            let attrs = RawAttrs {
+                id: Some(id),
+                token: Some("ck_pub_x"),
+                ..form()
+            };
+            assert_eq!(parse(attrs), Err(AttrError::BadId), "{id}");
+        }
+        for token in ["secret", "ck_sec_abc", "ck_pub_a b"] {
+            let attrs = RawAttrs {
+                token: Some(token),
+                ..form()
+            };
+            assert_eq!(parse(attrs), Err(AttrError::BadToken), "{token}");
+        }
+        let attrs = RawAttrs {
+            id: Some("w1"),
+            ..form()
+        };
+        assert_eq!(parse(attrs), Err(AttrError::MissingToken));
+    }
+
+    #[test]
+    fn config_errors() {
+        let cases = [
+            ("{oops", AttrError::ConfigInvalidJson),
+            ("{\"a\":1,}", AttrError::ConfigInvalidJson),
+            ("[1,2]", AttrError::ConfigNotObject),
+            ("\"str\"", AttrError::ConfigNotObject),
+            ("null", AttrError::ConfigNotObject),
+        ];
+        for (text, want) in cases {
+            let attrs = RawAttrs {
+                config: Some(text),
+                ..form()
+            };
+            assert_eq!(parse(attrs), Err(want), "{text}");
+            assert_eq!(want.attribute(), "data-ck-config");
+        }
+        let huge = format!("{{\"a\":\"{}\"}}", "x".repeat(MAX_INLINE_CONFIG));
+        let attrs = RawAttrs {
+            config: Some(&huge),
+            ..form()
+        };
+        assert_eq!(parse(attrs), Err(AttrError::ConfigTooLarge));
+        let blank = RawAttrs {
+            config: Some("  "),
+            ..form()
+        };
+        assert_eq!(parse(blank).unwrap().config, None);
+    }
+
+    #[test]
+    fn theme_values() {
+        for (text, want) in [
+            ("light", Theme::Light),
+            ("dark", Theme::Dark),
+            ("auto", Theme::Auto),
+            ("", Theme::Auto),
+        ] {
+            let attrs = RawAttrs {
+                theme: Some(text),
+                ..form()
+            };
+            assert_eq!(parse(attrs).unwrap().theme, want);
+        }
+        for text in ["Dark", "blue", "light dark"] {
+            let attrs = RawAttrs {
+                theme: Some(text),
+                ..form()
+            };
+            assert_eq!(parse(attrs), Err(AttrError::BadTheme));
+        }
+    }
+
+    #[test]
+    fn flag_errors() {
+        let too_many = vec!["f"; MAX_FLAGS + 1].join(",");
+        for list in ["a,,b", "UPPER", "sp ace", ",", &too_many, &"x".repeat(41)] {
+            let attrs = RawAttrs {
+                flags: Some(list),
+                ..form()
+            };
+            assert_eq!(parse(attrs), Err(AttrError::BadFlags), "{list}");
+        }
+        let empty = RawAttrs {
+            flags: Some(" "),
+            ..form()
+        };
+        assert!(parse(empty).unwrap().flags.is_empty());
+    }
+
+    #[test]
+    fn every_error_names_an_attribute_and_reason() {
+        use AttrError::*;
+        for e in [
+            MissingWidget,
+            UnknownWidget,
+            BadId,
+            BadToken,
+            MissingToken,
+            ConfigTooLarge,
+            ConfigInvalidJson,
+            ConfigNotObject,
+            BadTheme,
+            BadFlags,
+        ] {
+            assert!(e.attribute().starts_with("data-ck-"));
+            assert!(!e.reason().is_empty() && !e.code().is_empty());
+        }
+    }
+}

@@ -1,0 +1,187 @@
+//! Every `web_sys` call of the runtime lives here.
+//!
+//! One place to audit what the embed touches in the host page, and one place to see which web-sys
+//! features (glue and wasm bytes) we pay for. Window and document are looked up once and cached.
+
+use js_sys::{Array, Function, Promise};
+use wasm_bindgen::{JsCast, JsValue, UnwrapThrowExt};
+use web_sys::{
+    AbortController, CssStyleSheet, Document, Element, EventTarget, MutationObserver,
+    MutationObserverInit, Node, NodeList, RequestInit, ShadowRoot, ShadowRootInit, ShadowRootMode,
+    Window,
+};
+
+thread_local! {
+    static WINDOW: Window = js_sys::global().unchecked_into();
+    static DOCUMENT: Document = WINDOW.with(|w| w.document()).expect_throw("ck: no document");
+}
+
+pub(crate) fn window() -> Window {
+    WINDOW.with(Window::clone)
+}
+
+pub(crate) fn document() -> Document {
+    DOCUMENT.with(Document::clone)
+}
+
+/// `performance.now()`; 0 where the Performance API is missing.
+pub(crate) fn now() -> f64 {
+    window().performance().map_or(0.0, |p| p.now())
+}
+
+pub(crate) fn create_element(tag: &str) -> Result<Element, JsValue> {
+    document().create_element(tag)
+}
+
+#[cfg(feature = "icons")]
+pub(crate) fn create_element_ns(ns: &str, tag: &str) -> Result<Element, JsValue> {
+    document().create_element_ns(Some(ns), tag)
+}
+
+pub(crate) fn set_attribute(el: &Element, name: &str, value: &str) -> Result<(), JsValue> {
+    el.set_attribute(name, value)
+}
+
+pub(crate) fn remove_attribute(el: &Element, name: &str) -> Result<(), JsValue> {
+    el.remove_attribute(name)
+}
+
+pub(crate) fn get_attribute(el: &Element, name: &str) -> Option<String> {
+    el.get_attribute(name)
+}
+
+pub(crate) fn set_text(node: &Node, text: &str) {
+    node.set_text_content(Some(text));
+}
+
+pub(crate) fn append(parent: &Node, child: &Node) -> Result<(), JsValue> {
+    parent.append_child(child).map(drop)
+}
+
+pub(crate) fn is_connected(node: &Node) -> bool {
+    node.is_connected()
+}
+
+pub(crate) fn query_all(root: &Document, selector: &str) -> Result<NodeList, JsValue> {
+    root.query_selector_all(selector)
+}
+
+pub(crate) fn add_listener(target: &EventTarget, event: &str, f: &Function) -> Result<(), JsValue> {
+    target.add_event_listener_with_callback(event, f)
+}
+
+pub(crate) fn remove_listener(target: &EventTarget, event: &str, f: &Function) {
+    // Removing a listener that is not registered is a no-op in the DOM; nothing to report.
+    let _ = target.remove_event_listener_with_callback(event, f);
+}
+
+/// `console.warn(msg, subject)`: passing the element lets devtools link straight to it.
+pub(crate) fn warn(msg: &str, subject: &JsValue) {
+    web_sys::console::warn_2(&JsValue::from_str(msg), subject);
+}
+
+pub(crate) fn set_timeout(f: &Function, ms: i32) -> i32 {
+    window()
+        .set_timeout_with_callback_and_timeout_and_arguments_0(f, ms)
+        .unwrap_or(0)
+}
+
+pub(crate) fn clear_timeout(handle: i32) {
+    window().clear_timeout_with_handle(handle);
+}
+
+/// The mount element's open shadow root, created on first mount and reused after an unmount
+/// (a shadow root cannot be attached twice).
+pub(crate) fn shadow_root(el: &Element) -> Result<ShadowRoot, JsValue> {
+    match el.shadow_root() {
+        Some(root) => {
+            root.set_text_content(None);
+            Ok(root)
+        }
+        None => el.attach_shadow(&ShadowRootInit::new(ShadowRootMode::Open)),
+    }
+}
+
+/// A constructable stylesheet, or `None` where the browser has none (then a `<style>` is used).
+pub(crate) fn constructable_sheet(css: &str) -> Option<CssStyleSheet> {
+    let sheet = CssStyleSheet::new().ok()?;
+    sheet.replace_sync(css).ok()?;
+    Some(sheet)
+}
+
+pub(crate) fn adopt_sheets(root: &ShadowRoot, sheets: &Array) {
+    root.set_adopted_style_sheets(sheets);
+}
+
+pub(crate) fn observe_document(callback: &Function) -> Result<MutationObserver, JsValue> {
+    let observer = MutationObserver::new(callback)?;
+    let init = MutationObserverInit::new();
+    init.set_child_list(true);
+    init.set_subtree(true);
+    let root: Node = document()
+        .document_element()
+        .map_or_else(|| document().unchecked_into(), Element::unchecked_into);
+    observer.observe_with_options(&root, &init)?;
+    Ok(observer)
+}
+
+pub(crate) fn document_hidden() -> bool {
+    document().hidden()
+}
+
+/// Fire-and-forget POST of a text body: `sendBeacon`, then `fetch(keepalive)` where the beacon
+/// is refused (queue full, or no `sendBeacon`). `text/plain` keeps it a CORS "simple request":
+/// no preflight, and no credentials are sent.
+pub(crate) fn beacon(url: &str, body: &str) {
+    let win = window();
+    if win
+        .navigator()
+        .send_beacon_with_opt_str(url, Some(body))
+        .unwrap_or(false)
+    {
+        return;
+    }
+    let init = RequestInit::new();
+    init.set_method("POST");
+    init.set_body(&JsValue::from_str(body));
+    // web-sys has no setter for `keepalive`; it is a plain dictionary member.
+    let _ = js_sys::Reflect::set(&init, &JsValue::from_str("keepalive"), &JsValue::TRUE);
+    init.set_credentials(web_sys::RequestCredentials::Omit);
+    let _ = win.fetch_with_str_and_init(url, &init);
+}
+
+/// Starts a `fetch`; `body` `Some` makes it a JSON POST. Returns the promise and an abort handle.
+pub(crate) fn fetch(url: &str, json_body: Option<&str>) -> (Promise, Option<AbortController>) {
+    let init = RequestInit::new();
+    init.set_credentials(web_sys::RequestCredentials::Omit);
+    let abort = AbortController::new().ok();
+    if let Some(abort) = &abort {
+        init.set_signal(Some(&abort.signal()));
+    }
+    if let Some(body) = json_body {
+        init.set_method("POST");
+        init.set_body(&JsValue::from_str(body));
+        let headers = js_sys::Object::new();
+        let _ = js_sys::Reflect::set(
+            &headers,
+            &JsValue::from_str("content-type"),
+            &JsValue::from_str("application/json"),
+        );
+        init.set_headers(&headers);
+    }
+    (window().fetch_with_str_and_init(url, &init), abort)
+}
+
+pub(crate) fn abort(controller: &AbortController) {
+    controller.abort();
+}
+
+pub(crate) fn response_status(response: &JsValue) -> u16 {
+    response
+        .dyn_ref::<web_sys::Response>()
+        .map_or(0, web_sys::Response::status)
+}
+
+pub(crate) fn response_text(response: &JsValue) -> Option<Promise> {
+    response.dyn_ref::<web_sys::Response>()?.text().ok()
+}

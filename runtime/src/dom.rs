@@ -1,0 +1,165 @@
+//! A tiny DOM builder for widgets. No framework, no HTML parsing: text always goes through
+//! `textContent` and attributes, so config and visitor text can never become markup.
+//!
+//! ```no_run
+//! use ck_runtime::dom;
+//! # fn demo(root: &web_sys::ShadowRoot) -> Result<dom::Listener, wasm_bindgen::JsValue> {
+//! let button = dom::element_with("button", &[("type", "button"), ("class", "primary")])?;
+//! dom::set_text(&button, "Send");
+//! dom::append(root, &button)?;
+//! // Keep the Listener in your Mounted handle: dropping it removes the listener.
+//! dom::listen(&button, "click", |_event| { /* … */ })
+//! # }
+//! ```
+
+use wasm_bindgen::closure::Closure;
+use wasm_bindgen::{JsCast, JsValue};
+use web_sys::{Element, Event, EventTarget, Node};
+
+use crate::bindings;
+
+#[cfg(feature = "icons")]
+const SVG_NS: &str = "http://www.w3.org/2000/svg";
+
+/// Creates an element (`document.createElement`).
+///
+/// ```no_run
+/// let p = ck_runtime::dom::element("p").unwrap();
+/// ```
+pub fn element(tag: &str) -> Result<Element, JsValue> {
+    bindings::create_element(tag)
+}
+
+/// Creates an element and sets attributes on it.
+///
+/// ```no_run
+/// let input = ck_runtime::dom::element_with("input", &[("type", "email"), ("required", "")]).unwrap();
+/// ```
+pub fn element_with(tag: &str, attrs: &[(&str, &str)]) -> Result<Element, JsValue> {
+    let el = element(tag)?;
+    for (name, value) in attrs {
+        bindings::set_attribute(&el, name, value)?;
+    }
+    Ok(el)
+}
+
+/// Sets an attribute (values are never parsed as HTML).
+///
+/// ```no_run
+/// # let el = ck_runtime::dom::element("input").unwrap();
+/// ck_runtime::dom::set_attr(&el, "aria-invalid", "true").unwrap();
+/// ```
+pub fn set_attr(el: &Element, name: &str, value: &str) -> Result<(), JsValue> {
+    bindings::set_attribute(el, name, value)
+}
+
+/// Removes an attribute.
+///
+/// ```no_run
+/// # let el = ck_runtime::dom::element("input").unwrap();
+/// ck_runtime::dom::remove_attr(&el, "aria-invalid").unwrap();
+/// ```
+pub fn remove_attr(el: &Element, name: &str) -> Result<(), JsValue> {
+    bindings::remove_attribute(el, name)
+}
+
+/// Reads an attribute.
+///
+/// ```no_run
+/// # let el = ck_runtime::dom::element("input").unwrap();
+/// let name = ck_runtime::dom::attr(&el, "name");
+/// ```
+pub fn attr(el: &Element, name: &str) -> Option<String> {
+    bindings::get_attribute(el, name)
+}
+
+/// Replaces the node's content with `text` (`textContent`: safe for any string).
+///
+/// ```no_run
+/// # let el = ck_runtime::dom::element("p").unwrap();
+/// ck_runtime::dom::set_text(&el, "<b>stays literal</b>");
+/// ```
+pub fn set_text(node: &Node, text: &str) {
+    bindings::set_text(node, text)
+}
+
+/// Appends `child` to `parent` (works for elements and shadow roots).
+///
+/// ```no_run
+/// # let (a, b) = (ck_runtime::dom::element("div").unwrap(), ck_runtime::dom::element("p").unwrap());
+/// ck_runtime::dom::append(&a, &b).unwrap();
+/// ```
+pub fn append(parent: &Node, child: &Node) -> Result<(), JsValue> {
+    bindings::append(parent, child)
+}
+
+/// A registered event listener; dropping it removes the listener and frees its closure.
+#[must_use = "dropping the Listener removes it at once"]
+pub struct Listener {
+    target: EventTarget,
+    event: &'static str,
+    closure: Closure<dyn FnMut(Event)>,
+}
+
+impl Drop for Listener {
+    fn drop(&mut self) {
+        bindings::remove_listener(
+            &self.target,
+            self.event,
+            self.closure.as_ref().unchecked_ref(),
+        );
+    }
+}
+
+/// Listens for `event` on `target` until the returned [`Listener`] is dropped.
+///
+/// ```no_run
+/// # let input = ck_runtime::dom::element("input").unwrap();
+/// let listener = ck_runtime::dom::listen(&input, "focus", |_| {}).unwrap();
+/// drop(listener); // deregistered
+/// ```
+pub fn listen(
+    target: &EventTarget,
+    event: &'static str,
+    handler: impl FnMut(Event) + 'static,
+) -> Result<Listener, JsValue> {
+    let closure = Closure::<dyn FnMut(Event)>::new(handler);
+    bindings::add_listener(target, event, closure.as_ref().unchecked_ref())?;
+    Ok(Listener {
+        target: target.clone(),
+        event,
+        closure,
+    })
+}
+
+/// Builds an inline SVG for an icon of the `ck-icons` set (via `createElementNS`, no markup
+/// parsing). Paints with `currentColor`. With `label` it is `role="img"` with that
+/// `aria-label`; without, it is decorative (`aria-hidden="true"`).
+///
+/// ```ignore
+/// let svg = ck_runtime::dom::icon(&ck_icons::CHECK, Some("Sent")).unwrap();
+/// ```
+#[cfg(feature = "icons")]
+pub fn icon(icon: &ck_icons::Icon, label: Option<&str>) -> Result<Element, JsValue> {
+    let svg = bindings::create_element_ns(SVG_NS, "svg")?;
+    bindings::set_attribute(&svg, "viewBox", icon.view_box)?;
+    bindings::set_attribute(&svg, "width", "1em")?;
+    bindings::set_attribute(&svg, "height", "1em")?;
+    bindings::set_attribute(&svg, "fill", "currentColor")?;
+    bindings::set_attribute(&svg, "focusable", "false")?;
+    match label {
+        Some(label) => {
+            bindings::set_attribute(&svg, "role", "img")?;
+            bindings::set_attribute(&svg, "aria-label", label)?;
+        }
+        None => bindings::set_attribute(&svg, "aria-hidden", "true")?,
+    }
+    for node in icon.nodes {
+        let child = bindings::create_element_ns(SVG_NS, node.tag)?;
+        for (name, value) in node.attrs {
+            bindings::set_attribute(&child, name, value)?;
+        }
+        bindings::append(&svg, &child)?;
+    }
+    Ok(svg)
+}

@@ -1,0 +1,84 @@
+//! Small helpers that keep `core::fmt` out of the wasm.
+
+use std::cell::Cell;
+use std::rc::Rc;
+
+use js_sys::{Object, Reflect};
+use wasm_bindgen::closure::Closure;
+use wasm_bindgen::{JsCast, JsValue};
+
+use crate::bindings;
+
+/// Appends the decimal digits of `n` (what `format!("{n}")` would do, without the formatter).
+pub(crate) fn push_u32(out: &mut String, mut n: u32) {
+    let mut digits = [0u8; 10];
+    let mut len = 0;
+    loop {
+        digits[len] = b'0' + (n % 10) as u8;
+        len += 1;
+        n /= 10;
+        if n == 0 {
+            break;
+        }
+    }
+    for &d in digits[..len].iter().rev() {
+        out.push(d as char);
+    }
+}
+
+/// A plain JS object from key/value pairs (event details).
+pub(crate) fn js_object(pairs: &[(&str, JsValue)]) -> JsValue {
+    let obj = Object::new();
+    for (key, value) in pairs {
+        let _ = Reflect::set(&obj, &JsValue::from_str(key), value);
+    }
+    obj.into()
+}
+
+/// A one-shot `setTimeout`; dropping it before it fires cancels it and frees the closure.
+#[must_use = "dropping the Timer cancels it"]
+pub(crate) struct Timer {
+    handle: i32,
+    fired: Rc<Cell<bool>>,
+    _closure: Closure<dyn FnMut()>,
+}
+
+impl Timer {
+    pub(crate) fn once(ms: i32, f: impl FnOnce() + 'static) -> Timer {
+        let fired = Rc::new(Cell::new(false));
+        let flag = fired.clone();
+        let mut f = Some(f);
+        let closure = Closure::<dyn FnMut()>::new(move || {
+            flag.set(true);
+            if let Some(f) = f.take() {
+                f();
+            }
+        });
+        let handle = bindings::set_timeout(closure.as_ref().unchecked_ref(), ms);
+        Timer {
+            handle,
+            fired,
+            _closure: closure,
+        }
+    }
+}
+
+impl Drop for Timer {
+    fn drop(&mut self) {
+        if !self.fired.get() {
+            bindings::clear_timeout(self.handle);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn push_u32_matches_display() {
+        for n in [0, 7, 10, 99, 1234, u32::MAX] {
+            let mut s = String::new();
+            super::push_u32(&mut s, n);
+            assert_eq!(s, n.to_string());
+        }
+    }
+}
