@@ -33,7 +33,6 @@ pub(crate) fn create_element(tag: &str) -> Result<Element, JsValue> {
     document().create_element(tag)
 }
 
-#[cfg(feature = "icons")]
 pub(crate) fn create_element_ns(ns: &str, tag: &str) -> Result<Element, JsValue> {
     document().create_element_ns(Some(ns), tag)
 }

@@ -18,9 +18,6 @@ use web_sys::{Element, Event, EventTarget, Node};
 
 use crate::bindings;
 
-#[cfg(feature = "icons")]
-const SVG_NS: &str = "http://www.w3.org/2000/svg";
-
 /// Creates an element (`document.createElement`).
 ///
 /// ```no_run
@@ -136,12 +133,11 @@ pub fn listen(
 /// parsing). Paints with `currentColor`. With `label` it is `role="img"` with that
 /// `aria-label`; without, it is decorative (`aria-hidden="true"`).
 ///
-/// ```ignore
+/// ```no_run
 /// let svg = ck_runtime::dom::icon(&ck_icons::CHECK, Some("Sent")).unwrap();
 /// ```
-#[cfg(feature = "icons")]
 pub fn icon(icon: &ck_icons::Icon, label: Option<&str>) -> Result<Element, JsValue> {
-    let svg = bindings::create_element_ns(SVG_NS, "svg")?;
+    let svg = bindings::create_element_ns(ck_icons::SVG_NS, "svg")?;
     bindings::set_attribute(&svg, "viewBox", icon.view_box)?;
     bindings::set_attribute(&svg, "width", "1em")?;
     bindings::set_attribute(&svg, "height", "1em")?;
@@ -155,7 +151,7 @@ pub fn icon(icon: &ck_icons::Icon, label: Option<&str>) -> Result<Element, JsVal
         None => bindings::set_attribute(&svg, "aria-hidden", "true")?,
     }
     for node in icon.nodes {
-        let child = bindings::create_element_ns(SVG_NS, node.tag)?;
+        let child = bindings::create_element_ns(ck_icons::SVG_NS, node.tag)?;
         for (name, value) in node.attrs {
             bindings::set_attribute(&child, name, value)?;
         }

@@ -14,25 +14,8 @@ use web_sys::ShadowRoot;
 use crate::bindings;
 
 /// The dieter-tokens theme block (`:host{--ck-…}` light, dark by media query or
-/// `data-ck-theme`). Local copy until `dieter_tokens::css::THEME` lands.
-pub(crate) const THEME_CSS: &str = ":host{--ck-color-surface:#fff;--ck-color-surface-raised:#f7f7f8;\
---ck-color-text:#1a1a1f;--ck-color-muted:#5f6170;--ck-color-border:#d4d5db;--ck-color-accent:#2f5bea;\
---ck-color-accent-text:#fff;--ck-color-danger:#c62828;--ck-color-success:#1b7f3b;--ck-color-focus:#2f5bea;\
---ck-font-family:system-ui,-apple-system,'Segoe UI',Roboto,sans-serif;--ck-font-size-xs:12px;\
---ck-font-size-sm:14px;--ck-font-size-md:16px;--ck-font-size-lg:18px;--ck-font-size-xl:22px;\
---ck-line-height-tight:1.25;--ck-line-height-normal:1.5;--ck-font-weight-regular:400;\
---ck-font-weight-medium:500;--ck-font-weight-bold:700;--ck-space-1:4px;--ck-space-2:8px;--ck-space-3:12px;\
---ck-space-4:16px;--ck-space-5:20px;--ck-space-6:24px;--ck-space-7:32px;--ck-space-8:40px;\
---ck-radius-sm:4px;--ck-radius-md:8px;--ck-radius-lg:12px;--ck-radius-full:9999px;\
---ck-shadow-sm:0 1px 2px rgba(0,0,0,.08);--ck-shadow-md:0 4px 12px rgba(0,0,0,.12);\
---ck-duration-fast:120ms;--ck-duration-normal:200ms}\
-@media (prefers-color-scheme:dark){:host(:not([data-ck-theme=light])){--ck-color-surface:#16171c;\
---ck-color-surface-raised:#1f2027;--ck-color-text:#ececf1;--ck-color-muted:#a3a5b3;--ck-color-border:#3a3c47;\
---ck-color-accent:#7c9bff;--ck-color-accent-text:#0b0c10;--ck-color-danger:#ff6b6b;--ck-color-success:#4cc27a;\
---ck-color-focus:#7c9bff}}\
-:host([data-ck-theme=dark]){--ck-color-surface:#16171c;--ck-color-surface-raised:#1f2027;--ck-color-text:#ececf1;\
---ck-color-muted:#a3a5b3;--ck-color-border:#3a3c47;--ck-color-accent:#7c9bff;--ck-color-accent-text:#0b0c10;\
---ck-color-danger:#ff6b6b;--ck-color-success:#4cc27a;--ck-color-focus:#7c9bff}";
+/// `data-ck-theme`).
+pub(crate) const THEME_CSS: &str = dieter_tokens::css::THEME;
 
 /// Isolation of the widget from the host page.
 ///
