@@ -5,6 +5,8 @@ use std::vec::Vec;
 
 use ck_runtime::Value;
 
+use crate::schema::FieldError;
+
 /// API path the form posts to.
 pub const SUBMISSIONS_PATH: &str = "/api/v1/submissions";
 
@@ -19,15 +21,22 @@ pub fn request_body(instance_id: &str, values: Value, honeypot: String, elapsed_
     ])
 }
 
-/// Per-field messages from a 4xx error body `{"error":{"fields":{"email":"…"}}}`.
-pub fn server_field_errors(body: &Value) -> Vec<(String, String)> {
-    match body.get("error").get("fields") {
-        Value::Obj(members) => members
-            .iter()
-            .filter_map(|(name, message)| Some((name.clone(), message.as_str()?.into())))
-            .collect(),
-        _ => Vec::new(),
+/// Per-field messages from a 4xx error body `{"error":{"fields":{"email":"…"}}}`, as
+/// [`FieldError`]s with code `server`.
+pub fn server_field_errors(body: &Value) -> Vec<FieldError> {
+    let mut errors = Vec::new();
+    if let Value::Obj(members) = body.get("error").get("fields") {
+        for (name, message) in members {
+            if let Some(message) = message.as_str() {
+                errors.push(FieldError {
+                    name: name.clone(),
+                    code: "server",
+                    message: message.into(),
+                });
+            }
+        }
     }
+    errors
 }
 
 #[cfg(test)]
@@ -63,10 +72,13 @@ mod tests {
                 ),
             ]),
         )]);
+        let errors = server_field_errors(&body);
+        assert_eq!(errors.len(), 1);
         assert_eq!(
-            server_field_errors(&body),
-            vec![("email".to_string(), "Bad email".to_string())]
+            (errors[0].name.as_str(), errors[0].code),
+            ("email", "server")
         );
+        assert_eq!(errors[0].message, "Bad email");
         assert!(server_field_errors(&Value::Null).is_empty());
     }
 }

@@ -14,9 +14,9 @@ use ck_runtime::dom::{self, Listener};
 use ck_runtime::{ConfigError, HttpError, Instance, MountCtx, Value, Widget};
 use js_sys::{Object, Reflect};
 use wasm_bindgen::{JsCast, JsValue, UnwrapThrowExt};
-use web_sys::{Element, Event, HtmlElement};
+use web_sys::{Element, Event, HtmlElement, Node};
 
-use crate::schema::{FieldKind, FormConfig, HONEYPOT_FIELD};
+use crate::schema::{push_number, FieldError, FieldKind, FormConfig, HONEYPOT_FIELD};
 use crate::submit;
 
 const MSG_FIX: &str = "Please correct the highlighted fields.";
@@ -89,7 +89,7 @@ impl Widget for Form {
 
     fn mount(ctx: MountCtx<FormConfig>) -> Result<Mounted, JsValue> {
         let (config, instance) = ctx.into_parts();
-        let state = Rc::new(render(config, instance)?);
+        let state = Rc::new(render(config, instance));
         let on_submit = state.clone();
         let on_input = state.clone();
         let on_focus = state.clone();
@@ -132,42 +132,91 @@ struct State {
     alive: Cell<bool>,
 }
 
-fn render(config: FormConfig, instance: Instance) -> Result<State, JsValue> {
-    let wrapper = dom::element_with("div", &[("class", "w")])?;
-    let form = dom::element_with("form", &[("novalidate", "")])?;
+/// Creates `tag` with `attrs` and appends it to `parent`. Tags and attribute names are static
+/// and valid and the element is fresh, so these DOM calls cannot fail; one helper instead of a
+/// `?` at every step keeps the error paths (and their drop code) out of the wasm.
+#[inline(never)]
+fn add(parent: &Node, tag: &str, attrs: &[(&str, &str)]) -> Element {
+    let el = dom::element_with(tag, attrs).expect_throw("ck: dom");
+    dom::append(parent, &el).expect_throw("ck: dom");
+    el
+}
+
+/// [`add`] with text content.
+#[inline(never)]
+fn add_text(parent: &Node, tag: &str, attrs: &[(&str, &str)], text: &str) -> Element {
+    let el = add(parent, tag, attrs);
+    dom::set_text(&el, text);
+    el
+}
+
+/// A label (or legend) with a visual required marker; assistive technology learns "required"
+/// from the control's `required` attribute instead of hearing an asterisk.
+fn add_label(parent: &Node, tag: &str, for_id: &str, text: &str, required: bool) {
+    let label = add_text(parent, tag, &[], text);
+    if !for_id.is_empty() {
+        set(&label, "for", for_id);
+    }
+    if required {
+        add_text(
+            &label,
+            "span",
+            &[("class", "r"), ("aria-hidden", "true")],
+            " *",
+        );
+    }
+}
+
+fn set(el: &Element, name: &str, value: &str) {
+    let _ = dom::set_attr(el, name, value);
+}
+
+fn render(config: FormConfig, instance: Instance) -> State {
+    let wrapper = add(instance.root(), "div", &[("class", "w")]);
     if let Some(title) = &config.title {
-        let heading = dom::element_with("h2", &[("id", "ck-t")])?;
-        dom::set_text(&heading, title);
-        dom::append(&wrapper, &heading)?;
-        dom::set_attr(&form, "aria-labelledby", "ck-t")?;
+        add_text(&wrapper, "h2", &[("id", "ck-t")], title);
     }
     if let Some(description) = &config.description {
-        let p = text_el("p", "d", description)?;
-        dom::append(&wrapper, &p)?;
+        add_text(&wrapper, "p", &[("class", "d")], description);
+    }
+    let form = add(&wrapper, "form", &[("novalidate", "")]);
+    if config.title.is_some() {
+        set(&form, "aria-labelledby", "ck-t");
     }
     let mut controls = Vec::with_capacity(config.fields.len());
+    let mut id = String::new();
     for field in &config.fields {
+        let mut inputs = Vec::new();
         if field.kind == FieldKind::Hidden {
             controls.push(Control {
-                inputs: Vec::new(),
+                inputs,
                 error: None,
             });
             continue;
         }
-        let id = join("ck-f-", &field.name);
-        let error_id = join("ck-e-", &field.name);
-        let error = dom::element_with("p", &[("class", "e"), ("id", &error_id), ("hidden", "")])?;
-        let mut inputs = Vec::new();
-        let group = match field.kind {
+        id.clear();
+        id.push_str("ck-f-");
+        id.push_str(&field.name);
+        let required = field.required;
+        let group = add(
+            &form,
+            if field.kind == FieldKind::Radio {
+                "fieldset"
+            } else {
+                "div"
+            },
+            &[("class", "f")],
+        );
+        match field.kind {
             FieldKind::Radio => {
-                let group = dom::element_with("fieldset", &[("class", "f")])?;
-                let legend = label_el("legend", &field.label, field.required)?;
-                dom::append(&group, &legend)?;
+                add_label(&group, "legend", "", &field.label, required);
                 for (index, choice) in field.options.iter().enumerate() {
                     let mut radio_id = id.clone();
                     radio_id.push('-');
-                    crate::schema::push_number(&mut radio_id, index as u64);
-                    let radio = dom::element_with(
+                    push_number(&mut radio_id, index as u64);
+                    let row = add(&group, "div", &[("class", "c")]);
+                    inputs.push(add(
+                        &row,
                         "input",
                         &[
                             ("type", "radio"),
@@ -175,94 +224,73 @@ fn render(config: FormConfig, instance: Instance) -> Result<State, JsValue> {
                             ("name", &field.name),
                             ("value", &choice.value),
                         ],
-                    )?;
-                    if field.required {
-                        dom::set_attr(&radio, "required", "")?;
-                    }
-                    let row = dom::element_with("div", &[("class", "c")])?;
-                    let label = text_el("label", "", &choice.label)?;
-                    dom::set_attr(&label, "for", &radio_id)?;
-                    dom::append(&row, &radio)?;
-                    dom::append(&row, &label)?;
-                    dom::append(&group, &row)?;
-                    inputs.push(radio);
+                    ));
+                    add_label(&row, "label", &radio_id, &choice.label, false);
                 }
-                group
             }
             FieldKind::Checkbox => {
-                let group = dom::element_with("div", &[("class", "f")])?;
-                let row = dom::element_with("div", &[("class", "c")])?;
-                let input = dom::element_with(
+                let row = add(&group, "div", &[("class", "c")]);
+                inputs.push(add(
+                    &row,
                     "input",
                     &[("type", "checkbox"), ("id", &id), ("name", &field.name)],
-                )?;
-                if field.required {
-                    dom::set_attr(&input, "required", "")?;
-                }
-                let label = label_el("label", &field.label, field.required)?;
-                dom::set_attr(&label, "for", &id)?;
-                dom::append(&row, &input)?;
-                dom::append(&row, &label)?;
-                dom::append(&group, &row)?;
-                inputs.push(input);
-                group
+                ));
+                add_label(&row, "label", &id, &field.label, required);
             }
             kind => {
-                let group = dom::element_with("div", &[("class", "f")])?;
-                let label = label_el("label", &field.label, field.required)?;
-                dom::set_attr(&label, "for", &id)?;
+                add_label(&group, "label", &id, &field.label, required);
+                let attrs = [("id", id.as_str()), ("name", &field.name), ("class", "i")];
                 let input = match kind {
-                    FieldKind::Textarea => dom::element("textarea")?,
+                    FieldKind::Textarea => add(&group, "textarea", &attrs),
                     FieldKind::Select => {
-                        let select = dom::element("select")?;
-                        let prompt = text_el(
-                            "option",
-                            "",
-                            field.placeholder.as_deref().unwrap_or(MSG_CHOOSE),
-                        )?;
-                        dom::set_attr(&prompt, "value", "")?;
-                        dom::append(&select, &prompt)?;
+                        let select = add(&group, "select", &attrs);
+                        let prompt = field.placeholder.as_deref().unwrap_or(MSG_CHOOSE);
+                        add_text(&select, "option", &[("value", "")], prompt);
                         for choice in &field.options {
-                            let option = text_el("option", "", &choice.label)?;
-                            dom::set_attr(&option, "value", &choice.value)?;
-                            dom::append(&select, &option)?;
+                            add_text(
+                                &select,
+                                "option",
+                                &[("value", &choice.value)],
+                                &choice.label,
+                            );
                         }
                         select
                     }
+                    FieldKind::Number => {
+                        let input = add(&group, "input", &attrs);
+                        // Any decimal is fine: the config's min/max are the only bounds.
+                        set(&input, "type", "number");
+                        set(&input, "step", "any");
+                        input
+                    }
                     kind => {
-                        let input = dom::element_with("input", &[("type", kind.as_str())])?;
-                        if kind == FieldKind::Number {
-                            // Any decimal is fine; the config's min/max are the only bounds.
-                            dom::set_attr(&input, "step", "any")?;
-                            dom::set_attr(&input, "inputmode", "decimal")?;
-                        }
+                        let input = add(&group, "input", &attrs);
+                        set(&input, "type", kind.as_str());
                         input
                     }
                 };
-                dom::set_attr(&input, "id", &id)?;
-                dom::set_attr(&input, "name", &field.name)?;
-                dom::set_attr(&input, "class", "i")?;
-                if field.required {
-                    dom::set_attr(&input, "required", "")?;
-                }
                 if let (Some(placeholder), false) = (&field.placeholder, kind == FieldKind::Select)
                 {
-                    dom::set_attr(&input, "placeholder", placeholder)?;
+                    set(&input, "placeholder", placeholder);
                 }
                 if let Some(token) = &field.autocomplete {
-                    dom::set_attr(&input, "autocomplete", token)?;
+                    set(&input, "autocomplete", token);
                 }
                 if let Some(max) = field.max_length {
-                    set_number_attr(&input, "maxlength", max.into())?;
+                    let mut text = String::new();
+                    push_number(&mut text, max.into());
+                    set(&input, "maxlength", &text);
                 }
-                dom::append(&group, &label)?;
-                dom::append(&group, &input)?;
                 inputs.push(input);
-                group
             }
-        };
-        dom::append(&group, &error)?;
-        dom::append(&form, &group)?;
+        }
+        for input in &inputs {
+            if required {
+                set(input, "required", "");
+            }
+        }
+        id.replace_range(..4, "ck-e");
+        let error = add(&group, "p", &[("class", "e"), ("id", &id), ("hidden", "")]);
         controls.push(Control {
             inputs,
             error: Some(error),
@@ -271,10 +299,10 @@ fn render(config: FormConfig, instance: Instance) -> Result<State, JsValue> {
 
     // The honeypot: out of sight, out of the tab order and hidden from assistive technology;
     // bots that fill every input fill it too.
-    let trap = dom::element_with("div", &[("class", "h"), ("aria-hidden", "true")])?;
-    let trap_label = text_el("label", "", "Leave this field empty")?;
-    dom::set_attr(&trap_label, "for", "ck-hp")?;
-    let honeypot = dom::element_with(
+    let trap = add(&form, "div", &[("class", "h"), ("aria-hidden", "true")]);
+    add_label(&trap, "label", "ck-hp", "Leave this field empty", false);
+    let honeypot = add(
+        &trap,
         "input",
         &[
             ("id", "ck-hp"),
@@ -282,21 +310,12 @@ fn render(config: FormConfig, instance: Instance) -> Result<State, JsValue> {
             ("tabindex", "-1"),
             ("autocomplete", "off"),
         ],
-    )?;
-    dom::append(&trap, &trap_label)?;
-    dom::append(&trap, &honeypot)?;
-    dom::append(&form, &trap)?;
-
-    let button = dom::element_with("button", &[("type", "submit")])?;
-    dom::set_text(&button, &config.submit_label);
-    dom::append(&form, &button)?;
-    dom::append(&wrapper, &form)?;
+    );
+    let button = add_text(&form, "button", &[("type", "submit")], &config.submit_label);
     // Present from the start and never removed, so screen readers announce every change.
-    let status = dom::element_with("p", &[("class", "s"), ("role", "status")])?;
-    dom::append(&wrapper, &status)?;
-    dom::append(instance.root(), &wrapper)?;
+    let status = add(&wrapper, "p", &[("class", "s"), ("role", "status")]);
 
-    Ok(State {
+    State {
         config,
         instance,
         form,
@@ -308,7 +327,7 @@ fn render(config: FormConfig, instance: Instance) -> Result<State, JsValue> {
         sending: Cell::new(false),
         focused: Cell::new(false),
         alive: Cell::new(true),
-    })
+    }
 }
 
 impl State {
@@ -357,8 +376,6 @@ impl State {
         self.clear_errors();
         let values = self.values();
         if let Err(errors) = self.config.validate(&values) {
-            let errors: Vec<(String, String)> =
-                errors.into_iter().map(|e| (e.name, e.message)).collect();
             self.show_errors(&errors, "validation");
             return;
         }
@@ -437,9 +454,9 @@ impl State {
         self.emit("form:error", Some(reason));
     }
 
-    fn show_errors(&self, errors: &[(String, String)], reason: &'static str) {
+    fn show_errors(&self, errors: &[FieldError], reason: &'static str) {
         let mut first: Option<&Element> = None;
-        for (name, message) in errors {
+        for FieldError { name, message, .. } in errors {
             let Some(index) = self.config.fields.iter().position(|f| &f.name == name) else {
                 continue;
             };
@@ -517,28 +534,6 @@ impl State {
     }
 }
 
-fn text_el(tag: &str, class: &str, text: &str) -> Result<Element, JsValue> {
-    let el = if class.is_empty() {
-        dom::element(tag)?
-    } else {
-        dom::element_with(tag, &[("class", class)])?
-    };
-    dom::set_text(&el, text);
-    Ok(el)
-}
-
-/// A label (or legend) with a visual required marker; assistive technology gets "required"
-/// from the control's `required` attribute instead of reading an asterisk.
-fn label_el(tag: &str, text: &str, required: bool) -> Result<Element, JsValue> {
-    let label = text_el(tag, "", text)?;
-    if required {
-        let mark = dom::element_with("span", &[("class", "r"), ("aria-hidden", "true")])?;
-        dom::set_text(&mark, " *");
-        dom::append(&label, &mark)?;
-    }
-    Ok(label)
-}
-
 /// Sets the text after clearing it, so a repeated message is announced again.
 fn announce(status: &Element, text: &str) {
     dom::set_text(status, "");
@@ -547,19 +542,6 @@ fn announce(status: &Element, text: &str) {
 
 fn focus(el: &Element) {
     let _ = el.unchecked_ref::<HtmlElement>().focus();
-}
-
-fn join(prefix: &str, name: &str) -> String {
-    let mut out = String::with_capacity(prefix.len() + name.len());
-    out.push_str(prefix);
-    out.push_str(name);
-    out
-}
-
-fn set_number_attr(el: &Element, name: &str, n: u64) -> Result<(), JsValue> {
-    let mut text = String::new();
-    crate::schema::push_number(&mut text, n);
-    dom::set_attr(el, name, &text)
 }
 
 fn prop(target: &JsValue, name: &str) -> JsValue {

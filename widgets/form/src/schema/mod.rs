@@ -209,57 +209,53 @@ impl FormConfig {
     /// ```
     pub fn parse(config: &Value) -> Result<FormConfig, ConfigError> {
         if !matches!(config, Value::Obj(_)) {
-            return Err(error(String::new(), "config must be an object"));
+            return Err(fail(None, "", "config must be an object"));
         }
         let fields = match config.get("fields") {
-            Value::Arr(items) => items,
-            Value::Null => return Err(error("fields".into(), "missing: a form needs fields")),
-            _ => return Err(error("fields".into(), "must be an array")),
+            Value::Arr(items) if !items.is_empty() && items.len() <= MAX_FIELDS => items,
+            _ => return Err(fail(None, "fields", "must be an array of 1 to 50 fields")),
         };
-        if fields.is_empty() {
-            return Err(error("fields".into(), "a form needs at least one field"));
-        }
-        if fields.len() > MAX_FIELDS {
-            return Err(error("fields".into(), "too many fields (at most 50)"));
-        }
         let mut parsed: Vec<Field> = Vec::with_capacity(fields.len());
         for (index, raw) in fields.iter().enumerate() {
             let field = parse_field(raw, index)?;
             if parsed.iter().any(|other| other.name == field.name) {
-                return Err(error(field_path(index, "name"), "duplicate field name"));
+                return Err(fail(Some(index), "name", "duplicate field name"));
             }
             parsed.push(field);
         }
-        let min_fill_ms = match config.get("min_fill_ms") {
-            Value::Null => DEFAULT_MIN_FILL_MS,
-            Value::Num(n) if n.fract() == 0.0 && (0.0..=60_000.0).contains(n) => *n as u32,
-            _ => {
-                return Err(error(
-                    "min_fill_ms".into(),
-                    "must be a whole number of milliseconds from 0 to 60000",
-                ))
-            }
-        };
-        let redirect_url = opt_str(config, "redirect_url", None, MAX_TEXT)?;
-        if let Some(url) = &redirect_url {
-            if !is_http_url(url) {
-                return Err(error(
-                    "redirect_url".into(),
-                    "must be an absolute http:// or https:// URL",
-                ));
-            }
-        }
-        Ok(FormConfig {
-            title: opt_str(config, "title", None, MAX_LABEL)?,
-            description: opt_str(config, "description", None, MAX_TEXT)?,
+        let mut form = FormConfig {
+            title: None,
+            description: None,
             fields: parsed,
-            submit_label: opt_str(config, "submit_label", None, MAX_LABEL)?
-                .unwrap_or_else(|| DEFAULT_SUBMIT_LABEL.into()),
-            success_message: opt_str(config, "success_message", None, MAX_TEXT)?
-                .unwrap_or_else(|| DEFAULT_SUCCESS_MESSAGE.into()),
-            redirect_url,
-            min_fill_ms,
-        })
+            submit_label: DEFAULT_SUBMIT_LABEL.into(),
+            success_message: DEFAULT_SUCCESS_MESSAGE.into(),
+            redirect_url: None,
+            min_fill_ms: DEFAULT_MIN_FILL_MS,
+        };
+        form.title = get_str(config, None, "title", MAX_LABEL)?;
+        form.description = get_str(config, None, "description", MAX_TEXT)?;
+        if let Some(label) = get_str(config, None, "submit_label", MAX_LABEL)? {
+            form.submit_label = label;
+        }
+        if let Some(message) = get_str(config, None, "success_message", MAX_TEXT)? {
+            form.success_message = message;
+        }
+        form.redirect_url = get_str(config, None, "redirect_url", MAX_TEXT)?;
+        if form
+            .redirect_url
+            .as_deref()
+            .is_some_and(|url| !is_http_url(url))
+        {
+            return Err(fail(
+                None,
+                "redirect_url",
+                "must be an absolute http:// or https:// URL",
+            ));
+        }
+        if let Some(ms) = get_uint(config, None, "min_fill_ms", 60_000)? {
+            form.min_fill_ms = ms;
+        }
+        Ok(form)
     }
 
     /// The minimum time from render to submit (ms). The widget waits before its first submit if
@@ -291,215 +287,188 @@ const FIELD_KEYS: &[&str] = &[
 ];
 
 fn parse_field(raw: &Value, index: usize) -> Result<Field, ConfigError> {
+    let at = Some(index);
     let Value::Obj(members) = raw else {
-        return Err(error(field_path(index, ""), "each field must be an object"));
+        return Err(fail(at, "", "each field must be an object"));
     };
     if let Some((key, _)) = members
         .iter()
         .find(|(key, _)| !FIELD_KEYS.contains(&key.as_str()))
     {
-        return Err(error(field_path(index, key), "unknown field key"));
+        return Err(fail(at, key, "unknown field key"));
     }
-    let path = |key: &str| field_path(index, key);
-    let kind_name = match raw.get("type") {
-        Value::Str(s) => s.as_str(),
-        Value::Null => return Err(error(path("type"), "missing field type")),
-        _ => return Err(error(path("type"), "must be a string")),
-    };
-    let kind = FieldKind::parse(kind_name).ok_or_else(|| {
-        error(
-            path("type"),
-            "unknown type (text, email, tel, url, number, textarea, select, checkbox, radio, hidden)",
+    let kind = raw.get("type").as_str().and_then(FieldKind::parse).ok_or_else(|| {
+        fail(
+            at,
+            "type",
+            "missing or unknown (text, email, tel, url, number, textarea, select, checkbox, radio, hidden)",
         )
     })?;
-
-    let name = match raw.get("name") {
-        Value::Str(s) => s.clone(),
-        Value::Null => return Err(error(path("name"), "missing field name")),
-        _ => return Err(error(path("name"), "must be a string")),
-    };
+    let name = raw.get("name").as_str().unwrap_or_default();
     if name.is_empty()
         || name.len() > 64
+        || name.starts_with("ck_")
         || !name
             .bytes()
             .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-')
     {
-        return Err(error(
-            path("name"),
-            "must be 1-64 characters of letters, digits, _ or -",
+        return Err(fail(
+            at,
+            "name",
+            "must be 1-64 letters, digits, _ or - (not starting with ck_, which is reserved)",
         ));
     }
-    if name.starts_with("ck_") {
-        return Err(error(path("name"), "names starting with ck_ are reserved"));
-    }
-
-    let label = opt_str(raw, "label", Some(index), MAX_LABEL)?.unwrap_or_default();
-    if label.trim().is_empty() && kind != FieldKind::Hidden {
-        return Err(error(
-            path("label"),
+    // One value filled step by step: every early return drops it with one call.
+    let mut field = Field {
+        kind,
+        name: name.into(),
+        label: String::new(),
+        placeholder: None,
+        required: false,
+        min_length: None,
+        max_length: None,
+        min: None,
+        max: None,
+        pattern: None,
+        options: Vec::new(),
+        autocomplete: None,
+        value: None,
+    };
+    field.label = get_str(raw, at, "label", MAX_LABEL)?.unwrap_or_default();
+    if field.label.trim().is_empty() && kind != FieldKind::Hidden {
+        return Err(fail(
+            at,
+            "label",
             "every visible field needs a label (placeholders are not labels)",
         ));
     }
-    let required = match raw.get("required") {
+    field.placeholder = get_str(raw, at, "placeholder", MAX_LABEL)?;
+    field.required = match raw.get("required") {
         Value::Null => false,
         Value::Bool(b) => *b,
-        _ => return Err(error(path("required"), "must be true or false")),
+        _ => return Err(fail(at, "required", "must be true or false")),
     };
 
-    let mut min_length = opt_len(raw, "min_length", index)?;
-    let mut max_length = opt_len(raw, "max_length", index)?;
+    field.min_length = get_uint(raw, at, "min_length", MAX_VALUE_LENGTH)?.filter(|&n| n > 0);
+    field.max_length = get_uint(raw, at, "max_length", MAX_VALUE_LENGTH)?;
     if kind.is_text() {
-        max_length = Some(max_length.unwrap_or(if kind == FieldKind::Textarea {
+        let default = if kind == FieldKind::Textarea {
             5000
         } else {
             500
-        }));
-    } else if min_length.is_some() || max_length.is_some() {
-        return Err(error(
-            path(if min_length.is_some() {
-                "min_length"
-            } else {
-                "max_length"
-            }),
-            "length limits apply only to text fields",
-        ));
+        };
+        let max = *field.max_length.get_or_insert(default);
+        if field.min_length.is_some_and(|min| min > max) {
+            return Err(fail(at, "min_length", "is greater than max_length"));
+        }
+    } else if field.min_length.is_some() || field.max_length.is_some() {
+        let key = if field.max_length.is_some() {
+            "max_length"
+        } else {
+            "min_length"
+        };
+        return Err(fail(at, key, "length limits apply only to text fields"));
     }
-    if let (Some(lo), Some(hi)) = (min_length, max_length) {
-        if lo > hi {
-            return Err(error(path("min_length"), "is greater than max_length"));
+
+    field.min = get_num(raw, at, "min")?;
+    field.max = get_num(raw, at, "max")?;
+    if let (Some(min), Some(max)) = (field.min, field.max) {
+        if min > max {
+            return Err(fail(at, "min", "is greater than max"));
         }
     }
-    if min_length == Some(0) {
-        min_length = None;
+    if kind != FieldKind::Number && (field.min.is_some() || field.max.is_some()) {
+        let key = if field.min.is_some() { "min" } else { "max" };
+        return Err(fail(at, key, "min and max apply only to number fields"));
     }
 
-    let min = opt_num(raw, "min", index)?;
-    let max = opt_num(raw, "max", index)?;
-    if kind != FieldKind::Number && (min.is_some() || max.is_some()) {
-        return Err(error(
-            path(if min.is_some() { "min" } else { "max" }),
-            "min and max apply only to number fields",
-        ));
-    }
-    if let (Some(lo), Some(hi)) = (min, max) {
-        if lo > hi {
-            return Err(error(path("min"), "is greater than max"));
-        }
-    }
-
-    let pattern = match raw.get("pattern") {
-        Value::Null => None,
-        Value::Str(source) => {
-            if !matches!(
-                kind,
-                FieldKind::Text | FieldKind::Email | FieldKind::Tel | FieldKind::Url
-            ) {
-                return Err(error(
-                    path("pattern"),
-                    "pattern applies only to text, email, tel and url fields",
-                ));
-            }
-            Some(Pattern::compile(source).map_err(|reason| error(path("pattern"), reason))?)
-        }
-        _ => return Err(error(path("pattern"), "must be a string")),
-    };
-
-    let options = match raw.get("options") {
-        Value::Null => Vec::new(),
-        Value::Arr(items) => parse_options(items, index)?,
-        _ => return Err(error(path("options"), "must be an array")),
-    };
-    let wants_options = matches!(kind, FieldKind::Select | FieldKind::Radio);
-    if wants_options && options.is_empty() {
-        return Err(error(
-            path("options"),
-            "select and radio fields need options",
-        ));
-    }
-    if !wants_options && !options.is_empty() {
-        return Err(error(
-            path("options"),
-            "options apply only to select and radio fields",
-        ));
-    }
-
-    let autocomplete = opt_str(raw, "autocomplete", Some(index), 100)?;
-    if let Some(token) = &autocomplete {
-        if !token
-            .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b' ')
-        {
-            return Err(error(
-                path("autocomplete"),
-                "must be autocomplete tokens (letters, digits, -)",
+    if let Some(source) = get_str(raw, at, "pattern", pattern::MAX_SOURCE)? {
+        if !matches!(
+            kind,
+            FieldKind::Text | FieldKind::Email | FieldKind::Tel | FieldKind::Url
+        ) {
+            return Err(fail(
+                at,
+                "pattern",
+                "pattern applies only to text, email, tel and url fields",
             ));
         }
+        field.pattern =
+            Some(Pattern::compile(&source).map_err(|reason| fail(at, "pattern", reason))?);
     }
 
-    let value = opt_str(
-        raw,
-        "value",
-        Some(index),
-        max_length.unwrap_or(MAX_VALUE_LENGTH) as usize,
-    )?;
-    if value.is_some() && kind != FieldKind::Hidden {
-        return Err(error(path("value"), "value applies only to hidden fields"));
+    let wants_options = matches!(kind, FieldKind::Select | FieldKind::Radio);
+    match raw.get("options") {
+        Value::Null if !wants_options => {}
+        Value::Arr(items) if wants_options && !items.is_empty() => {
+            field.options = parse_options(items, index)?;
+        }
+        _ if wants_options => {
+            return Err(fail(
+                at,
+                "options",
+                "select and radio fields need an array of options",
+            ))
+        }
+        _ => {
+            return Err(fail(
+                at,
+                "options",
+                "options apply only to select and radio fields",
+            ))
+        }
     }
 
-    Ok(Field {
-        kind,
-        name,
-        label,
-        placeholder: opt_str(raw, "placeholder", Some(index), MAX_LABEL)?,
-        required,
-        min_length,
-        max_length,
-        min,
-        max,
-        pattern,
-        options,
-        autocomplete,
-        value,
-    })
+    field.autocomplete = get_str(raw, at, "autocomplete", 100)?;
+    if field.autocomplete.as_deref().is_some_and(|token| {
+        !token
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b' ')
+    }) {
+        return Err(fail(
+            at,
+            "autocomplete",
+            "must be autocomplete tokens (letters, digits, -)",
+        ));
+    }
+
+    let max = field.max_length.unwrap_or(MAX_VALUE_LENGTH) as usize;
+    field.value = get_str(raw, at, "value", max)?;
+    if field.value.is_some() && kind != FieldKind::Hidden {
+        return Err(fail(at, "value", "value applies only to hidden fields"));
+    }
+    Ok(field)
 }
 
 fn parse_options(items: &[Value], index: usize) -> Result<Vec<Choice>, ConfigError> {
-    let path = || field_path(index, "options");
+    const SHAPE: &str =
+        "each option is a string or {\"value\": …, \"label\": …} (1-200 characters, unique)";
     if items.len() > MAX_OPTIONS {
-        return Err(error(path(), "too many options (at most 100)"));
+        return Err(fail(
+            Some(index),
+            "options",
+            "too many options (at most 100)",
+        ));
     }
     let mut options: Vec<Choice> = Vec::with_capacity(items.len());
     for item in items {
         let (value, label) = match item {
-            Value::Str(s) => (s.as_str(), s.as_str()),
-            Value::Obj(_) => match (item.get("value"), item.get("label")) {
-                (Value::Str(v), Value::Str(l)) => (v.as_str(), l.as_str()),
-                (Value::Str(v), Value::Null) => (v.as_str(), v.as_str()),
-                _ => {
-                    return Err(error(
-                        path(),
-                        "each option is a string or {\"value\": string, \"label\": string}",
-                    ))
-                }
-            },
+            Value::Str(s) => (Some(s.as_str()), Some(s.as_str())),
             _ => {
-                return Err(error(
-                    path(),
-                    "each option is a string or {\"value\": string, \"label\": string}",
-                ))
+                let value = item.get("value").as_str();
+                (value, item.get("label").as_str().or(value))
             }
         };
+        let (Some(value), Some(label)) = (value, label) else {
+            return Err(fail(Some(index), "options", SHAPE));
+        };
         if value.is_empty()
+            || label.trim().is_empty()
             || value.chars().count() > MAX_LABEL
             || label.chars().count() > MAX_LABEL
+            || options.iter().any(|o| o.value == value)
         {
-            return Err(error(path(), "option values must be 1-200 characters"));
-        }
-        if label.trim().is_empty() {
-            return Err(error(path(), "every option needs a label"));
-        }
-        if options.iter().any(|o| o.value == value) {
-            return Err(error(path(), "duplicate option value"));
+            return Err(fail(Some(index), "options", SHAPE));
         }
         options.push(Choice {
             value: value.into(),
@@ -509,47 +478,52 @@ fn parse_options(items: &[Value], index: usize) -> Result<Vec<Choice>, ConfigErr
     Ok(options)
 }
 
-/// An optional string member, at most `max` characters. `field` is the field index for the error
-/// path, `None` at top level.
-fn opt_str(
+/// An optional string member of at most `max` characters.
+#[inline(never)]
+fn get_str(
     obj: &Value,
-    key: &str,
     field: Option<usize>,
+    key: &str,
     max: usize,
 ) -> Result<Option<String>, ConfigError> {
-    let path = || match field {
-        Some(index) => field_path(index, key),
-        None => key.into(),
-    };
     match obj.get(key) {
         Value::Null => Ok(None),
-        Value::Str(s) if s.chars().count() > max => Err(error(path(), "is too long")),
+        Value::Str(s) if s.chars().count() > max => Err(fail(field, key, "is too long")),
         Value::Str(s) if s.chars().any(|c| c.is_control() && c != '\n') => {
-            Err(error(path(), "contains control characters"))
+            Err(fail(field, key, "contains control characters"))
         }
         Value::Str(s) => Ok(Some(s.clone())),
-        _ => Err(error(path(), "must be a string")),
+        _ => Err(fail(field, key, "must be a string")),
     }
 }
 
-fn opt_len(obj: &Value, key: &str, index: usize) -> Result<Option<u32>, ConfigError> {
+/// An optional whole number from 0 to `max`.
+#[inline(never)]
+fn get_uint(
+    obj: &Value,
+    field: Option<usize>,
+    key: &str,
+    max: u32,
+) -> Result<Option<u32>, ConfigError> {
     match obj.get(key) {
         Value::Null => Ok(None),
-        Value::Num(n) if n.fract() == 0.0 && (0.0..=MAX_VALUE_LENGTH as f64).contains(n) => {
+        Value::Num(n) if n.fract() == 0.0 && (0.0..=f64::from(max)).contains(n) => {
             Ok(Some(*n as u32))
         }
-        _ => Err(error(
-            field_path(index, key),
-            "must be a whole number from 0 to 10000",
+        _ => Err(fail(
+            field,
+            key,
+            "must be a whole number in the allowed range",
         )),
     }
 }
 
-fn opt_num(obj: &Value, key: &str, index: usize) -> Result<Option<f64>, ConfigError> {
+#[inline(never)]
+fn get_num(obj: &Value, field: Option<usize>, key: &str) -> Result<Option<f64>, ConfigError> {
     match obj.get(key) {
         Value::Null => Ok(None),
         Value::Num(n) if n.is_finite() => Ok(Some(*n)),
-        _ => Err(error(field_path(index, key), "must be a number")),
+        _ => Err(fail(field, key, "must be a number")),
     }
 }
 
@@ -573,16 +547,22 @@ pub(crate) fn is_http_url(url: &str) -> bool {
         && !url.chars().any(|c| c.is_whitespace() || c.is_control())
 }
 
-/// `fields[3].label` (or `fields[3]` for an empty key). Built by hand: no `format!` in the wasm.
-fn field_path(index: usize, key: &str) -> String {
-    let mut path = String::from("fields[");
-    push_number(&mut path, index as u64);
-    path.push(']');
-    if !key.is_empty() {
-        path.push('.');
-        path.push_str(key);
+/// The error at `key` (of field `field`, else top level), e.g. path `fields[3].label`. The
+/// path is built by hand (no `format!` in the wasm), and only on the error path.
+#[cold]
+#[inline(never)]
+fn fail(field: Option<usize>, key: &str, reason: &'static str) -> ConfigError {
+    let mut path = String::new();
+    if let Some(index) = field {
+        path.push_str("fields[");
+        push_number(&mut path, index as u64);
+        path.push(']');
+        if !key.is_empty() {
+            path.push('.');
+        }
     }
-    path
+    path.push_str(key);
+    ConfigError::new(path, reason)
 }
 
 /// Appends the decimal digits of `n` (no `core::fmt` in the wasm).
@@ -600,10 +580,6 @@ pub(crate) fn push_number(out: &mut String, mut n: u64) {
     for &digit in digits[..len].iter().rev() {
         out.push(digit as char);
     }
-}
-
-fn error(path: String, reason: &'static str) -> ConfigError {
-    ConfigError::new(path, reason)
 }
 
 #[cfg(test)]
