@@ -171,6 +171,7 @@ fn set(el: &Element, name: &str, value: &str) {
     let _ = dom::set_attr(el, name, value);
 }
 
+#[inline(never)]
 fn render(config: FormConfig, instance: Instance) -> State {
     let wrapper = add(instance.root(), "div", &[("class", "w")]);
     if let Some(title) = &config.title {
@@ -212,7 +213,7 @@ fn render(config: FormConfig, instance: Instance) -> State {
                 add_label(&group, "legend", "", &field.label, required);
                 for (index, choice) in field.options.iter().enumerate() {
                     let mut radio_id = id.clone();
-                    radio_id.push('-');
+                    radio_id.push_str("-");
                     push_number(&mut radio_id, index as u64);
                     let row = add(&group, "div", &[("class", "c")]);
                     inputs.push(add(
@@ -289,7 +290,9 @@ fn render(config: FormConfig, instance: Instance) -> State {
                 set(input, "required", "");
             }
         }
-        id.replace_range(..4, "ck-e");
+        id.clear();
+        id.push_str("ck-e-");
+        id.push_str(&field.name);
         let error = add(&group, "p", &[("class", "e"), ("id", &id), ("hidden", "")]);
         controls.push(Control {
             inputs,
@@ -332,6 +335,7 @@ fn render(config: FormConfig, instance: Instance) -> State {
 
 impl State {
     /// Collects the values the visitor entered (hidden fields from the config).
+    #[inline(never)]
     fn values(&self) -> Value {
         let mut members = Vec::with_capacity(self.controls.len());
         for (field, control) in self.config.fields.iter().zip(&self.controls) {

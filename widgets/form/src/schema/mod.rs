@@ -286,6 +286,7 @@ const FIELD_KEYS: &[&str] = &[
     "value",
 ];
 
+#[inline(never)]
 fn parse_field(raw: &Value, index: usize) -> Result<Field, ConfigError> {
     let at = Some(index);
     let Value::Obj(members) = raw else {
@@ -335,7 +336,7 @@ fn parse_field(raw: &Value, index: usize) -> Result<Field, ConfigError> {
         value: None,
     };
     field.label = get_str(raw, at, "label", MAX_LABEL)?.unwrap_or_default();
-    if field.label.trim().is_empty() && kind != FieldKind::Hidden {
+    if is_blank(&field.label) && kind != FieldKind::Hidden {
         return Err(fail(
             at,
             "label",
@@ -440,6 +441,7 @@ fn parse_field(raw: &Value, index: usize) -> Result<Field, ConfigError> {
     Ok(field)
 }
 
+#[inline(never)]
 fn parse_options(items: &[Value], index: usize) -> Result<Vec<Choice>, ConfigError> {
     const SHAPE: &str =
         "each option is a string or {\"value\": …, \"label\": …} (1-200 characters, unique)";
@@ -463,9 +465,9 @@ fn parse_options(items: &[Value], index: usize) -> Result<Vec<Choice>, ConfigErr
             return Err(fail(Some(index), "options", SHAPE));
         };
         if value.is_empty()
-            || label.trim().is_empty()
-            || value.chars().count() > MAX_LABEL
-            || label.chars().count() > MAX_LABEL
+            || is_blank(label)
+            || char_len(value) > MAX_LABEL
+            || char_len(label) > MAX_LABEL
             || options.iter().any(|o| o.value == value)
         {
             return Err(fail(Some(index), "options", SHAPE));
@@ -488,8 +490,8 @@ fn get_str(
 ) -> Result<Option<String>, ConfigError> {
     match obj.get(key) {
         Value::Null => Ok(None),
-        Value::Str(s) if s.chars().count() > max => Err(fail(field, key, "is too long")),
-        Value::Str(s) if s.chars().any(|c| c.is_control() && c != '\n') => {
+        Value::Str(s) if char_len(s) > max => Err(fail(field, key, "is too long")),
+        Value::Str(s) if s.bytes().any(|b| (b < 0x20 && b != b'\n') || b == 0x7f) => {
             Err(fail(field, key, "contains control characters"))
         }
         Value::Str(s) => Ok(Some(s.clone())),
@@ -538,13 +540,16 @@ pub(crate) fn is_http_url(url: &str) -> bool {
     } else {
         return false;
     };
-    let host_end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
+    let host_end = rest
+        .bytes()
+        .position(|b| matches!(b, b'/' | b'?' | b'#'))
+        .unwrap_or(rest.len());
     let host = &rest[..host_end];
     !host.is_empty()
         && !host.starts_with(':')
         && !host.starts_with('@')
         && url.len() <= MAX_TEXT
-        && !url.chars().any(|c| c.is_whitespace() || c.is_control())
+        && !url.bytes().any(|b| b <= b' ' || b == 0x7f)
 }
 
 /// The error at `key` (of field `field`, else top level), e.g. path `fields[3].label`. The
@@ -556,9 +561,9 @@ fn fail(field: Option<usize>, key: &str, reason: &'static str) -> ConfigError {
     if let Some(index) = field {
         path.push_str("fields[");
         push_number(&mut path, index as u64);
-        path.push(']');
+        path.push_str("]");
         if !key.is_empty() {
-            path.push('.');
+            path.push_str(".");
         }
     }
     path.push_str(key);
@@ -566,20 +571,23 @@ fn fail(field: Option<usize>, key: &str, reason: &'static str) -> ConfigError {
 }
 
 /// Appends the decimal digits of `n` (no `core::fmt` in the wasm).
-pub(crate) fn push_number(out: &mut String, mut n: u64) {
-    let mut digits = [0u8; 20];
-    let mut len = 0;
-    loop {
-        digits[len] = b'0' + (n % 10) as u8;
-        len += 1;
-        n /= 10;
-        if n == 0 {
-            break;
-        }
+pub(crate) fn push_number(out: &mut String, n: u64) {
+    const DIGITS: &str = "0123456789";
+    if n >= 10 {
+        push_number(out, n / 10);
     }
-    for &digit in digits[..len].iter().rev() {
-        out.push(digit as char);
-    }
+    let digit = (n % 10) as usize;
+    out.push_str(&DIGITS[digit..digit + 1]);
+}
+
+/// Length in characters (what `maxlength` counts), without `chars().count()`'s wide loop.
+pub(crate) fn char_len(text: &str) -> usize {
+    text.bytes().filter(|b| b & 0xC0 != 0x80).count()
+}
+
+/// Empty or only ASCII whitespace.
+pub(crate) fn is_blank(text: &str) -> bool {
+    text.bytes().all(|b| b.is_ascii_whitespace())
 }
 
 #[cfg(test)]

@@ -71,8 +71,9 @@ pub struct Pattern {
 
 impl Pattern {
     /// Compiles `source`, or says why it is not in the supported subset.
+    #[inline(never)]
     pub fn compile(source: &str) -> Result<Pattern, &'static str> {
-        if source.chars().count() > MAX_SOURCE {
+        if super::char_len(source) > MAX_SOURCE {
             return Err("pattern is longer than 200 characters");
         }
         let mut atoms = Vec::new();

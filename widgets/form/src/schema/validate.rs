@@ -6,7 +6,7 @@ use std::vec::Vec;
 
 use ck_runtime::Value;
 
-use super::{is_http_url, push_number, Field, FieldKind, FormConfig};
+use super::{char_len, is_blank, is_http_url, push_number, Field, FieldKind, FormConfig};
 
 /// One field's problem with a submission.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -108,8 +108,8 @@ fn check_field(field: &Field, value: &Value) -> Result<(), Problem> {
             let number = match value {
                 Value::Null => None,
                 Value::Num(n) => Some(*n),
-                Value::Str(s) if s.trim().is_empty() => None,
-                Value::Str(s) => match parse_decimal(s.trim()) {
+                Value::Str(s) if is_blank(s) => None,
+                Value::Str(s) => match parse_decimal(s.trim_ascii()) {
                     Some(n) => Some(n),
                     None => return problem("not_a_number", "Please enter a number."),
                 },
@@ -128,7 +128,7 @@ fn check_field(field: &Field, value: &Value) -> Result<(), Problem> {
                 Value::Str(s) => s.as_str(),
                 _ => return problem("invalid_type", "This value has the wrong type."),
             };
-            if text.trim().is_empty() {
+            if is_blank(text) {
                 return if field.required && field.kind != FieldKind::Hidden {
                     let message = match field.kind {
                         FieldKind::Select | FieldKind::Radio => "Please choose an option.",
@@ -154,7 +154,7 @@ fn check_text(field: &Field, text: &str) -> Result<(), Problem> {
             problem("invalid_option", "Please choose one of the options.")
         };
     }
-    let length = text.chars().count() as u64;
+    let length = char_len(text) as u64;
     if let Some(max) = field.max_length {
         if length > u64::from(max) {
             return problem_with_number(
@@ -235,10 +235,10 @@ fn bound_problem(
     }
     let mut message = String::from(before);
     if bound < 0.0 {
-        message.push('-');
+        message.push_str("-");
     }
     push_number(&mut message, bound.abs() as u64);
-    message.push('.');
+    message.push_str(".");
     Err((code, message))
 }
 
@@ -249,8 +249,8 @@ fn parse_decimal(text: &str) -> Option<f64> {
         Some(rest) => (true, rest),
         None => (false, text.strip_prefix('+').unwrap_or(text)),
     };
-    let (whole, fraction) = match digits.split_once(['.', ',']) {
-        Some((whole, fraction)) => (whole, fraction),
+    let (whole, fraction) = match digits.bytes().position(|b| b == b'.' || b == b',') {
+        Some(at) => (&digits[..at], &digits[at + 1..]),
         None => (digits, ""),
     };
     if (whole.is_empty() && fraction.is_empty())
@@ -277,9 +277,10 @@ fn parse_decimal(text: &str) -> Option<f64> {
 /// A pragmatic address check (the browser's `type=email` rule, which the server repeats):
 /// one `@`, a non-empty local part without spaces, a dotted domain of letters, digits and `-`.
 fn is_email(text: &str) -> bool {
-    let Some((local, domain)) = text.split_once('@') else {
+    let Some(at) = text.bytes().position(|b| b == b'@') else {
         return false;
     };
+    let (local, domain) = (&text[..at], &text[at + 1..]);
     const LOCAL_EXTRA: &[u8] = b".!#$%&'*+/=?^_`{|}~-";
     !local.is_empty()
         && local.len() <= 64
@@ -287,15 +288,13 @@ fn is_email(text: &str) -> bool {
         && local
             .bytes()
             .all(|b| b.is_ascii_alphanumeric() || LOCAL_EXTRA.contains(&b) || b >= 0x80)
-        && domain.contains('.')
-        && domain.split('.').all(|label| {
-            !label.is_empty()
+        && domain.bytes().any(|b| b == b'.')
+        && domain.as_bytes().split(|&b| b == b'.').all(|label| {
+            matches!((label.first(), label.last()), (Some(&first), Some(&last)) if first != b'-' && last != b'-')
                 && label.len() <= 63
-                && !label.starts_with('-')
-                && !label.ends_with('-')
                 && label
-                    .bytes()
-                    .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b >= 0x80)
+                    .iter()
+                    .all(|&b| b.is_ascii_alphanumeric() || b == b'-' || b >= 0x80)
         })
 }
 
