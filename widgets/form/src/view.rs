@@ -213,7 +213,7 @@ fn render(config: FormConfig, instance: Instance) -> State {
                 add_label(&group, "legend", "", &field.label, required);
                 for (index, choice) in field.options.iter().enumerate() {
                     let mut radio_id = id.clone();
-                    radio_id.push_str("-");
+                    radio_id.push('-');
                     push_number(&mut radio_id, index as u64);
                     let row = add(&group, "div", &[("class", "c")]);
                     inputs.push(add(

@@ -561,9 +561,9 @@ fn fail(field: Option<usize>, key: &str, reason: &'static str) -> ConfigError {
     if let Some(index) = field {
         path.push_str("fields[");
         push_number(&mut path, index as u64);
-        path.push_str("]");
+        path.push(']');
         if !key.is_empty() {
-            path.push_str(".");
+            path.push('.');
         }
     }
     path.push_str(key);

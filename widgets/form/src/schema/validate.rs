@@ -235,10 +235,10 @@ fn bound_problem(
     }
     let mut message = String::from(before);
     if bound < 0.0 {
-        message.push_str("-");
+        message.push('-');
     }
     push_number(&mut message, bound.abs() as u64);
-    message.push_str(".");
+    message.push('.');
     Err((code, message))
 }
 
