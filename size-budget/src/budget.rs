@@ -311,11 +311,22 @@ impl Report {
             .iter()
             .filter(|r| r.over())
             .map(|r| {
-                let files: Vec<&str> = r.files.iter().map(|(f, _)| f.as_str()).collect();
+                let mut files = String::new();
+                for (f, _) in &r.files {
+                    if let Some(minus) = f.strip_prefix("− ") {
+                        files.push_str(" − ");
+                        files.push_str(minus);
+                    } else {
+                        if !files.is_empty() {
+                            files.push_str(" + ");
+                        }
+                        files.push_str(f);
+                    }
+                }
                 format!(
                     "{} ({}) is {} B over its {} {} limit: {} B > {} B",
                     r.name,
-                    files.join(" + "),
+                    files,
                     thousands(-r.headroom()),
                     kb(r.limit),
                     r.compression.label(),
@@ -338,18 +349,6 @@ impl Report {
             "headroom".into(),
         ]];
         for r in &self.rows {
-            if r.files.len() > 1 {
-                for (f, s) in &r.files {
-                    lines.push([
-                        format!("  {f}"),
-                        thousands(s.raw as i64),
-                        thousands(s.gzip as i64),
-                        thousands(s.brotli as i64),
-                        String::new(),
-                        String::new(),
-                    ]);
-                }
-            }
             let name = if r.files.len() == 1 {
                 format!("{} ({})", r.name, r.files[0].0)
             } else {
@@ -367,6 +366,18 @@ impl Report {
                     if r.over() { "  OVER" } else { "" }
                 ),
             ]);
+            if r.files.len() > 1 {
+                for (f, s) in &r.files {
+                    lines.push([
+                        format!("  {f}"),
+                        thousands(s.raw as i64),
+                        thousands(s.gzip as i64),
+                        thousands(s.brotli as i64),
+                        String::new(),
+                        String::new(),
+                    ]);
+                }
+            }
         }
         let mut widths = [0usize; 6];
         for l in &lines {

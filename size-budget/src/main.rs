@@ -109,6 +109,10 @@ fn run(mut args: Vec<String>) -> Result<ExitCode> {
                 );
             }
             println!("{:>8}  total wasm bytes", data.len());
+            println!("\n{:>8}  {:>5}  crate", "bytes", "fns");
+            for (krate, bytes, count) in size_budget::by_crate(&data)? {
+                println!("{bytes:>8}  {count:>5}  {krate}");
+            }
             if top.iter().all(|f| f.name.starts_with("func[")) {
                 println!("(no name section: use the wasm cargo built, before wasm-bindgen/wasm-opt strip names)");
             }

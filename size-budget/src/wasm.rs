@@ -46,10 +46,8 @@ pub fn top_functions(wasm: &[u8], n: usize) -> Result<Vec<FunctionSize>> {
                             continue;
                         };
                         for naming in map.into_iter().flatten() {
-                            names.insert(
-                                naming.index,
-                                format!("{:#}", rustc_demangle::demangle(naming.name)),
-                            );
+                            let demangled = format!("{:#}", rustc_demangle::demangle(naming.name));
+                            names.insert(naming.index, strip_disambiguators(&demangled));
                         }
                     }
                 }
@@ -69,6 +67,67 @@ pub fn top_functions(wasm: &[u8], n: usize) -> Result<Vec<FunctionSize>> {
             size,
         })
         .collect())
+}
+
+/// Drops v0-mangling crate hashes that wasm-bindgen leaves in names: `ck_form[4ea0]::x` → `ck_form::x`.
+fn strip_disambiguators(name: &str) -> String {
+    let mut out = String::with_capacity(name.len());
+    let mut rest = name;
+    while let Some(i) = rest.find('[') {
+        let after = &rest[i + 1..];
+        let hex_len = after
+            .find(|c: char| !c.is_ascii_hexdigit())
+            .unwrap_or(after.len());
+        out.push_str(&rest[..i]);
+        if hex_len >= 8 && after[hex_len..].starts_with(']') {
+            rest = &after[hex_len + 1..];
+        } else {
+            out.push('[');
+            rest = after;
+        }
+    }
+    out.push_str(rest);
+    out
+}
+
+/// The crate a demangled function name belongs to: `<ck_form::view::Form as …>::mount` →
+/// `ck_form`, `core::fmt::write` → `core`, `func[12]` → `?`.
+pub fn crate_of(name: &str) -> &str {
+    let n = name.trim_start_matches(['<', '&', '*', '(']);
+    // Inherent and trait impls on primitives (`<str>::find`, `<[T]>::sort`, `<char as …>`).
+    if n.starts_with('[')
+        || [
+            "str", "char", "u8", "u32", "u64", "usize", "i32", "i64", "f64", "bool",
+        ]
+        .iter()
+        .any(|p| n.strip_prefix(p).is_some_and(|r| r.starts_with(['>', ' '])))
+    {
+        return "core";
+    }
+    let n = n
+        .strip_prefix("dyn ")
+        .or_else(|| n.strip_prefix("mut "))
+        .or_else(|| n.strip_prefix("const "))
+        .unwrap_or(n)
+        .trim_start_matches(['<', '&']);
+    match n.find("::") {
+        Some(i) if !n[..i].contains([' ', '<', '[']) && !n[..i].is_empty() => &n[..i],
+        _ => "?",
+    }
+}
+
+/// Bytes of code per crate, largest first, from every function of `wasm`.
+pub fn by_crate(wasm: &[u8]) -> Result<Vec<(String, u64, usize)>> {
+    let mut totals: HashMap<String, (u64, usize)> = HashMap::new();
+    for f in top_functions(wasm, usize::MAX)? {
+        let e = totals.entry(crate_of(&f.name).to_string()).or_default();
+        e.0 += f.size;
+        e.1 += 1;
+    }
+    let mut v: Vec<(String, u64, usize)> =
+        totals.into_iter().map(|(k, (b, n))| (k, b, n)).collect();
+    v.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
+    Ok(v)
 }
 
 #[cfg(test)]
@@ -146,6 +205,44 @@ pub(crate) mod tests {
         let top = top_functions(&module(false), 1).unwrap();
         assert_eq!(top.len(), 1);
         assert_eq!(top[0].name, "func[2]");
+    }
+
+    #[test]
+    fn strips_crate_hashes_only() {
+        assert_eq!(
+            strip_disambiguators("<ck_form[4ea060867d2d5f3]::view::State>::submit"),
+            "<ck_form::view::State>::submit"
+        );
+        assert_eq!(strip_disambiguators("<[&str; 6]>::map"), "<[&str; 6]>::map");
+        assert_eq!(strip_disambiguators("a[]b[xyz]"), "a[]b[xyz]");
+        assert_eq!(strip_disambiguators("<[f64]>::sort"), "<[f64]>::sort");
+    }
+
+    #[test]
+    fn attributes_functions_to_crates() {
+        assert_eq!(
+            crate_of("<ck_form::view::Form as ck_runtime::widget::Widget>::mount"),
+            "ck_form"
+        );
+        assert_eq!(crate_of("core::fmt::write"), "core");
+        assert_eq!(
+            crate_of("<&mut alloc::vec::Vec<u8> as core::fmt::Write>::write_str"),
+            "alloc"
+        );
+        assert_eq!(crate_of("<dyn core::any::Any>::type_id"), "core");
+        assert_eq!(crate_of("func[12]"), "?");
+        assert_eq!(crate_of("<str>::find::<char>"), "core");
+        assert_eq!(crate_of("<[&str; 6]>::try_map"), "core");
+        assert_eq!(
+            crate_of("<char as core::str::pattern::Pattern>::into_searcher"),
+            "core"
+        );
+        assert_eq!(crate_of("memcpy"), "?");
+        let totals = by_crate(&module(true)).unwrap();
+        assert_eq!(
+            totals,
+            vec![("foo".to_string(), 12, 1), ("?".to_string(), 2, 1)]
+        );
     }
 
     #[test]

@@ -62,6 +62,12 @@ pub(crate) fn size(root: &Path, target: &Path) -> Result<()> {
             allow_path.display()
         ));
     }
+    if let Ok(levels) = std::fs::read_to_string(root.join("dist/sizes/wasm-opt-levels.md")) {
+        println!("\nwasm-opt levels (chosen = smallest gzip + brotli):\n{levels}");
+    }
+    if let Ok(increments) = std::fs::read_to_string(root.join("dist/sizes/increments.md")) {
+        println!("widget increments (bytes):\n{increments}");
+    }
     let report = check(&BudgetFile::load(&root.join("size-budget.json"))?)?;
     println!("\nsize budgets:\n{}", report.table());
     for f in report.failures() {

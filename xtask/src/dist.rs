@@ -151,26 +151,24 @@ fn cargo_build(
 
 /// wasm-bindgen `--target web`: an ES module glue the loader imports (no eval, so it runs
 /// under `script-src 'self' 'wasm-unsafe-eval'`) plus `ck_bindings_bg.wasm`.
-fn bindgen(input: &Path, out_dir: &Path) -> Result<()> {
+/// With `keep_names` the name section stays (for `cargo xtask top`, never shipped).
+fn bindgen(input: &Path, out_dir: &Path, keep_names: bool) -> Result<()> {
     if out_dir.exists() {
         std::fs::remove_dir_all(out_dir)?;
     }
-    run(cmd(
-        "wasm-bindgen",
-        &[
-            "--target",
-            "web",
-            "--no-typescript",
-            // Names and producers are for debuggers, not visitors: `named.wasm` keeps them.
-            "--remove-name-section",
-            "--remove-producers-section",
-            "--out-name",
-            OUT_NAME,
-            "--out-dir",
-        ],
-    )
-    .arg(out_dir)
-    .arg(input))
+    let mut c = cmd("wasm-bindgen", &["--target", "web", "--no-typescript"]);
+    if !keep_names {
+        // Names and producers are for debuggers, not visitors.
+        c.args(["--remove-name-section", "--remove-producers-section"]);
+    }
+    c.args(["--out-name", OUT_NAME, "--out-dir"])
+        .arg(out_dir)
+        .arg(input);
+    if keep_names {
+        output(&mut c).map(|_| ())
+    } else {
+        run(&mut c)
+    }
 }
 
 fn wasm_opt(input: &Path, output_file: &Path, level: &str) -> Result<()> {
@@ -303,11 +301,18 @@ fn build_variant(
     level: Option<&'static str>,
 ) -> Result<(PathBuf, Vec<Trial>, &'static str)> {
     let raw = cargo_build(root, target_dir, wasm, features)?;
-    let named = work.join("named.wasm");
     std::fs::create_dir_all(work)?;
-    std::fs::copy(&raw, &named)?;
+    let input = work.join("cargo.wasm");
+    std::fs::copy(&raw, &input)?;
+    // What ships, minus wasm-opt, but with function names: where the bytes go.
+    let named_out = work.join("bindgen-named");
+    bindgen(&input, &named_out, true)?;
+    std::fs::copy(
+        named_out.join(format!("{OUT_NAME}_bg.wasm")),
+        work.join("named.wasm"),
+    )?;
     let out = work.join("bindgen");
-    bindgen(&named, &out)?;
+    bindgen(&input, &out, false)?;
     let bg = out.join(format!("{OUT_NAME}_bg.wasm"));
     match level {
         Some(level) => {
@@ -369,7 +374,7 @@ pub(crate) fn dist(root: &Path, target_dir: &Path, wasm: Wasm, opts: &Opts) -> R
     std::fs::create_dir_all(&sizes)?;
     std::fs::write(sizes.join("wasm-opt-levels.md"), &table)?;
     std::fs::write(sizes.join("wasm-opt-level.txt"), format!("{chosen}\n"))?;
-    // Names survive only in cargo's output: keep it for `cargo xtask top`.
+    // The shipped wasm has no names: keep a named copy for `cargo xtask top`.
     std::fs::copy(work.join("main/named.wasm"), sizes.join("named.wasm"))?;
 
     println!("dist: {} (also dist/embed/latest/)", release.display());
@@ -429,6 +434,7 @@ fn variants(
             std::fs::copy(out.join(&f), dest.join(&f))?;
             total = total + measure(&std::fs::read(dest.join(&f))?);
         }
+        std::fs::copy(work.join(name).join("named.wasm"), dest.join("named.wasm"))?;
         measured.push((name.clone(), total));
     }
     let bare = measured[0].1;

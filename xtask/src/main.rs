@@ -5,7 +5,8 @@
 //! dist [--skip-variants] [--features a,b]
 //!                           build the embed into dist/embed/v{version}/ and dist/embed/latest/
 //! size                      size gate on dist/ (builds it first when missing) + wasm dep allowlist
-//! top [-n 20]               largest functions of the embed's wasm (from its name section)
+//! top [-n 20] [--variant bare|form|…]
+//!                           largest functions and bytes per crate of the embed's wasm
 //! test                      everything CI checks: fmt, clippy, tests (host + headless Chromium), dist, size
 //! run [--port 8080]         dist, then the server with demo pages at / and the embed at /embed/
 //! bench                     benchmark tables (embed, icons)
@@ -27,7 +28,8 @@ const USAGE: &str = "usage: cargo xtask <command>
                             build the embed into dist/embed/v{version}/ (+ latest/, + widget increments;
                             --features adds cargo features to the release build and skips variants)
   size                      size gate on dist/ and the wasm dependency allowlist
-  top [-n N]                largest functions of the embed's wasm
+  top [-n N] [--variant V]  largest functions and bytes per crate of the embed's wasm
+                            (V = bare, form, announcement: the increment builds of dist/sizes/)
   test                      fmt, clippy (host + wasm), host tests, wasm tests in headless Chromium, dist, size gate
   run [--port N]            build the embed and start the server on http://127.0.0.1:N (default 8080)
   bench                     print the benchmark tables";
@@ -126,8 +128,12 @@ fn real_main(mut args: Vec<String>) -> Result<()> {
         }
         "top" => {
             let n = take_value(&mut args, "-n")?.unwrap_or_else(|| "20".into());
+            let variant = take_value(&mut args, "--variant")?;
             no_more(&args)?;
-            let named = root.join("dist/sizes/named.wasm");
+            let named = match &variant {
+                Some(v) => root.join("dist/sizes").join(v).join("named.wasm"),
+                None => root.join("dist/sizes/named.wasm"),
+            };
             if !named.is_file() {
                 bail!(
                     "{} is missing: run `cargo xtask dist` first",
@@ -137,11 +143,15 @@ fn real_main(mut args: Vec<String>) -> Result<()> {
             let data = std::fs::read(&named)?;
             let n: usize = n.parse().context("-n takes a number")?;
             println!(
-                "largest functions of {} (before wasm-opt):",
+                "largest functions of {} (after wasm-bindgen, before wasm-opt):",
                 named.display()
             );
             for f in size_budget::top_functions(&data, n)? {
                 println!("{:>8}  {}", f.size, f.name);
+            }
+            println!("\ncode bytes per crate (before wasm-opt):");
+            for (krate, bytes, count) in size_budget::by_crate(&data)? {
+                println!("{bytes:>8}  {count:>5} fns  {krate}");
             }
             Ok(())
         }
