@@ -34,6 +34,8 @@ fn every_pair_meets_wcag_aa_in_both_themes() {
     ] {
         for (fg_name, fg, bg_name, bg, min) in pairs(&palette) {
             let ratio = fg.contrast(bg);
+            // `cargo test -p dieter-tokens --test contrast -- --nocapture` shows the margins to designers.
+            println!("{theme:5} {fg_name:>12} on {bg_name:<14} {ratio:5.2}:1 (needs {min}:1)");
             if ratio < min {
                 failures.push(format!(
                     "{theme}: {fg_name} on {bg_name} is {ratio:.2}:1, needs {min}:1"

@@ -668,7 +668,16 @@ fn presentation(node: roxmltree::Node<'_, '_>) -> Result<Attrs, String> {
             set(attr.name(), attr.value());
         }
     }
-    // style wins over attributes, as in CSS.
+    // Stylesheet rules beat presentation attributes. Illustrator-style exports paint through simple class
+    // rules (`.cls-1{fill:none;stroke:#000}`); without them an outline icon would render filled.
+    for (_, declarations) in stylesheet_rules(node) {
+        for declaration in declarations.split(';') {
+            if let Some((name, value)) = declaration.split_once(':') {
+                set(name.trim(), value.trim_end_matches("!important").trim());
+            }
+        }
+    }
+    // The style attribute wins over both.
     if let Some(style) = node.attribute("style") {
         for declaration in style.split(';') {
             if let Some((name, value)) = declaration.split_once(':') {
@@ -677,6 +686,42 @@ fn presentation(node: roxmltree::Node<'_, '_>) -> Result<Attrs, String> {
         }
     }
     Ok(out)
+}
+
+/// Rules of the document's `<style>` elements that match `node` by a simple selector (`.class`, `tag`, or a
+/// comma list of them), in document order. Anything more complex is ignored: icons do not use it.
+fn stylesheet_rules<'a>(node: roxmltree::Node<'a, '_>) -> Vec<(&'a str, &'a str)> {
+    let classes: Vec<&str> = node
+        .attribute("class")
+        .unwrap_or_default()
+        .split_whitespace()
+        .collect();
+    let tag = node.tag_name().name();
+    let mut rules = Vec::new();
+    for style in node
+        .document()
+        .descendants()
+        .filter(|n| n.has_tag_name((SVG_NS, "style")))
+    {
+        let Some(css) = style.children().find_map(|c| c.text()) else {
+            continue;
+        };
+        for rule in css.split('}') {
+            let Some((selectors, declarations)) = rule.split_once('{') else {
+                continue;
+            };
+            let matches = selectors.split(',').map(str::trim).any(|selector| {
+                match selector.strip_prefix('.') {
+                    Some(class) => classes.contains(&class),
+                    None => selector == tag,
+                }
+            });
+            if matches {
+                rules.push((selectors, declarations));
+            }
+        }
+    }
+    rules
 }
 
 /// Merges a child's own presentation onto what it inherits.
@@ -779,7 +824,8 @@ fn shape(
         } else if name == "transform" {
             value.split_whitespace().collect::<Vec<_>>().join(" ")
         } else {
-            match value.parse::<f64>() {
+            // `1.5px` in CSS is `1.5` in user units.
+            match value.strip_suffix("px").unwrap_or(value).parse::<f64>() {
                 Ok(n) => format_number(n, options.precision),
                 Err(_) => value.clone(),
             }
@@ -1141,6 +1187,28 @@ mod tests {
         assert_eq!(get(2, "fill").as_deref(), Some("currentColor"));
         assert_eq!(get(3, "fill").as_deref(), Some("none"));
         assert_eq!(get(3, "width").as_deref(), Some("10%"));
+    }
+
+    #[test]
+    fn class_rules_from_style_elements_apply_before_the_style_attribute() {
+        let icon = norm(
+            r##"<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 24 24"><defs><style>.cls-1,.cls-2{fill:none;stroke:#231f20;stroke-width:1.5px}.cls-2{stroke-width:3}</style></defs>
+               <path class="cls-1" d="M0 0h1"/><path class="cls-2" d="M0 0h2" style="stroke-width:4"/><path d="M0 0h3"/></svg>"##,
+        )
+        .unwrap();
+        let get = |i: usize, name: &str| {
+            icon.nodes[i]
+                .attrs
+                .iter()
+                .find(|(n, _)| n == name)
+                .map(|(_, v)| v.clone())
+        };
+        assert_eq!(get(0, "fill").as_deref(), Some("none"));
+        assert_eq!(get(0, "stroke").as_deref(), Some("currentColor"));
+        assert_eq!(get(0, "stroke-width").as_deref(), Some("1.5"));
+        assert_eq!(get(1, "stroke-width").as_deref(), Some("4"));
+        assert_eq!(get(2, "fill").as_deref(), Some("currentColor"));
+        assert_eq!(get(2, "stroke"), None);
     }
 
     #[test]
