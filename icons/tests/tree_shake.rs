@@ -1,43 +1,14 @@
 //! An icon nobody names costs zero bytes: builds `tests/fixtures/shake` (a cdylib at opt-level z + LTO, like
 //! the embed) with different icons referenced and looks for every icon's path data in the binary.
 
+mod common;
+
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
 /// Path data of every default icon's first shape with a `d` (long, unique strings) by name.
 fn fingerprints() -> Vec<(&'static str, &'static str)> {
-    let icons = [
-        ck_icons::ALERT,
-        ck_icons::ARROW_LEFT,
-        ck_icons::ARROW_RIGHT,
-        ck_icons::CHECK,
-        ck_icons::CHECK_CIRCLE,
-        ck_icons::CHEVRON_DOWN,
-        ck_icons::CHEVRON_RIGHT,
-        ck_icons::CLOCK,
-        ck_icons::CLOSE,
-        ck_icons::COPY,
-        ck_icons::EXTERNAL_LINK,
-        ck_icons::EYE,
-        ck_icons::EYE_OFF,
-        ck_icons::INFO,
-        ck_icons::LOCK,
-        ck_icons::MAIL,
-        ck_icons::MINUS,
-        ck_icons::PLUS,
-        ck_icons::SEARCH,
-        ck_icons::SEND,
-        ck_icons::SETTINGS,
-        ck_icons::SPINNER,
-        ck_icons::TRASH,
-        ck_icons::USER,
-        ck_icons::WARNING,
-    ];
-    assert_eq!(
-        icons.len(),
-        ck_icons::NAMES.len(),
-        "list every default icon here"
-    );
+    let icons = common::default_icons();
     icons
         .iter()
         .filter_map(|icon| {

@@ -1,10 +1,10 @@
-//! `cargo run -p ck-icons --release --bin icons-bench [-- COUNT] [--simple] [--out DIR]`
+//! `cargo run -p ck-icons --release --bin icons-bench [-- COUNT] [--simple] [--out DIR]` or `-- --dir DIR`
 //!
 //! Generates COUNT (default 7,000) SVGs in a temp directory, runs the icon pipeline over them and prints a
 //! table: count, time, peak memory, output size. By default each file is shaped like an SF Symbols app
 //! template export (notes with text, guides, 27 weight/size variants; about 40 KB each); `--simple` writes
 //! small single-glyph files instead. `--out DIR` keeps the files, e.g. to time
-//! `CK_ICONS_DIR=DIR cargo build -p ck-icons`.
+//! `CK_ICONS_DIR=DIR cargo build -p ck-icons`. `--dir DIR` runs the pipeline over an existing directory.
 
 // The pipeline needs a filesystem and roxmltree, which wasm builds do not have.
 #[cfg(not(target_arch = "wasm32"))]
@@ -24,6 +24,8 @@ mod bench {
         count: usize,
         simple: bool,
         keep: Option<PathBuf>,
+        /// Run over an existing directory (your own icons) instead of generating one.
+        dir: Option<PathBuf>,
     }
 
     fn parse_args() -> Result<Args, String> {
@@ -31,12 +33,14 @@ mod bench {
             count: 7_000,
             simple: false,
             keep: None,
+            dir: None,
         };
         let mut args = std::env::args().skip(1);
         while let Some(arg) = args.next() {
             match arg.as_str() {
                 "--simple" => parsed.simple = true,
                 "--out" => parsed.keep = Some(args.next().ok_or("--out needs a directory")?.into()),
+                "--dir" => parsed.dir = Some(args.next().ok_or("--dir needs a directory")?.into()),
                 n => parsed.count = n.parse().map_err(|_| format!("unknown argument {n:?}"))?,
             }
         }
@@ -47,10 +51,17 @@ mod bench {
         let args = match parse_args() {
             Ok(args) => args,
             Err(e) => {
-                eprintln!("icons-bench: {e}\nusage: icons-bench [COUNT] [--simple] [--out DIR]");
+                eprintln!("icons-bench: {e}\nusage: icons-bench [COUNT] [--simple] [--out DIR] | --dir DIR");
                 std::process::exit(2);
             }
         };
+        if let Some(dir) = &args.dir {
+            if let Err(e) = pipeline_table(dir, &format!("{}", dir.display()), 0) {
+                eprintln!("icons-bench: {e}");
+                std::process::exit(1);
+            }
+            return;
+        }
         let dir = args.keep.clone().unwrap_or_else(|| {
             std::env::temp_dir().join(format!("ck-icons-bench-{}", std::process::id()))
         });
@@ -78,7 +89,31 @@ mod bench {
             std::fs::write(dir.join(format!("sym.{i}.fill.svg")), svg)?;
         }
         let write_time = written.elapsed();
+        println!(
+            "(writing the inputs took {} ms; not counted)",
+            write_time.as_millis()
+        );
+        let kind = if args.simple {
+            "generated single-glyph SVGs"
+        } else {
+            "generated SF Symbols template exports (Regular-M taken)"
+        };
+        pipeline_table(dir, kind, input_bytes)
+    }
 
+    fn pipeline_table(
+        dir: &Path,
+        kind: &str,
+        input_bytes: usize,
+    ) -> Result<(), Box<dyn std::error::Error>> {
+        let input_bytes = if input_bytes > 0 {
+            input_bytes
+        } else {
+            pipeline::svg_files(dir)?
+                .iter()
+                .map(|f| f.metadata().map_or(0, |m| m.len() as usize))
+                .sum()
+        };
         let started = Instant::now();
         let icons = pipeline::load_dirs(&[dir], pipeline::Options::default())?;
         let parse_time = started.elapsed();
@@ -89,15 +124,7 @@ mod bench {
         let nodes: usize = icons.iter().map(|i| i.nodes.len()).sum();
         let ms = |d: std::time::Duration| format!("{:.0} ms", d.as_secs_f64() * 1e3);
 
-        let kind = if args.simple {
-            "single-glyph SVGs"
-        } else {
-            "SF Symbols template exports (Regular-M taken)"
-        };
-        println!(
-            "icons-bench: ck-icons pipeline over {} generated {kind}",
-            args.count
-        );
+        println!("icons-bench: ck-icons pipeline over {kind}");
         println!("| metric                     | value |");
         println!("|----------------------------|-------|");
         println!("| icons                      | {} |", icons.len());
@@ -112,7 +139,6 @@ mod bench {
             "| input                      | {:.1} MB |",
             input_bytes as f64 / 1e6
         );
-        println!("| write inputs (not counted) | {} |", ms(write_time));
         println!("| read + parse + normalise   | {} |", ms(parse_time));
         println!("| generate Rust              | {} |", ms(generate_time));
         println!("| pipeline total             | {} |", ms(total));
