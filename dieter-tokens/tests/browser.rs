@@ -46,11 +46,12 @@ fn declared(sheet: &str, marker: &str, name: &str) -> String {
 
 const PAGE: &str = r#"<!doctype html><meta charset=utf-8>
 <div id=auto></div><div id=dark data-ck-theme=dark></div><div id=light data-ck-theme=light></div>
+<style>#over{--ck-color-surface:#b00020}</style><div id=over></div>
 <pre id=out>pending</pre><script>
 const sheet = new CSSStyleSheet();
 sheet.replaceSync(THEME);
 const lines = ['rules ' + sheet.cssRules.length];
-for (const id of ['auto', 'dark', 'light']) {
+for (const id of ['auto', 'dark', 'light', 'over']) {
   const host = document.getElementById(id);
   host.attachShadow({mode: 'open'}).adoptedStyleSheets = [sheet];
   const style = getComputedStyle(host);
@@ -127,7 +128,9 @@ fn theme_and_root_work_in_chromium() {
     assert_eq!(out[1], ["auto", &light, &fast, "light"]);
     assert_eq!(out[2], ["dark", &dark, &fast, "dark"]);
     assert_eq!(out[3], ["light", &light, &fast, "light"]);
-    assert_eq!(out[4], ["root", "4", &light]);
+    // A publisher's page CSS on the mount element beats the widget's :host rules.
+    assert_eq!(out[4], ["over", "#b00020", &fast, "light"]);
+    assert_eq!(out[5], ["root", "4", &light]);
 
     // OS in dark mode, visitor prefers reduced motion.
     let out = run(
@@ -145,5 +148,5 @@ fn theme_and_root_work_in_chromium() {
         ["light", &light, "0ms", "light"],
         "data-ck-theme=light must beat the OS preference"
     );
-    assert_eq!(out[4], ["root", "4", &dark]);
+    assert_eq!(out[5], ["root", "4", &dark]);
 }
