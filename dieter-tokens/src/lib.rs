@@ -63,6 +63,77 @@ pub struct Shadow {
     pub color: Color,
 }
 
+/// Keeps only the custom properties of a generated `sheet` ([`css::THEME`], [`css::ROOT`], …) that `used_css`
+/// refers to (`var(--ck-…)`), dropping rules left empty. `color-scheme` stays wherever a colour stays.
+///
+/// Meant for build scripts: a widget crate with its CSS in a file can write
+/// `subset(css::THEME, include_str!("widget.css"))` into `OUT_DIR`, so the embed carries only the tokens
+/// that widget uses.
+///
+/// ```
+/// let sheet = dieter_tokens::subset(dieter_tokens::css::THEME, "a{color:var(--ck-color-accent)}");
+/// assert!(sheet.starts_with(":host{color-scheme:light;--ck-color-accent:"));
+/// assert!(!sheet.contains("--ck-space-1"));
+/// ```
+pub fn subset(sheet: &str, used_css: &str) -> String {
+    let is_used = |name: &str| {
+        used_css.match_indices(name).any(|(at, _)| {
+            // `var(--ck-space-10)` is not a use of `--ck-space-1`.
+            !used_css[at + name.len()..]
+                .starts_with(|c: char| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+        })
+    };
+    let keep_rule = |selector: &str, body: &str| -> Option<String> {
+        let kept: Vec<&str> = body
+            .split(';')
+            .filter(|d| {
+                d.split(':')
+                    .next()
+                    .is_some_and(|n| n.starts_with("--ck-") && is_used(n))
+            })
+            .collect();
+        if kept.is_empty() {
+            return None;
+        }
+        let scheme = body.split(';').find(|d| {
+            d.starts_with("color-scheme:") && kept.iter().any(|k| k.starts_with("--ck-color-"))
+        });
+        Some(format!(
+            "{selector}{{{}}}",
+            scheme.into_iter().chain(kept).collect::<Vec<_>>().join(";")
+        ))
+    };
+    let mut out = String::new();
+    let mut rest = sheet;
+    while let Some(open) = rest.find('{') {
+        let prelude = &rest[..open];
+        if prelude.starts_with("@media") {
+            // One nested rule, as the generator writes it: `@media (…){selector{…}}`.
+            let inner = &rest[open + 1..];
+            let (Some(inner_open), Some(inner_close)) = (inner.find('{'), inner.find('}')) else {
+                break;
+            };
+            if let Some(rule) = keep_rule(&inner[..inner_open], &inner[inner_open + 1..inner_close])
+            {
+                out.push_str(prelude);
+                out.push('{');
+                out.push_str(&rule);
+                out.push('}');
+            }
+            rest = inner[inner_close + 1..]
+                .strip_prefix('}')
+                .unwrap_or(&inner[inner_close + 1..]);
+        } else {
+            let Some(close) = rest.find('}') else { break };
+            if let Some(rule) = keep_rule(prelude, &rest[open + 1..close]) {
+                out.push_str(&rule);
+            }
+            rest = &rest[close + 1..];
+        }
+    }
+    out
+}
+
 #[cfg(test)]
 #[path = "../codegen.rs"]
 #[allow(dead_code)]

@@ -311,3 +311,42 @@ fn theme_stays_within_its_byte_budget() {
     );
     assert!(gz_len <= 700, "THEME grew to {gz_len} bytes gzip");
 }
+
+#[test]
+fn subset_keeps_only_the_tokens_a_widget_uses_and_still_parses() {
+    let widget = ".b{background:var(--ck-color-accent);color:var(--ck-color-accent-text);\
+                  padding:var(--ck-space-2);transition:opacity var(--ck-duration-fast)}";
+    let sheet = dieter_tokens::subset(css::THEME, widget);
+    let rules = parse(&sheet).unwrap_or_else(|e| panic!("{e}: {sheet}"));
+    let mut names: Vec<&str> = rules
+        .iter()
+        .flat_map(|r| r.declarations.iter().map(|(n, _)| n.as_str()))
+        .collect();
+    names.sort_unstable();
+    names.dedup();
+    assert_eq!(
+        names,
+        [
+            "--ck-color-accent",
+            "--ck-color-accent-text",
+            "--ck-duration-fast",
+            "--ck-space-2",
+            "color-scheme"
+        ],
+        "{sheet}"
+    );
+    // Light, OS dark, forced dark, reduced motion: the theming behaviour survives the cut.
+    assert_eq!(rules.len(), 4, "{sheet}");
+    assert!(
+        sheet.len() * 3 < css::THEME.len(),
+        "{} vs {}",
+        sheet.len(),
+        css::THEME.len()
+    );
+    assert_eq!(dieter_tokens::subset(css::THEME, "a{color:red}"), "");
+    assert_eq!(
+        dieter_tokens::subset(css::THEME, ".x{margin:var(--ck-space-1)}"),
+        ":host{--ck-space-1:4px}"
+    );
+    assert_eq!(dieter_tokens::subset(css::ROOT, ""), "");
+}
