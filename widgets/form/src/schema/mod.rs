@@ -217,7 +217,8 @@ impl FormConfig {
         };
         let mut parsed: Vec<Field> = Vec::with_capacity(fields.len());
         for (index, raw) in fields.iter().enumerate() {
-            let field = parse_field(raw, index)?;
+            let field =
+                parse_field(raw).map_err(|Bad(key, reason)| fail(Some(index), key, reason))?;
             if parsed.iter().any(|other| other.name == field.name) {
                 return Err(fail(Some(index), "name", "duplicate field name"));
             }
@@ -232,15 +233,15 @@ impl FormConfig {
             redirect_url: None,
             min_fill_ms: DEFAULT_MIN_FILL_MS,
         };
-        form.title = get_str(config, None, "title", MAX_LABEL)?;
-        form.description = get_str(config, None, "description", MAX_TEXT)?;
-        if let Some(label) = get_str(config, None, "submit_label", MAX_LABEL)? {
+        form.title = get_str(config, "title", MAX_LABEL).map_err(top)?;
+        form.description = get_str(config, "description", MAX_TEXT).map_err(top)?;
+        if let Some(label) = get_str(config, "submit_label", MAX_LABEL).map_err(top)? {
             form.submit_label = label;
         }
-        if let Some(message) = get_str(config, None, "success_message", MAX_TEXT)? {
+        if let Some(message) = get_str(config, "success_message", MAX_TEXT).map_err(top)? {
             form.success_message = message;
         }
-        form.redirect_url = get_str(config, None, "redirect_url", MAX_TEXT)?;
+        form.redirect_url = get_str(config, "redirect_url", MAX_TEXT).map_err(top)?;
         if form
             .redirect_url
             .as_deref()
@@ -252,7 +253,7 @@ impl FormConfig {
                 "must be an absolute http:// or https:// URL",
             ));
         }
-        if let Some(ms) = get_uint(config, None, "min_fill_ms", 60_000)? {
+        if let Some(ms) = get_uint(config, "min_fill_ms", 60_000).map_err(top)? {
             form.min_fill_ms = ms;
         }
         Ok(form)
@@ -286,25 +287,25 @@ const FIELD_KEYS: &[&str] = &[
     "value",
 ];
 
+/// A problem inside one field (or a top-level key): which key and why. Two words instead of a
+/// `ConfigError`, so every `?` in the parser stays small; the path is built once, in [`fail`].
+struct Bad<'a>(&'a str, &'static str);
+
 #[inline(never)]
-fn parse_field(raw: &Value, index: usize) -> Result<Field, ConfigError> {
-    let at = Some(index);
+fn parse_field(raw: &Value) -> Result<Field, Bad<'_>> {
     let Value::Obj(members) = raw else {
-        return Err(fail(at, "", "each field must be an object"));
+        return Err(Bad("", "each field must be an object"));
     };
     if let Some((key, _)) = members
         .iter()
         .find(|(key, _)| !FIELD_KEYS.contains(&key.as_str()))
     {
-        return Err(fail(at, key, "unknown field key"));
+        return Err(Bad(key, "unknown field key"));
     }
-    let kind = raw.get("type").as_str().and_then(FieldKind::parse).ok_or_else(|| {
-        fail(
-            at,
-            "type",
-            "missing or unknown (text, email, tel, url, number, textarea, select, checkbox, radio, hidden)",
-        )
-    })?;
+    let kind = raw.get("type").as_str().and_then(FieldKind::parse).ok_or(Bad(
+        "type",
+        "missing or unknown (text, email, tel, url, number, textarea, select, checkbox, radio, hidden)",
+    ))?;
     let name = raw.get("name").as_str().unwrap_or_default();
     if name.is_empty()
         || name.len() > 64
@@ -313,8 +314,7 @@ fn parse_field(raw: &Value, index: usize) -> Result<Field, ConfigError> {
             .bytes()
             .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-')
     {
-        return Err(fail(
-            at,
+        return Err(Bad(
             "name",
             "must be 1-64 letters, digits, _ or - (not starting with ck_, which is reserved)",
         ));
@@ -335,23 +335,22 @@ fn parse_field(raw: &Value, index: usize) -> Result<Field, ConfigError> {
         autocomplete: None,
         value: None,
     };
-    field.label = get_str(raw, at, "label", MAX_LABEL)?.unwrap_or_default();
+    field.label = get_str(raw, "label", MAX_LABEL)?.unwrap_or_default();
     if is_blank(&field.label) && kind != FieldKind::Hidden {
-        return Err(fail(
-            at,
+        return Err(Bad(
             "label",
             "every visible field needs a label (placeholders are not labels)",
         ));
     }
-    field.placeholder = get_str(raw, at, "placeholder", MAX_LABEL)?;
+    field.placeholder = get_str(raw, "placeholder", MAX_LABEL)?;
     field.required = match raw.get("required") {
         Value::Null => false,
         Value::Bool(b) => *b,
-        _ => return Err(fail(at, "required", "must be true or false")),
+        _ => return Err(Bad("required", "must be true or false")),
     };
 
-    field.min_length = get_uint(raw, at, "min_length", MAX_VALUE_LENGTH)?.filter(|&n| n > 0);
-    field.max_length = get_uint(raw, at, "max_length", MAX_VALUE_LENGTH)?;
+    field.min_length = get_uint(raw, "min_length", MAX_VALUE_LENGTH)?.filter(|&n| n > 0);
+    field.max_length = get_uint(raw, "max_length", MAX_VALUE_LENGTH)?;
     if kind.is_text() {
         let default = if kind == FieldKind::Textarea {
             5000
@@ -360,7 +359,7 @@ fn parse_field(raw: &Value, index: usize) -> Result<Field, ConfigError> {
         };
         let max = *field.max_length.get_or_insert(default);
         if field.min_length.is_some_and(|min| min > max) {
-            return Err(fail(at, "min_length", "is greater than max_length"));
+            return Err(Bad("min_length", "is greater than max_length"));
         }
     } else if field.min_length.is_some() || field.max_length.is_some() {
         let key = if field.max_length.is_some() {
@@ -368,89 +367,80 @@ fn parse_field(raw: &Value, index: usize) -> Result<Field, ConfigError> {
         } else {
             "min_length"
         };
-        return Err(fail(at, key, "length limits apply only to text fields"));
+        return Err(Bad(key, "length limits apply only to text fields"));
     }
 
-    field.min = get_num(raw, at, "min")?;
-    field.max = get_num(raw, at, "max")?;
+    field.min = get_num(raw, "min")?;
+    field.max = get_num(raw, "max")?;
     if let (Some(min), Some(max)) = (field.min, field.max) {
         if min > max {
-            return Err(fail(at, "min", "is greater than max"));
+            return Err(Bad("min", "is greater than max"));
         }
     }
     if kind != FieldKind::Number && (field.min.is_some() || field.max.is_some()) {
         let key = if field.min.is_some() { "min" } else { "max" };
-        return Err(fail(at, key, "min and max apply only to number fields"));
+        return Err(Bad(key, "min and max apply only to number fields"));
     }
 
-    if let Some(source) = get_str(raw, at, "pattern", pattern::MAX_SOURCE)? {
+    if let Some(source) = get_str(raw, "pattern", pattern::MAX_SOURCE)? {
         if !matches!(
             kind,
             FieldKind::Text | FieldKind::Email | FieldKind::Tel | FieldKind::Url
         ) {
-            return Err(fail(
-                at,
+            return Err(Bad(
                 "pattern",
                 "pattern applies only to text, email, tel and url fields",
             ));
         }
-        field.pattern =
-            Some(Pattern::compile(&source).map_err(|reason| fail(at, "pattern", reason))?);
+        field.pattern = Some(Pattern::compile(&source).map_err(|reason| Bad("pattern", reason))?);
     }
 
     let wants_options = matches!(kind, FieldKind::Select | FieldKind::Radio);
     match raw.get("options") {
         Value::Null if !wants_options => {}
         Value::Arr(items) if wants_options && !items.is_empty() => {
-            field.options = parse_options(items, index)?;
+            field.options = parse_options(items)?;
         }
         _ if wants_options => {
-            return Err(fail(
-                at,
+            return Err(Bad(
                 "options",
                 "select and radio fields need an array of options",
             ))
         }
         _ => {
-            return Err(fail(
-                at,
+            return Err(Bad(
                 "options",
                 "options apply only to select and radio fields",
             ))
         }
     }
 
-    field.autocomplete = get_str(raw, at, "autocomplete", 100)?;
+    field.autocomplete = get_str(raw, "autocomplete", 100)?;
     if field.autocomplete.as_deref().is_some_and(|token| {
         !token
             .bytes()
             .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b' ')
     }) {
-        return Err(fail(
-            at,
+        return Err(Bad(
             "autocomplete",
             "must be autocomplete tokens (letters, digits, -)",
         ));
     }
 
     let max = field.max_length.unwrap_or(MAX_VALUE_LENGTH) as usize;
-    field.value = get_str(raw, at, "value", max)?;
+    field.value = get_str(raw, "value", max)?;
     if field.value.is_some() && kind != FieldKind::Hidden {
-        return Err(fail(at, "value", "value applies only to hidden fields"));
+        return Err(Bad("value", "value applies only to hidden fields"));
     }
     Ok(field)
 }
 
 #[inline(never)]
-fn parse_options(items: &[Value], index: usize) -> Result<Vec<Choice>, ConfigError> {
+fn parse_options(items: &[Value]) -> Result<Vec<Choice>, Bad<'static>> {
     const SHAPE: &str =
         "each option is a string or {\"value\": …, \"label\": …} (1-200 characters, unique)";
     if items.len() > MAX_OPTIONS {
-        return Err(fail(
-            Some(index),
-            "options",
-            "too many options (at most 100)",
-        ));
+        return Err(Bad("options", "too many options (at most 100)"));
     }
     let mut options: Vec<Choice> = Vec::with_capacity(items.len());
     for item in items {
@@ -462,7 +452,7 @@ fn parse_options(items: &[Value], index: usize) -> Result<Vec<Choice>, ConfigErr
             }
         };
         let (Some(value), Some(label)) = (value, label) else {
-            return Err(fail(Some(index), "options", SHAPE));
+            return Err(Bad("options", SHAPE));
         };
         if value.is_empty()
             || is_blank(label)
@@ -470,7 +460,7 @@ fn parse_options(items: &[Value], index: usize) -> Result<Vec<Choice>, ConfigErr
             || char_len(label) > MAX_LABEL
             || options.iter().any(|o| o.value == value)
         {
-            return Err(fail(Some(index), "options", SHAPE));
+            return Err(Bad("options", SHAPE));
         }
         options.push(Choice {
             value: value.into(),
@@ -482,50 +472,36 @@ fn parse_options(items: &[Value], index: usize) -> Result<Vec<Choice>, ConfigErr
 
 /// An optional string member of at most `max` characters.
 #[inline(never)]
-fn get_str(
-    obj: &Value,
-    field: Option<usize>,
-    key: &str,
-    max: usize,
-) -> Result<Option<String>, ConfigError> {
+fn get_str(obj: &Value, key: &'static str, max: usize) -> Result<Option<String>, Bad<'static>> {
     match obj.get(key) {
         Value::Null => Ok(None),
-        Value::Str(s) if char_len(s) > max => Err(fail(field, key, "is too long")),
+        Value::Str(s) if char_len(s) > max => Err(Bad(key, "is too long")),
         Value::Str(s) if s.bytes().any(|b| (b < 0x20 && b != b'\n') || b == 0x7f) => {
-            Err(fail(field, key, "contains control characters"))
+            Err(Bad(key, "contains control characters"))
         }
         Value::Str(s) => Ok(Some(s.clone())),
-        _ => Err(fail(field, key, "must be a string")),
+        _ => Err(Bad(key, "must be a string")),
     }
 }
 
 /// An optional whole number from 0 to `max`.
 #[inline(never)]
-fn get_uint(
-    obj: &Value,
-    field: Option<usize>,
-    key: &str,
-    max: u32,
-) -> Result<Option<u32>, ConfigError> {
+fn get_uint(obj: &Value, key: &'static str, max: u32) -> Result<Option<u32>, Bad<'static>> {
     match obj.get(key) {
         Value::Null => Ok(None),
         Value::Num(n) if n.fract() == 0.0 && (0.0..=f64::from(max)).contains(n) => {
             Ok(Some(*n as u32))
         }
-        _ => Err(fail(
-            field,
-            key,
-            "must be a whole number in the allowed range",
-        )),
+        _ => Err(Bad(key, "must be a whole number in the allowed range")),
     }
 }
 
 #[inline(never)]
-fn get_num(obj: &Value, field: Option<usize>, key: &str) -> Result<Option<f64>, ConfigError> {
+fn get_num(obj: &Value, key: &'static str) -> Result<Option<f64>, Bad<'static>> {
     match obj.get(key) {
         Value::Null => Ok(None),
         Value::Num(n) if n.is_finite() => Ok(Some(*n)),
-        _ => Err(fail(field, key, "must be a number")),
+        _ => Err(Bad(key, "must be a number")),
     }
 }
 
@@ -554,6 +530,10 @@ pub(crate) fn is_http_url(url: &str) -> bool {
 
 /// The error at `key` (of field `field`, else top level), e.g. path `fields[3].label`. The
 /// path is built by hand (no `format!` in the wasm), and only on the error path.
+fn top(Bad(key, reason): Bad<'_>) -> ConfigError {
+    fail(None, key, reason)
+}
+
 #[cold]
 #[inline(never)]
 fn fail(field: Option<usize>, key: &str, reason: &'static str) -> ConfigError {
