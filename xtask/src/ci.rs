@@ -80,7 +80,7 @@ pub(crate) fn size(root: &Path, target: &Path) -> Result<()> {
         for p in &problems {
             eprintln!("{p}");
         }
-        bail!("size gate failed:\n  {}", problems.join("\n  "))
+        bail!("size gate failed: {}", problems.join("; "))
     }
 }
 
@@ -356,6 +356,12 @@ pub(crate) fn test(root: &Path, target: &Path) -> Result<()> {
             env_nonempty("WASM_BINDGEN_TEST_TIMEOUT").unwrap_or_else(|| "120".into()),
         );
         counted(&mut c, counts)?;
+        if counts.passed + counts.failed == 0 {
+            return Ok(Some(format!(
+                "no wasm_bindgen_test tests in {} yet",
+                WASM_TEST_CRATES.join(", ")
+            )));
+        }
         Ok(None)
     });
     r.step("size gate", |_| {
