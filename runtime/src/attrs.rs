@@ -172,7 +172,7 @@ pub fn parse_mount(
     is_known: impl Fn(&str) -> bool,
     parse_json: impl FnOnce(&str) -> Option<Value>,
 ) -> Result<MountSpec, AttrError> {
-    let widget = attrs.widget.map(str::trim).unwrap_or_default();
+    let widget = attrs.widget.map(str::trim_ascii).unwrap_or_default();
     if widget.is_empty() {
         return Err(AttrError::MissingWidget);
     }
@@ -180,15 +180,15 @@ pub fn parse_mount(
         return Err(AttrError::UnknownWidget);
     }
 
-    let id = match attrs.id.map(str::trim) {
+    let id = match attrs.id.map(str::trim_ascii) {
         None | Some("") => None,
         Some(id) if is_ident(id, 64) => Some(id.to_owned()),
         Some(_) => return Err(AttrError::BadId),
     };
 
-    let token = match attrs.token.map(str::trim).filter(|t| !t.is_empty()) {
+    let token = match attrs.token.map(str::trim_ascii).filter(|t| !t.is_empty()) {
         Some(token) => Some(token),
-        None => default_token.map(str::trim).filter(|t| !t.is_empty()),
+        None => default_token.map(str::trim_ascii).filter(|t| !t.is_empty()),
     };
     let token = match token {
         None => None,
@@ -201,7 +201,7 @@ pub fn parse_mount(
 
     let config = match attrs.config {
         None => None,
-        Some(text) if text.trim().is_empty() => None,
+        Some(text) if text.trim_ascii().is_empty() => None,
         Some(text) if text.len() > MAX_INLINE_CONFIG => return Err(AttrError::ConfigTooLarge),
         Some(text) => match parse_json(text) {
             None => return Err(AttrError::ConfigInvalidJson),
@@ -210,7 +210,7 @@ pub fn parse_mount(
         },
     };
 
-    let theme = match attrs.theme.map(str::trim) {
+    let theme = match attrs.theme.map(str::trim_ascii) {
         None | Some("") | Some("auto") => Theme::Auto,
         Some("light") => Theme::Light,
         Some("dark") => Theme::Dark,
@@ -234,12 +234,12 @@ pub fn parse_mount(
 
 /// `"a, b,c"` → `["a","b","c"]`; an empty list is fine, an empty item is not.
 fn parse_flags(list: &str) -> Option<Vec<String>> {
-    if list.trim().is_empty() {
+    if list.trim_ascii().is_empty() {
         return Some(Vec::new());
     }
     let mut flags = Vec::new();
     for item in list.split(',') {
-        let flag = item.trim();
+        let flag = item.trim_ascii();
         let valid = !flag.is_empty()
             && flag.len() <= 40
             && flag.bytes().all(|b| {

@@ -12,7 +12,6 @@
 //! Rust handlers report failures through their own channels instead.
 
 use std::cell::RefCell;
-use std::collections::VecDeque;
 use std::rc::{Rc, Weak};
 
 use js_sys::Function;
@@ -40,8 +39,8 @@ struct Pending<D> {
 /// unit-tested on the host.
 pub(crate) struct Core<D, H> {
     subs: Vec<Sub<H>>,
-    queue: VecDeque<Pending<D>>,
-    buffer: VecDeque<(Rc<str>, D)>,
+    queue: Vec<Pending<D>>,
+    buffer: Vec<(Rc<str>, D)>,
     dropped: u32,
     next_id: u32,
     draining: bool,
@@ -51,8 +50,8 @@ impl<D, H: Clone> Core<D, H> {
     pub(crate) fn new() -> Self {
         Core {
             subs: Vec::new(),
-            queue: VecDeque::new(),
-            buffer: VecDeque::new(),
+            queue: Vec::new(),
+            buffer: Vec::new(),
             dropped: 0,
             next_id: 1,
             draining: false,
@@ -64,16 +63,16 @@ impl<D, H: Clone> Core<D, H> {
 pub(crate) fn emit<D, H: Clone>(core: &RefCell<Core<D, H>>, event: &str, detail: D) -> Option<u32> {
     let mut c = core.borrow_mut();
     if c.subs.iter().any(|s| &*s.event == event) {
-        c.queue.push_back(Pending {
+        c.queue.push(Pending {
             event: event.into(),
             detail,
             only: None,
         });
         return None;
     }
-    c.buffer.push_back((event.into(), detail));
+    c.buffer.push((event.into(), detail));
     if c.buffer.len() > BUFFER_LIMIT {
-        c.buffer.pop_front();
+        c.buffer.remove(0);
         c.dropped += 1;
         return Some(c.dropped);
     }
@@ -86,16 +85,16 @@ pub(crate) fn subscribe<D, H: Clone>(core: &RefCell<Core<D, H>>, event: &str, ha
     let id = c.next_id;
     c.next_id += 1;
     let event: Rc<str> = event.into();
-    let mut kept = VecDeque::new();
-    while let Some((name, detail)) = c.buffer.pop_front() {
+    let mut kept = Vec::new();
+    for (name, detail) in std::mem::take(&mut c.buffer) {
         if name == event {
-            c.queue.push_back(Pending {
+            c.queue.push(Pending {
                 event: name,
                 detail,
                 only: Some(id),
             });
         } else {
-            kept.push_back((name, detail));
+            kept.push((name, detail));
         }
     }
     c.buffer = kept;
@@ -136,10 +135,12 @@ pub(crate) fn drain<D, H: Clone>(core: &RefCell<Core<D, H>>, deliver: impl Fn(&H
     loop {
         let (pending, targets) = {
             let mut c = core.borrow_mut();
-            let Some(pending) = c.queue.pop_front() else {
+            if c.queue.is_empty() {
                 c.draining = false;
                 return;
-            };
+            }
+            // Queues stay short (a handful of events): Vec::remove(0) beats VecDeque's code size.
+            let pending = c.queue.remove(0);
             let targets: Vec<(u32, H)> = c
                 .subs
                 .iter()

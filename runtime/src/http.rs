@@ -100,9 +100,14 @@ impl Http {
 
 /// GET (no body) or JSON POST with timeout and one retry when no response arrived.
 pub(crate) async fn request(url: &str, body: Option<&str>) -> Result<Value, HttpError> {
-    match attempt(url, body).await {
-        Err(HttpError::Network) => attempt(url, body).await,
-        other => other,
+    // A loop rather than two calls: one copy of the `attempt` state machine in the wasm.
+    let mut tries = 0;
+    loop {
+        tries += 1;
+        match attempt(url, body).await {
+            Err(HttpError::Network) if tries < 2 => {}
+            other => return other,
+        }
     }
 }
 
