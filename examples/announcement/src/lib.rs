@@ -57,7 +57,8 @@ color:var(--ck-color-accent-text);border-radius:var(--ck-radius-md)}\
 a{color:inherit;font-weight:var(--ck-font-weight-bold)}\
 button{display:inline-flex;padding:var(--ck-space-1);border:0;border-radius:var(--ck-radius-sm);\
 background:none;color:inherit;font:inherit;cursor:pointer}\
-:focus-visible{outline:2px solid currentColor;outline-offset:2px}";
+:focus-visible{outline:2px solid currentColor;outline-offset:2px}\
+[hidden]{display:none!important}";
 
 impl Widget for Announcement {
     const TYPE: &'static str = "announcement";
