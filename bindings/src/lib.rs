@@ -12,10 +12,11 @@ use wasm_bindgen::prelude::*;
 #[global_allocator]
 static ALLOC: talc::TalckWasm = unsafe { talc::TalckWasm::new_global() };
 
+// The default: the smallest of the three measured (docs/runtime.md, "Allocator").
 #[cfg(all(
     target_arch = "wasm32",
-    feature = "alloc-lol",
-    not(feature = "alloc-talc")
+    not(feature = "alloc-talc"),
+    not(feature = "alloc-dlmalloc")
 ))]
 #[global_allocator]
 // SAFETY: wasm32-unknown-unknown without atomics is single-threaded.
