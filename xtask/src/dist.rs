@@ -121,8 +121,13 @@ fn cargo_build(
         .arg("-Zbuild-std=std,panic_abort")
         .env("CARGO_TARGET_DIR", target_dir)
         // immediate-abort drops the panic formatting machinery: panics become a bare trap.
-        // Only the wasm build gets it: with --target, RUSTFLAGS skip host build scripts.
-        .env("RUSTFLAGS", "-Zunstable-options -Cpanic=immediate-abort");
+        // No panic locations and no-op Debug impls: file names and Debug code never reach a
+        // visitor anyway (measured: ~1 KB of wasm).
+        // Only the wasm build gets them: with --target, RUSTFLAGS skip host build scripts.
+        .env(
+            "RUSTFLAGS",
+            "-Zunstable-options -Cpanic=immediate-abort -Zlocation-detail=none -Zfmt-debug=none",
+        );
     match features {
         Features::DefaultPlus(extra) if !extra.is_empty() => {
             c.args(["--features", &extra.join(",")]);
@@ -314,18 +319,18 @@ fn build_variant(
     let out = work.join("bindgen");
     bindgen(&input, &out, false)?;
     let bg = out.join(format!("{OUT_NAME}_bg.wasm"));
-    match level {
+    let (trials, level) = match level {
         Some(level) => {
             let tmp = work.join("opt.wasm");
             wasm_opt(&bg, &tmp, level)?;
             std::fs::rename(&tmp, &bg)?;
-            Ok((out, Vec::new(), level))
+            (Vec::new(), level)
         }
-        None => {
-            let (trials, best) = optimise(&bg, &work.join("levels"))?;
-            Ok((out, trials, best))
-        }
-    }
+        None => optimise(&bg, &work.join("levels"))?,
+    };
+    // Short import/export names in wasm + glue, minified glue (see shrink.rs).
+    crate::shrink::shrink(root, &out.join(format!("{OUT_NAME}.js")), &bg)?;
+    Ok((out, trials, level))
 }
 
 /// Runs the whole embed build; returns the release directory.

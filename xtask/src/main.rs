@@ -15,6 +15,7 @@
 mod ci;
 mod dist;
 mod sh;
+mod shrink;
 mod toolchain;
 
 use std::path::{Path, PathBuf};

@@ -1,0 +1,412 @@
+//! Post-bindgen byte savings on the glue and the wasm, applied by `cargo xtask dist`.
+//!
+//! 1. Short import/export names. wasm-bindgen names every import `__wbg_<method>_<16 hex>` and
+//!    closure exports by their full mangled path. Each name sits twice in what ships (the wasm's
+//!    import/export section and the glue), and the hex hashes do not compress: about 2 KB of
+//!    gzip for the runtime alone. They are renamed to `a`, `b`, … in both files, consistently.
+//! 2. The glue is minified with esbuild (installed from npm by `cargo xtask setup` into
+//!    `target/js-tools`). Its ES module export names (`default`, `boot`, `cmd`, `initSync`) stay,
+//!    which is all the loader relies on.
+
+use std::path::{Path, PathBuf};
+
+use anyhow::{bail, ensure, Context, Result};
+
+use crate::sh::{cmd, output, run};
+
+/// The esbuild release the glue is minified with (pinned: output bytes must not drift).
+pub(crate) const ESBUILD: &str = "esbuild@0.24.2";
+
+/// The import module wasm-bindgen gives the glue's import object.
+const OLD_MODULE: &str = "./ck_bindings_bg.js";
+const NEW_MODULE: &str = "a";
+
+fn esbuild_bin(root: &Path) -> PathBuf {
+    root.join("target/js-tools/node_modules/.bin/esbuild")
+}
+
+/// Installs esbuild from the npm registry into `target/js-tools` unless it is there already.
+pub(crate) fn ensure_esbuild(root: &Path) -> Result<PathBuf> {
+    let bin = esbuild_bin(root);
+    let want = ESBUILD.trim_start_matches("esbuild@");
+    let have = output(&mut cmd(&bin.to_string_lossy(), &["--version"])).unwrap_or_default();
+    if have.trim() == want {
+        return Ok(bin);
+    }
+    println!("setup: installing {ESBUILD} (glue minifier) into target/js-tools");
+    let prefix = root.join("target/js-tools");
+    std::fs::create_dir_all(&prefix)?;
+    run(cmd(
+        "npm",
+        &["install", "--no-audit", "--no-fund", "--silent", "--prefix"],
+    )
+    .arg(&prefix)
+    .arg(ESBUILD))
+    .context("npm install esbuild (needed to minify the glue; is npm installed?)")?;
+    let have = output(&mut cmd(&bin.to_string_lossy(), &["--version"]))
+        .context("esbuild was installed but does not run")?;
+    ensure!(have.trim() == want, "esbuild reports {have:?}, want {want}");
+    Ok(bin)
+}
+
+/// Renames imports/exports in `wasm_file` and the glue `js_file`, then minifies the glue.
+pub(crate) fn shrink(root: &Path, js_file: &Path, wasm_file: &Path) -> Result<()> {
+    let esbuild = ensure_esbuild(root)?;
+    let wasm = std::fs::read(wasm_file)?;
+    let js = std::fs::read_to_string(js_file)?;
+    let (wasm, js) = rename(&wasm, &js)?;
+    std::fs::write(wasm_file, wasm)?;
+    let renamed = js_file.with_extension("renamed.js");
+    std::fs::write(&renamed, js)?;
+    let out = output(
+        cmd(
+            &esbuild.to_string_lossy(),
+            &["--minify", "--format=esm", "--log-level=warning"],
+        )
+        .arg(&renamed),
+    )
+    .context("esbuild --minify on the glue")?;
+    std::fs::remove_file(&renamed)?;
+    ensure!(
+        out.contains("as default") && out.contains("boot") && out.contains("cmd"),
+        "minified glue lost its exports"
+    );
+    std::fs::write(js_file, out)?;
+    Ok(())
+}
+
+/// `a`…`z`, `A`…`Z`, then two letters: short, and never a JS keyword (none has one or two
+/// letters except `do`/`if`/`in`, which are skipped).
+fn short_name(mut n: usize) -> String {
+    const ALPHA: &[u8] = b"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ";
+    let mut s = Vec::new();
+    loop {
+        s.push(ALPHA[n % ALPHA.len()]);
+        n /= ALPHA.len();
+        if n == 0 {
+            break;
+        }
+        n -= 1;
+    }
+    String::from_utf8(s).unwrap_or_default()
+}
+
+fn names() -> impl Iterator<Item = String> {
+    (0..)
+        .map(short_name)
+        .filter(|n| !matches!(n.as_str(), "do" | "if" | "in"))
+}
+
+fn is_ident_byte(b: u8) -> bool {
+    b.is_ascii_alphanumeric() || b == b'_' || b == b'$'
+}
+
+/// Replaces whole-identifier occurrences of `from` (optionally only right after `prefix`).
+/// Returns how many were replaced.
+fn replace_ident(js: &mut String, prefix: &str, from: &str, to: &str) -> usize {
+    let needle = format!("{prefix}{from}");
+    let mut out = String::with_capacity(js.len());
+    let mut rest = js.as_str();
+    let mut count = 0;
+    while let Some(pos) = rest.find(&needle) {
+        let before_ok = prefix.ends_with('.')
+            || pos == 0
+            || !is_ident_byte(rest.as_bytes()[pos - 1]) && rest.as_bytes()[pos - 1] != b'.';
+        let end = pos + needle.len();
+        let after_ok = end == rest.len() || !is_ident_byte(rest.as_bytes()[end]);
+        out.push_str(&rest[..pos]);
+        if before_ok && after_ok {
+            out.push_str(prefix);
+            out.push_str(to);
+            count += 1;
+        } else {
+            out.push_str(&needle);
+        }
+        rest = &rest[end..];
+    }
+    out.push_str(rest);
+    *js = out;
+    count
+}
+
+fn read_leb(data: &[u8], pos: &mut usize) -> Result<u32> {
+    let mut result: u32 = 0;
+    let mut shift = 0;
+    loop {
+        let byte = *data.get(*pos).context("truncated LEB128")?;
+        *pos += 1;
+        result |= u32::from(byte & 0x7f) << shift;
+        if byte & 0x80 == 0 {
+            return Ok(result);
+        }
+        shift += 7;
+        ensure!(shift < 35, "LEB128 too long");
+    }
+}
+
+fn write_leb(out: &mut Vec<u8>, mut n: u32) {
+    loop {
+        let byte = (n & 0x7f) as u8;
+        n >>= 7;
+        if n == 0 {
+            out.push(byte);
+            return;
+        }
+        out.push(byte | 0x80);
+    }
+}
+
+fn read_name(data: &[u8], pos: &mut usize) -> Result<String> {
+    let len = read_leb(data, pos)? as usize;
+    let bytes = data.get(*pos..*pos + len).context("truncated name")?;
+    *pos += len;
+    Ok(String::from_utf8(bytes.to_vec())?)
+}
+
+fn write_name(out: &mut Vec<u8>, name: &str) {
+    write_leb(out, name.len() as u32);
+    out.extend_from_slice(name.as_bytes());
+}
+
+/// Skips a `limits` (table/memory type): flags, min, optional max.
+fn skip_limits(data: &[u8], pos: &mut usize) -> Result<()> {
+    let flags = *data.get(*pos).context("truncated limits")?;
+    *pos += 1;
+    read_leb(data, pos)?;
+    if flags & 1 != 0 {
+        read_leb(data, pos)?;
+    }
+    Ok(())
+}
+
+/// The byte length of an import descriptor starting at `pos` (kind byte included).
+fn skip_import_desc(data: &[u8], pos: &mut usize) -> Result<()> {
+    let kind = *data.get(*pos).context("truncated import")?;
+    *pos += 1;
+    match kind {
+        0 => {
+            read_leb(data, pos)?;
+        }
+        1 => {
+            *pos += 1; // reftype
+            skip_limits(data, pos)?;
+        }
+        2 => skip_limits(data, pos)?,
+        3 => *pos += 2, // valtype, mutability
+        4 => {
+            *pos += 1; // tag attribute
+            read_leb(data, pos)?;
+        }
+        other => bail!("unknown import kind {other}"),
+    }
+    Ok(())
+}
+
+/// Renames the glue-facing imports and all exports; returns the new wasm and glue.
+fn rename(wasm: &[u8], js: &str) -> Result<(Vec<u8>, String)> {
+    ensure!(
+        wasm.len() >= 8 && &wasm[..4] == b"\0asm",
+        "not a wasm module"
+    );
+    let mut js = js.to_string();
+    let mut out = wasm[..8].to_vec();
+    let mut pos = 8;
+    // Element types of all tables (imported first), for the externref table check below.
+    let mut tables: Vec<u8> = Vec::new();
+    while pos < wasm.len() {
+        let id = wasm[pos];
+        pos += 1;
+        let size = read_leb(wasm, &mut pos)? as usize;
+        let body = wasm.get(pos..pos + size).context("truncated section")?;
+        pos += size;
+        let new_body = match id {
+            2 => Some(rename_imports(body, &mut js, &mut tables)?),
+            4 => {
+                table_types(body, &mut tables)?;
+                None
+            }
+            7 => Some(rename_exports(body, &mut js, &tables)?),
+            _ => None,
+        };
+        out.push(id);
+        match new_body {
+            Some(b) => {
+                write_leb(&mut out, b.len() as u32);
+                out.extend_from_slice(&b);
+            }
+            None => {
+                write_leb(&mut out, size as u32);
+                out.extend_from_slice(body);
+            }
+        }
+    }
+    let module_refs = js.matches(&format!("\"{OLD_MODULE}\"")).count();
+    ensure!(
+        module_refs == 1,
+        "expected the import module {OLD_MODULE:?} once in the glue, found {module_refs}"
+    );
+    js = js.replace(&format!("\"{OLD_MODULE}\""), &format!("\"{NEW_MODULE}\""));
+    Ok((out, js))
+}
+
+/// Appends the element type of each table the table section defines.
+fn table_types(body: &[u8], tables: &mut Vec<u8>) -> Result<()> {
+    let mut pos = 0;
+    for _ in 0..read_leb(body, &mut pos)? {
+        tables.push(*body.get(pos).context("truncated table")?);
+        pos += 1;
+        skip_limits(body, &mut pos)?;
+    }
+    Ok(())
+}
+
+fn rename_imports(body: &[u8], js: &mut String, tables: &mut Vec<u8>) -> Result<Vec<u8>> {
+    let mut pos = 0;
+    let count = read_leb(body, &mut pos)?;
+    let mut out = Vec::new();
+    write_leb(&mut out, count);
+    let mut fresh = names();
+    for _ in 0..count {
+        let module = read_name(body, &mut pos)?;
+        let name = read_name(body, &mut pos)?;
+        let desc_start = pos;
+        if body.get(pos) == Some(&1) {
+            tables.push(*body.get(pos + 1).context("truncated table import")?);
+        }
+        skip_import_desc(body, &mut pos)?;
+        if module == OLD_MODULE {
+            let new = fresh.next().context("names")?;
+            // Keys of the import object: `name: function(…)`.
+            let n = replace_ident(js, "", &name, &new);
+            ensure!(n >= 1, "import {name} not found in the glue");
+            write_name(&mut out, NEW_MODULE);
+            write_name(&mut out, &new);
+        } else {
+            write_name(&mut out, &module);
+            write_name(&mut out, &name);
+        }
+        out.extend_from_slice(&body[desc_start..pos]);
+    }
+    ensure!(pos == body.len(), "import section has trailing bytes");
+    Ok(out)
+}
+
+/// wasm-bindgen's externref table export, which its glue fills with JS values.
+const EXTERNREF_TABLE: &str = "__wbindgen_externrefs";
+const EXTERNREF: u8 = 0x6f;
+
+fn rename_exports(body: &[u8], js: &mut String, tables: &[u8]) -> Result<Vec<u8>> {
+    let mut pos = 0;
+    let count = read_leb(body, &mut pos)?;
+    let mut out = Vec::new();
+    write_leb(&mut out, count);
+    let mut fresh = names();
+    for _ in 0..count {
+        let name = read_name(body, &mut pos)?;
+        let kind = *body.get(pos).context("truncated export")?;
+        pos += 1;
+        let mut index = read_leb(body, &mut pos)?;
+        if kind == 1 && name == EXTERNREF_TABLE && tables.get(index as usize) != Some(&EXTERNREF) {
+            // Binaryen 108's wasm-opt (Debian's) writes this export with the funcref table's
+            // index, at every level: the glue's first `table.set` then throws and nothing
+            // boots. Point it back at the one externref table.
+            let mut externref = tables.iter().enumerate().filter(|(_, t)| **t == EXTERNREF);
+            match (externref.next(), externref.next()) {
+                (Some((i, _)), None) => {
+                    println!("dist: repaired wasm-opt's export of {EXTERNREF_TABLE} (table {index} -> {i})");
+                    index = i as u32;
+                }
+                _ => bail!("{EXTERNREF_TABLE} exports a non-externref table and there is no single externref table"),
+            }
+        }
+        let new = fresh.next().context("names")?;
+        // The glue reaches every export as `wasm.<name>`.
+        replace_ident(js, "wasm.", &name, &new);
+        write_name(&mut out, &new);
+        out.push(kind);
+        write_leb(&mut out, index);
+    }
+    ensure!(pos == body.len(), "export section has trailing bytes");
+    ensure!(
+        !js.contains("wasm[") && !js.contains("exports["),
+        "the glue indexes wasm exports dynamically: renaming them is unsafe"
+    );
+    Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn short_names_are_unique_and_skip_keywords() {
+        let all: Vec<String> = names().take(3000).collect();
+        let mut sorted = all.clone();
+        sorted.sort();
+        sorted.dedup();
+        assert_eq!(sorted.len(), all.len());
+        assert!(!all.iter().any(|n| n == "in" || n == "do" || n == "if"));
+        assert_eq!(all[0], "a");
+    }
+
+    #[test]
+    fn replaces_whole_identifiers_only() {
+        let mut js =
+            String::from("x.__wbg_a_1(); __wbg_a_1: f, __wbg_a_10: g, wasm.boot(1); boot();");
+        assert_eq!(replace_ident(&mut js, "", "__wbg_a_1", "q"), 1);
+        assert_eq!(replace_ident(&mut js, "wasm.", "boot", "b"), 1);
+        assert_eq!(js, "x.__wbg_a_1(); q: f, __wbg_a_10: g, wasm.b(1); boot();");
+    }
+
+    #[test]
+    fn renames_imports_and_exports_in_both_files() {
+        // (module (import "./ck_bindings_bg.js" "__wbg_x_0123" (func)) (func (export "long_export")))
+        let mut wasm = b"\0asm\x01\0\0\0".to_vec();
+        let section = |id: u8, body: Vec<u8>, out: &mut Vec<u8>| {
+            out.push(id);
+            write_leb(out, body.len() as u32);
+            out.extend(body);
+        };
+        section(1, vec![1, 0x60, 0, 0], &mut wasm);
+        let mut imports = vec![1];
+        write_name(&mut imports, OLD_MODULE);
+        write_name(&mut imports, "__wbg_x_0123");
+        imports.extend([0, 0]);
+        section(2, imports, &mut wasm);
+        section(3, vec![1, 0], &mut wasm);
+        let mut exports = vec![1];
+        write_name(&mut exports, "long_export");
+        exports.extend([0, 1]);
+        section(7, exports, &mut wasm);
+        section(10, vec![1, 2, 0, 0x0b], &mut wasm);
+        let js = "const i = { __wbg_x_0123: function() {} };\nreturn { \"./ck_bindings_bg.js\": i };\nwasm.long_export();";
+        let (new_wasm, new_js) = rename(&wasm, js).unwrap();
+        assert_eq!(
+            new_js,
+            "const i = { a: function() {} };\nreturn { \"a\": i };\nwasm.a();"
+        );
+        assert!(new_wasm.len() < wasm.len());
+        // The new module and names are in the wasm; the old ones are gone.
+        let text = String::from_utf8_lossy(&new_wasm);
+        assert!(!text.contains("__wbg_x_0123") && !text.contains("long_export"));
+        assert!(!text.contains(OLD_MODULE));
+    }
+
+    #[test]
+    fn repairs_the_externref_table_export() {
+        let mut wasm = b"\0asm\x01\0\0\0".to_vec();
+        // Two tables: 0 funcref, 1 externref; the export wrongly names table 0.
+        wasm.extend([4, 7, 2, 0x70, 0, 1, 0x6f, 0, 1]);
+        let mut exports = vec![1];
+        write_name(&mut exports, EXTERNREF_TABLE);
+        exports.extend([1, 0]);
+        wasm.push(7);
+        write_leb(&mut wasm, exports.len() as u32);
+        wasm.extend(exports);
+        let js = "\"./ck_bindings_bg.js\"; wasm.__wbindgen_externrefs.set(0, 1);";
+        let (new_wasm, new_js) = rename(&wasm, js).unwrap();
+        assert_eq!(new_js, "\"a\"; wasm.a.set(0, 1);");
+        // export "a", kind table, index 1
+        assert!(new_wasm.ends_with(&[7, 5, 1, 1, b'a', 1, 1]));
+    }
+}
