@@ -17,7 +17,7 @@ use uuid::Uuid;
 use crate::{
     error::{Error, Json},
     product::{
-        db::{self, NewTokenRow},
+        db::{self, NewDraft, NewTokenRow},
         limits, token,
     },
     state::AppState,
@@ -151,13 +151,15 @@ pub(crate) async fn create(
     }
     db::insert_draft(
         &mut tx,
-        id,
-        &req.widget,
-        &name,
-        &req.config,
-        &draft.hash,
-        expires,
-        now,
+        &NewDraft {
+            id,
+            widget: &req.widget,
+            name: &name,
+            config: &req.config,
+            draft_hash: &draft.hash,
+            expires,
+            now,
+        },
     )
     .await?;
     db::insert_token(

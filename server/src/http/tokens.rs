@@ -209,17 +209,7 @@ pub(crate) async fn rotate(
         (req.grace_secs > 0).then(|| now.plus(time::Duration::seconds(i64::from(req.grace_secs))));
     let secret = token::generate(token::TokenKind::Embed);
     let mut tx = owner_or_404(&state, &user, ws).await?;
-    let rotated = db::rotate_token(
-        &mut tx,
-        user.id,
-        ws,
-        id,
-        &secret.hash,
-        token::last4(&secret.plaintext),
-        grace_until,
-        now,
-    )
-    .await?;
+    let rotated = db::rotate_token(&mut tx, user.id, ws, id, &secret, grace_until, now).await?;
     if !rotated {
         return Err(Error::not_found("active token"));
     }

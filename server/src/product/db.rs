@@ -6,6 +6,7 @@ use serde::Serialize;
 use sqlx::types::Json;
 use uuid::Uuid;
 
+use crate::product::token::{self, NewToken};
 use crate::product::usage::{Counts, UsageKey};
 use crate::store::{on_tx, Dialect, Ts, Tx};
 
@@ -226,8 +227,7 @@ pub(crate) async fn rotate_token(
     user: Uuid,
     ws: Uuid,
     id: Uuid,
-    hash: &[u8],
-    last4: &str,
+    secret: &NewToken,
     grace_until: Option<Ts>,
     now: Ts,
 ) -> Result<bool, sqlx::Error> {
@@ -239,8 +239,8 @@ pub(crate) async fn rotate_token(
         .bind(user)
         .bind(ws)
         .bind(id)
-        .bind(hash)
-        .bind(last4)
+        .bind(&secret.hash)
+        .bind(token::last4(&secret.plaintext))
         .bind(grace_until)
         .bind(now)
         .execute(&mut **c)
@@ -274,27 +274,29 @@ pub(crate) async fn revoke_token(
 
 // ---------------------------------------------------------------- drafts and claims
 
+/// A new anonymous draft instance.
+pub(crate) struct NewDraft<'a> {
+    pub(crate) id: Uuid,
+    pub(crate) widget: &'a str,
+    pub(crate) name: &'a str,
+    pub(crate) config: &'a serde_json::Value,
+    pub(crate) draft_hash: &'a [u8],
+    pub(crate) expires: Ts,
+    pub(crate) now: Ts,
+}
+
 /// Creates an anonymous draft instance.
-pub(crate) async fn insert_draft(
-    tx: &mut Tx,
-    id: Uuid,
-    widget: &str,
-    name: &str,
-    config: &serde_json::Value,
-    draft_hash: &[u8],
-    expires: Ts,
-    now: Ts,
-) -> Result<(), sqlx::Error> {
+pub(crate) async fn insert_draft(tx: &mut Tx, d: &NewDraft<'_>) -> Result<(), sqlx::Error> {
     on_tx!(tx, c => sqlx::query(
         "insert into widget_instances (id, workspace_id, widget_id, name, config, status, draft_token_hash, \
          draft_expires_at, created_at, updated_at) values ($1, null, $2, $3, $4, 'draft', $5, $6, $7, $7)")
-        .bind(id)
-        .bind(widget)
-        .bind(name)
-        .bind(Json(config))
-        .bind(draft_hash)
-        .bind(expires)
-        .bind(now)
+        .bind(d.id)
+        .bind(d.widget)
+        .bind(d.name)
+        .bind(Json(d.config))
+        .bind(d.draft_hash)
+        .bind(d.expires)
+        .bind(d.now)
         .execute(&mut **c)
         .await
         .map(|r| r.rows_affected()))?;

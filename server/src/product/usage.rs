@@ -187,7 +187,7 @@ mod tests {
         agg.record(key(10), Kind::Load, 1);
         agg.record(key(11), Kind::Error, 1);
         let mut batch = agg.drain();
-        batch.sort_by(|x, y| x.0.instance_id.cmp(&y.0.instance_id));
+        batch.sort_by_key(|x| x.0.instance_id);
         assert_eq!(batch.len(), 2);
         assert_eq!(
             batch[0].1,
