@@ -1,0 +1,186 @@
+//! Server configuration from flags and environment variables (`clap` with `env`).
+
+use std::{
+    net::{IpAddr, Ipv4Addr, SocketAddr},
+    path::{Path, PathBuf},
+};
+
+/// Which deployment this is; reported by `/api/healthz` and used to pick safe defaults.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum Env {
+    /// A developer's machine: generated JWT secret allowed, mail goes to the log and outbox.
+    Development,
+    /// A preview deployment.
+    Preview,
+    /// Production: a JWT secret must be configured.
+    Production,
+}
+
+impl Env {
+    /// The name `/api/healthz` reports.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Env::Development => "development",
+            Env::Preview => "preview",
+            Env::Production => "production",
+        }
+    }
+}
+
+/// Everything the server needs to start. Every field has a flag and an environment variable;
+/// [`Config::default`] gives the documented defaults without reading the environment.
+#[derive(Clone, Debug, clap::Args)]
+pub struct Config {
+    /// Address to listen on.
+    #[arg(long, env = "CK_HOST", default_value = "127.0.0.1")]
+    pub host: IpAddr,
+    /// Port to listen on (0 picks a free one).
+    #[arg(long, short, env = "PORT", default_value_t = 8080)]
+    pub port: u16,
+    /// `sqlite://path/file.sqlite` (default, created on start) or `postgres://owner@host/db`.
+    /// On Postgres this connection applies migrations.
+    #[arg(
+        long,
+        env = "DATABASE_URL",
+        default_value = "sqlite://data/clickeen.sqlite"
+    )]
+    pub database_url: String,
+    /// Postgres only: the URL the server serves requests with, normally the NOINHERIT login role
+    /// `ck_app` (e.g. `postgres://ck_app:…@host/db`). Defaults to `database_url`.
+    #[arg(long, env = "DATABASE_APP_URL")]
+    pub database_app_url: Option<String>,
+    /// Postgres pool size per server process.
+    #[arg(long, env = "DATABASE_MAX_CONNECTIONS", default_value_t = 10)]
+    pub database_max_connections: u32,
+    /// Folder with `embed/v{semver}/…` produced by `cargo xtask dist`.
+    #[arg(long, env = "CK_DIST_DIR", default_value = "dist")]
+    pub dist_dir: PathBuf,
+    /// Demo publisher pages served at `/`.
+    #[arg(long, env = "CK_EXAMPLES_DIR", default_value = "examples/pages")]
+    pub examples_dir: PathBuf,
+    /// Deployment environment.
+    #[arg(
+        long = "env",
+        env = "APP_ENV",
+        value_enum,
+        default_value = "development"
+    )]
+    pub env: Env,
+    /// Git commit the build came from (short sha); `unknown` when unset.
+    #[arg(long, env = "GIT_SHA")]
+    pub git_sha: Option<String>,
+    /// HS256 secret for session JWTs; the same secret as a Supabase project makes its tokens valid
+    /// here. Generated per process (and warned about) in development when unset.
+    #[arg(long, env = "JWT_SECRET", hide_env_values = true)]
+    pub jwt_secret: Option<String>,
+    /// Expected `aud` claim.
+    #[arg(long, env = "JWT_AUDIENCE", default_value = "authenticated")]
+    pub jwt_audience: String,
+    /// Access token lifetime in seconds.
+    #[arg(long, env = "ACCESS_TOKEN_TTL_SECS", default_value_t = 3600)]
+    pub access_token_ttl_secs: i64,
+    /// Session (refresh token) lifetime in seconds.
+    #[arg(long, env = "SESSION_TTL_SECS", default_value_t = 30 * 24 * 3600)]
+    pub session_ttl_secs: i64,
+    /// Public base URL (e.g. `https://app.example.com`) used in magic links; cookies are `Secure` when
+    /// it is https. Defaults to `http://{host}:{port}`.
+    #[arg(long, env = "PUBLIC_URL")]
+    pub public_url: Option<String>,
+    /// `smtp://user:pass@host:587` (STARTTLS) or `smtps://…:465`. Unset: mail is logged and written
+    /// to the `outbox` table.
+    #[arg(long, env = "SMTP_URL", hide_env_values = true)]
+    pub smtp_url: Option<String>,
+    /// Sender of auth mail.
+    #[arg(
+        long,
+        env = "MAIL_FROM",
+        default_value = "Clickeen <no-reply@clickeen.localhost>"
+    )]
+    pub mail_from: String,
+    /// Largest request body accepted anywhere, in bytes (routes may set lower limits).
+    #[arg(long, env = "CK_BODY_LIMIT", default_value_t = 64 * 1024)]
+    pub body_limit: usize,
+    /// Seconds graceful shutdown waits for in-flight requests.
+    #[arg(long, env = "CK_SHUTDOWN_GRACE_SECS", default_value_t = 10)]
+    pub shutdown_grace_secs: u64,
+    /// Stripe webhook signing secrets, comma-separated (several during rotation); webhooks are off
+    /// when empty.
+    #[arg(
+        long,
+        env = "STRIPE_WEBHOOK_SECRET",
+        value_delimiter = ',',
+        hide_env_values = true
+    )]
+    pub stripe_webhook_secrets: Vec<String>,
+    /// Sentry DSN for server errors; off when unset.
+    #[arg(long, env = "SENTRY_DSN", hide_env_values = true)]
+    pub sentry_dsn: Option<String>,
+    /// PostHog project key for the dashboard only; off when unset.
+    #[arg(long, env = "POSTHOG_KEY")]
+    pub posthog_key: Option<String>,
+    /// PostHog host listed in the dashboard CSP.
+    #[arg(long, env = "POSTHOG_HOST", default_value = "https://eu.i.posthog.com")]
+    pub posthog_host: String,
+    /// Log as JSON lines instead of human-readable text.
+    #[arg(long, env = "CK_LOG_JSON")]
+    pub log_json: bool,
+    /// Tokens, drafts, usage and intake settings (server-product).
+    #[command(flatten)]
+    pub product: crate::product::config::ProductConfig,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Self {
+            host: IpAddr::V4(Ipv4Addr::LOCALHOST),
+            port: 8080,
+            database_url: "sqlite://data/clickeen.sqlite".into(),
+            database_app_url: None,
+            database_max_connections: 10,
+            dist_dir: "dist".into(),
+            examples_dir: "examples/pages".into(),
+            env: Env::Development,
+            git_sha: None,
+            jwt_secret: None,
+            jwt_audience: "authenticated".into(),
+            access_token_ttl_secs: 3600,
+            session_ttl_secs: 30 * 24 * 3600,
+            public_url: None,
+            smtp_url: None,
+            mail_from: "Clickeen <no-reply@clickeen.localhost>".into(),
+            body_limit: 64 * 1024,
+            shutdown_grace_secs: 10,
+            stripe_webhook_secrets: Vec::new(),
+            sentry_dsn: None,
+            posthog_key: None,
+            posthog_host: "https://eu.i.posthog.com".into(),
+            log_json: false,
+            product: crate::product::config::ProductConfig::default(),
+        }
+    }
+}
+
+impl Config {
+    /// A configuration for tests: port 0, a fresh SQLite file in `dir`, a fixed JWT secret.
+    pub fn for_tests(dir: &Path) -> Self {
+        Self {
+            port: 0,
+            database_url: crate::store::sqlite_url_for(&dir.join("test.sqlite")),
+            jwt_secret: Some("test-secret-test-secret-test-secret-000".into()),
+            shutdown_grace_secs: 5,
+            ..Self::default()
+        }
+    }
+
+    /// The address to bind.
+    pub fn bind_addr(&self) -> SocketAddr {
+        SocketAddr::new(self.host, self.port)
+    }
+
+    /// Whether the server is reached over https (then cookies are `Secure`).
+    pub fn is_https(&self) -> bool {
+        self.public_url
+            .as_deref()
+            .is_some_and(|u| u.starts_with("https://"))
+    }
+}
