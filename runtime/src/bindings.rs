@@ -4,12 +4,36 @@
 //! features (glue and wasm bytes) we pay for. Window and document are looked up once and cached.
 
 use js_sys::{Array, Function, Promise};
+use wasm_bindgen::prelude::wasm_bindgen;
 use wasm_bindgen::{JsCast, JsValue, UnwrapThrowExt};
 use web_sys::{
-    AbortController, CssStyleSheet, Document, Element, EventTarget, MutationObserver,
-    MutationObserverInit, Node, NodeList, RequestInit, ShadowRoot, ShadowRootInit, ShadowRootMode,
-    Window,
+    AbortController, CssStyleSheet, Document, Element, EventTarget, MutationObserver, Node,
+    NodeList, ShadowRoot, Window,
 };
+
+use crate::util::{js_object, JsClosure};
+
+#[wasm_bindgen]
+extern "C" {
+    #[wasm_bindgen(js_name = queueMicrotask)]
+    fn queue_microtask_js(callback: &JsValue);
+    /// Any promise, seen only through `then`.
+    type Thenable;
+    #[wasm_bindgen(method, js_name = then)]
+    fn then_js(promise: &Thenable, on_fulfilled: &JsValue, on_rejected: &JsValue);
+}
+
+/// `queueMicrotask(callback)`: runs the executor's queue after the current JS task.
+pub(crate) fn queue_microtask(callback: &JsValue) {
+    queue_microtask_js(callback);
+}
+
+/// `promise.then(ok, err)`, result discarded: the callbacks carry the outcome.
+pub(crate) fn then(promise: &Promise, ok: &JsClosure, err: &JsClosure) {
+    promise
+        .unchecked_ref::<Thenable>()
+        .then_js(ok.as_ref(), err.as_ref());
+}
 
 thread_local! {
     static WINDOW: Window = js_sys::global().unchecked_into();
@@ -97,7 +121,9 @@ pub(crate) fn shadow_root(el: &Element) -> Result<ShadowRoot, JsValue> {
             root.set_text_content(None);
             Ok(root)
         }
-        None => el.attach_shadow(&ShadowRootInit::new(ShadowRootMode::Open)),
+        // Init dictionaries are plain objects: one `Reflect.set` import instead of a glue
+        // function per web-sys dictionary setter.
+        None => el.attach_shadow(js_object(&[("mode", "open".into())]).unchecked_ref()),
     }
 }
 
@@ -114,13 +140,11 @@ pub(crate) fn adopt_sheets(root: &ShadowRoot, sheets: &Array) {
 
 pub(crate) fn observe_document(callback: &Function) -> Result<MutationObserver, JsValue> {
     let observer = MutationObserver::new(callback)?;
-    let init = MutationObserverInit::new();
-    init.set_child_list(true);
-    init.set_subtree(true);
+    let init = js_object(&[("childList", JsValue::TRUE), ("subtree", JsValue::TRUE)]);
     let root: Node = document()
         .document_element()
         .map_or_else(|| document().unchecked_into(), Element::unchecked_into);
-    observer.observe_with_options(&root, &init)?;
+    observer.observe_with_options(&root, init.unchecked_ref())?;
     Ok(observer)
 }
 
@@ -140,35 +164,38 @@ pub(crate) fn beacon(url: &str, body: &str) {
     {
         return;
     }
-    let init = RequestInit::new();
-    init.set_method("POST");
-    init.set_body(&JsValue::from_str(body));
-    // web-sys has no setter for `keepalive`; it is a plain dictionary member.
-    let _ = js_sys::Reflect::set(&init, &JsValue::from_str("keepalive"), &JsValue::TRUE);
-    init.set_credentials(web_sys::RequestCredentials::Omit);
-    let _ = win.fetch_with_str_and_init(url, &init);
+    let init = js_object(&[
+        ("method", "POST".into()),
+        ("body", body.into()),
+        ("keepalive", JsValue::TRUE),
+        ("credentials", "omit".into()),
+    ]);
+    let _ = win.fetch_with_str_and_init(url, init.unchecked_ref());
 }
 
 /// Starts a `fetch`; `body` `Some` makes it a JSON POST. Returns the promise and an abort handle.
 pub(crate) fn fetch(url: &str, json_body: Option<&str>) -> (Promise, Option<AbortController>) {
-    let init = RequestInit::new();
-    init.set_credentials(web_sys::RequestCredentials::Omit);
     let abort = AbortController::new().ok();
-    if let Some(abort) = &abort {
-        init.set_signal(Some(&abort.signal()));
-    }
-    if let Some(body) = json_body {
-        init.set_method("POST");
-        init.set_body(&JsValue::from_str(body));
-        let headers = js_sys::Object::new();
-        let _ = js_sys::Reflect::set(
-            &headers,
-            &JsValue::from_str("content-type"),
-            &JsValue::from_str("application/json"),
-        );
-        init.set_headers(&headers);
-    }
-    (window().fetch_with_str_and_init(url, &init), abort)
+    let signal = abort
+        .as_ref()
+        .map_or(JsValue::UNDEFINED, |a| a.signal().into());
+    let init = match json_body {
+        Some(body) => js_object(&[
+            ("credentials", "omit".into()),
+            ("signal", signal),
+            ("method", "POST".into()),
+            ("body", body.into()),
+            (
+                "headers",
+                js_object(&[("content-type", "application/json".into())]),
+            ),
+        ]),
+        None => js_object(&[("credentials", "omit".into()), ("signal", signal)]),
+    };
+    (
+        window().fetch_with_str_and_init(url, init.unchecked_ref()),
+        abort,
+    )
 }
 
 pub(crate) fn abort(controller: &AbortController) {

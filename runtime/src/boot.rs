@@ -9,7 +9,6 @@ use std::cell::RefCell;
 use std::rc::Rc;
 
 use js_sys::{Array, Function};
-use wasm_bindgen::closure::Closure;
 use wasm_bindgen::{JsCast, JsValue};
 use web_sys::{Element, MutationObserver, MutationRecord};
 
@@ -17,7 +16,7 @@ use crate::attrs::{parse_mount, MountSpec, RawAttrs};
 use crate::dom::{listen, Listener};
 use crate::http::{request, HttpError};
 use crate::metrics::{self, Kind};
-use crate::util::js_object;
+use crate::util::{js_closure, js_object, JsClosure};
 use crate::widget::{Instance, InstanceInner, MountError, Registry};
 use crate::{bindings, json, mount, Bus, Value};
 
@@ -49,7 +48,7 @@ struct Slot {
 }
 
 /// The document observer and the closure it calls (kept together: the closure must outlive it).
-type Observer = (MutationObserver, Closure<dyn FnMut(Array)>);
+type Observer = (MutationObserver, JsClosure);
 
 struct Runtime {
     registry: Rc<Registry>,
@@ -82,7 +81,12 @@ pub fn boot(registry: Registry, options: BootOptions) {
     if booted {
         return;
     }
-    let api = options.api.trim_end_matches('/');
+    // A byte scan: `trim_end_matches` pulls in the char pattern searcher.
+    let api = &options.api[..options
+        .api
+        .bytes()
+        .rposition(|b| b != b'/')
+        .map_or(0, |i| i + 1)];
     metrics::set_api(api);
     let page = page_listeners();
     RT.with(|rt| {
@@ -126,7 +130,8 @@ fn page_listeners() -> Vec<Listener> {
 }
 
 fn observe() -> Option<Observer> {
-    let closure = Closure::<dyn FnMut(Array)>::new(|records: Array| {
+    let closure = js_closure(|records: JsValue| {
+        let records: Array = records.unchecked_into();
         let (mut added, mut removed) = (false, false);
         for record in records.iter() {
             let record: MutationRecord = record.unchecked_into();
@@ -158,11 +163,13 @@ fn scan() {
 fn unmount_disconnected() {
     let gone: Vec<Element> = with_rt(|rt| {
         rt.held.retain(|el| bindings::is_connected(el));
-        rt.slots
-            .iter()
-            .filter(|s| !bindings::is_connected(&s.element))
-            .map(|s| s.element.clone())
-            .collect()
+        let mut gone = Vec::new();
+        for slot in &rt.slots {
+            if !bindings::is_connected(&slot.element) {
+                gone.push(slot.element.clone());
+            }
+        }
+        gone
     })
     .unwrap_or_default();
     for el in gone {
@@ -225,7 +232,7 @@ fn mount_element(el: &Element, explicit: bool) {
     let Some((key, parsed, api, default_token)) = prepared else {
         return;
     };
-    let spec = match parsed {
+    let mut spec = match parsed {
         Ok(spec) => spec,
         Err(e) => {
             let token = attrs[2].clone().or(default_token);
@@ -248,26 +255,26 @@ fn mount_element(el: &Element, explicit: bool) {
             url.push_str(id);
             url.push_str("/config?token=");
             url.push_str(token);
-            wasm_bindgen_futures::spawn_local(async move {
+            crate::task::spawn(async move {
                 let manifest = request(&url, None).await;
                 finish_with_manifest(key, spec, manifest);
             });
         }
         _ => {
-            let config = spec.config.clone().unwrap_or(Value::Obj(Vec::new()));
+            let config = spec.config.take().unwrap_or(Value::Obj(Vec::new()));
             finish(key, &spec, config, Vec::new());
         }
     }
 }
 
-fn finish_with_manifest(key: u32, spec: MountSpec, manifest: Result<Value, HttpError>) {
+fn finish_with_manifest(key: u32, mut spec: MountSpec, manifest: Result<Value, HttpError>) {
     let Some(el) = pending_element(key) else {
         return;
     };
     let token = spec.token.as_deref();
     let id = spec.id.as_deref();
     match manifest {
-        Ok(manifest) => {
+        Ok(mut manifest) => {
             let declared = manifest.get("type").as_str();
             if declared.is_some_and(|t| t != spec.widget) {
                 fail(key);
@@ -281,20 +288,20 @@ fn finish_with_manifest(key: u32, spec: MountSpec, manifest: Result<Value, HttpE
                 );
                 return;
             }
-            let mut config = match manifest.get("config") {
-                Value::Obj(_) => manifest.get("config").clone(),
+            // Moved out, not cloned: a deep `Value` clone is sizeable code.
+            let mut config = match take_member(&mut manifest, "config") {
+                config @ Value::Obj(_) => config,
                 _ => Value::Obj(Vec::new()),
             };
-            if let Some(inline) = spec.config.clone() {
+            if let Some(inline) = spec.config.take() {
                 config.merge(inline);
             }
-            let flags = manifest
-                .get("flags")
-                .as_array()
-                .unwrap_or_default()
-                .iter()
-                .filter_map(|f| f.as_str().map(str::to_owned))
-                .collect();
+            let mut flags = Vec::new();
+            for flag in manifest.get("flags").as_array().unwrap_or_default() {
+                if let Some(flag) = flag.as_str() {
+                    flags.push(flag.to_owned());
+                }
+            }
             finish(key, &spec, config, flags);
         }
         // The server answered "no" (unknown instance, revoked token): show nothing.
@@ -317,12 +324,24 @@ fn finish_with_manifest(key: u32, spec: MountSpec, manifest: Result<Value, HttpE
                 token,
                 id,
             );
-            match spec.config.clone() {
+            match spec.config.take() {
                 Some(inline) => finish(key, &spec, inline, Vec::new()),
                 None => fail(key),
             }
         }
     }
+}
+
+/// Moves member `key` out of an object (`Null` when absent).
+fn take_member(value: &mut Value, key: &str) -> Value {
+    if let Value::Obj(members) = value {
+        for (k, v) in members.iter_mut() {
+            if k == key {
+                return std::mem::take(v);
+            }
+        }
+    }
+    Value::Null
 }
 
 fn pending_element(key: u32) -> Option<Element> {

@@ -141,14 +141,12 @@ pub(crate) fn drain<D, H: Clone>(core: &RefCell<Core<D, H>>, deliver: impl Fn(&H
             }
             // Queues stay short (a handful of events): Vec::remove(0) beats VecDeque's code size.
             let pending = c.queue.remove(0);
-            let targets: Vec<(u32, H)> = c
-                .subs
-                .iter()
-                .filter(|s| {
-                    s.event == pending.event && pending.only.is_none_or(|only| only == s.id)
-                })
-                .map(|s| (s.id, s.handler.clone()))
-                .collect();
+            let mut targets: Vec<(u32, H)> = Vec::new();
+            for s in &c.subs {
+                if s.event == pending.event && pending.only.is_none_or(|only| only == s.id) {
+                    targets.push((s.id, s.handler.clone()));
+                }
+            }
             (pending, targets)
         };
         for (id, handler) in targets {

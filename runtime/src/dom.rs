@@ -12,11 +12,11 @@
 //! # }
 //! ```
 
-use wasm_bindgen::closure::Closure;
 use wasm_bindgen::{JsCast, JsValue};
 use web_sys::{Element, Event, EventTarget, Node};
 
 use crate::bindings;
+use crate::util::{js_closure, JsClosure};
 
 /// Creates an element (`document.createElement`).
 ///
@@ -95,7 +95,7 @@ pub fn append(parent: &Node, child: &Node) -> Result<(), JsValue> {
 pub struct Listener {
     target: EventTarget,
     event: &'static str,
-    closure: Closure<dyn FnMut(Event)>,
+    closure: JsClosure,
 }
 
 impl Drop for Listener {
@@ -120,7 +120,8 @@ pub fn listen(
     event: &'static str,
     handler: impl FnMut(Event) + 'static,
 ) -> Result<Listener, JsValue> {
-    let closure = Closure::<dyn FnMut(Event)>::new(handler);
+    let mut handler = handler;
+    let closure = js_closure(move |event| handler(event.unchecked_into()));
     bindings::add_listener(target, event, closure.as_ref().unchecked_ref())?;
     Ok(Listener {
         target: target.clone(),

@@ -4,8 +4,8 @@ use std::cell::Cell;
 use std::rc::Rc;
 
 use wasm_bindgen::JsValue;
-use wasm_bindgen_futures::JsFuture;
 
+use crate::task::wait;
 use crate::util::Timer;
 use crate::{bindings, json, Value};
 
@@ -86,15 +86,16 @@ impl Http {
     /// one, e.g. 204). When `body` is an object without a `token` member, the instance's embed
     /// token is added (the token never travels in a header, so no credentials are involved).
     pub async fn post_json(&self, path: &str, body: &Value) -> Result<Value, HttpError> {
-        let mut body = body.clone();
-        if let (Value::Obj(members), Some(token)) = (&mut body, &self.token) {
-            if !members.iter().any(|(k, _)| k == "token") {
-                members.insert(0, ("token".into(), Value::Str(token.clone())));
+        // The token goes onto the JS object: no deep clone of `body` in Rust.
+        let js = json::to_js(body);
+        if let (Value::Obj(_), Some(token)) = (body, &self.token) {
+            if body.get("token").is_null() {
+                crate::util::set_prop(&js, "token", &JsValue::from_str(token));
             }
         }
         let mut url = String::from(&*self.api);
         url.push_str(path);
-        request(&url, Some(&json::stringify(&body))).await
+        request(&url, Some(&json::stringify_js(&js))).await
     }
 }
 
@@ -121,14 +122,14 @@ async fn attempt(url: &str, body: Option<&str>) -> Result<Value, HttpError> {
             bindings::abort(abort);
         }
     });
-    let response = match JsFuture::from(promise).await {
+    let response = match wait(promise).await {
         Ok(response) => response,
         Err(_) if timed_out.get() => return Err(HttpError::Timeout),
         Err(_) => return Err(HttpError::Network),
     };
     let status = bindings::response_status(&response);
     let text = match bindings::response_text(&response) {
-        Some(promise) => JsFuture::from(promise).await.map_err(|_| {
+        Some(promise) => wait(promise).await.map_err(|_| {
             if timed_out.get() {
                 HttpError::Timeout
             } else {

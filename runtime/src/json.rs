@@ -34,20 +34,25 @@ fn convert(js: &JsValue, depth: u32) -> Value {
     if let Some(s) = js.as_string() {
         return Value::Str(s);
     }
+    // Index loops rather than iterator adapters: each `collect` into a new Vec type is its own
+    // monomorphised copy in the wasm.
     if let Some(arr) = js.dyn_ref::<Array>() {
-        return Value::Arr(arr.iter().map(|item| convert(&item, depth + 1)).collect());
+        let mut items = Vec::new();
+        for i in 0..arr.length() {
+            items.push(convert(&arr.get(i), depth + 1));
+        }
+        return Value::Arr(items);
     }
     if js.is_object() && !js.is_function() {
         let keys = Object::keys(js.unchecked_ref::<Object>());
-        return Value::Obj(
-            keys.iter()
-                .filter_map(|key| {
-                    let name = key.as_string()?;
-                    let item = Reflect::get(js, &key).ok()?;
-                    Some((name, convert(&item, depth + 1)))
-                })
-                .collect(),
-        );
+        let mut members = Vec::new();
+        for i in 0..keys.length() {
+            let key = keys.get(i);
+            if let (Some(name), Ok(item)) = (key.as_string(), Reflect::get(js, &key)) {
+                members.push((name, convert(&item, depth + 1)));
+            }
+        }
+        return Value::Obj(members);
     }
     Value::Null
 }
@@ -66,11 +71,17 @@ pub fn to_js(value: &Value) -> JsValue {
         Value::Bool(b) => JsValue::from_bool(*b),
         Value::Num(n) => JsValue::from_f64(*n),
         Value::Str(s) => JsValue::from_str(s),
-        Value::Arr(items) => items.iter().map(to_js).collect::<Array>().into(),
+        Value::Arr(items) => {
+            let arr = Array::new();
+            for item in items {
+                arr.push(&to_js(item));
+            }
+            arr.into()
+        }
         Value::Obj(members) => {
             let obj = Object::new();
             for (key, item) in members {
-                let _ = Reflect::set(&obj, &JsValue::from_str(key), &to_js(item));
+                crate::util::set_prop(&obj, key, &to_js(item));
             }
             obj.into()
         }
@@ -82,9 +93,9 @@ pub(crate) fn parse(text: &str) -> Option<Value> {
     js_sys::JSON::parse(text).ok().map(|js| from_js(&js))
 }
 
-/// Serialises with `JSON.stringify`.
-pub(crate) fn stringify(value: &Value) -> String {
-    js_sys::JSON::stringify(&to_js(value))
+/// Serialises a JS value with `JSON.stringify`.
+pub(crate) fn stringify_js(value: &JsValue) -> String {
+    js_sys::JSON::stringify(value)
         .ok()
         .and_then(|s| s.as_string())
         .unwrap_or_default()

@@ -19,6 +19,7 @@ mod http;
 mod json;
 mod metrics;
 mod mount;
+mod task;
 mod util;
 mod value;
 mod widget;
@@ -28,6 +29,7 @@ pub use boot::{boot, command, is_mounted, BootOptions};
 pub use bus::{Bus, Subscription, BUFFER_LIMIT};
 pub use http::{Http, HttpError, TIMEOUT_MS};
 pub use json::{from_js, to_js};
+pub use task::{spawn, wait, Wait};
 pub use value::Value;
 pub use widget::{ConfigError, Instance, MountCtx, Registry, Widget};
 

@@ -49,7 +49,13 @@ struct Batch {
 
 thread_local! {
     static API: RefCell<String> = const { RefCell::new(String::new()) };
-    static BATCH: RefCell<Batch> = RefCell::new(Batch::default());
+    // const: no lazy-init code in the wasm.
+    static BATCH: RefCell<Batch> = const {
+        RefCell::new(Batch {
+            groups: Vec::new(),
+            timer: None,
+        })
+    };
 }
 
 pub(crate) fn set_api(api: &str) {

@@ -26,13 +26,28 @@ pub(crate) fn push_u32(out: &mut String, mut n: u32) {
     }
 }
 
-/// A plain JS object from key/value pairs (event details).
+/// A plain JS object from key/value pairs (event details, init dictionaries).
 pub(crate) fn js_object(pairs: &[(&str, JsValue)]) -> JsValue {
-    let obj = Object::new();
+    let obj: JsValue = Object::new().into();
     for (key, value) in pairs {
-        let _ = Reflect::set(&obj, &JsValue::from_str(key), value);
+        set_prop(&obj, key, value);
     }
-    obj.into()
+    obj
+}
+
+/// `target[key] = value`; a frozen or exotic target that refuses is ignored.
+pub(crate) fn set_prop(target: &JsValue, key: &str, value: &JsValue) {
+    let _ = Reflect::set(target, &JsValue::from_str(key), value);
+}
+
+/// The one closure type the runtime hands to JS. Every distinct `Closure<dyn FnMut(…)>`
+/// signature costs its own invoke export, JS adapter and import in the glue, so listeners,
+/// timers and the mutation observer all take one `JsValue` (timers ignore it).
+pub(crate) type JsClosure = Closure<dyn FnMut(JsValue)>;
+
+/// Wraps a Rust callback for JS.
+pub(crate) fn js_closure(f: impl FnMut(JsValue) + 'static) -> JsClosure {
+    Closure::new(f)
 }
 
 /// A one-shot `setTimeout`; dropping it before it fires cancels it and frees the closure.
@@ -40,7 +55,7 @@ pub(crate) fn js_object(pairs: &[(&str, JsValue)]) -> JsValue {
 pub(crate) struct Timer {
     handle: i32,
     fired: Rc<Cell<bool>>,
-    _closure: Closure<dyn FnMut()>,
+    _closure: JsClosure,
 }
 
 impl Timer {
@@ -48,7 +63,7 @@ impl Timer {
         let fired = Rc::new(Cell::new(false));
         let flag = fired.clone();
         let mut f = Some(f);
-        let closure = Closure::<dyn FnMut()>::new(move || {
+        let closure = js_closure(move |_| {
             flag.set(true);
             if let Some(f) = f.take() {
                 f();
