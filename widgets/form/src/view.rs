@@ -388,7 +388,7 @@ impl State {
         dom::set_attr(&self.status, "class", "s").ok();
         announce(&self.status, MSG_SENDING);
         self.emit("form:submit", None);
-        wasm_bindgen_futures::spawn_local(async move {
+        ck_runtime::spawn(async move {
             let elapsed = js_sys::Date::now() - self.rendered_at;
             let wait = f64::from(self.config.min_fill_ms()) - elapsed;
             if wait > 0.0 {
@@ -567,5 +567,5 @@ async fn sleep(ms: i32) {
             .set_timeout_with_callback_and_timeout_and_arguments_0(&resolve, ms)
             .expect_throw("setTimeout");
     });
-    let _ = wasm_bindgen_futures::JsFuture::from(promise).await;
+    let _ = ck_runtime::wait(promise).await;
 }
