@@ -280,7 +280,13 @@ pub fn countdown_text(ms_left: f64) -> String {
     );
     let mut out = String::new();
     if days > 0 {
-        out.push_str(&days.to_string());
+        // Digits by hand: `to_string()` would pull `core::fmt` (kilobytes) into the embed.
+        let start = out.len();
+        let mut n = days;
+        while n > 0 {
+            out.insert(start, char::from(b'0' + (n % 10) as u8));
+            n /= 10;
+        }
         out.push_str("d ");
     }
     for (i, part) in [hours, minutes, seconds].into_iter().enumerate() {

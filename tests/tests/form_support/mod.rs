@@ -104,8 +104,14 @@ impl Server {
         if !status.is_success() {
             bail!("draft failed: {status} {body}");
         }
-        let id = body["instance_id"].as_str().context("instance_id")?.to_owned();
-        let token = body["embed_token"].as_str().context("embed_token")?.to_owned();
+        let id = body["instance_id"]
+            .as_str()
+            .context("instance_id")?
+            .to_owned();
+        let token = body["embed_token"]
+            .as_str()
+            .context("embed_token")?
+            .to_owned();
         Ok((id, token))
     }
 }
@@ -182,7 +188,12 @@ impl Browser {
         })
     }
 
-    async fn call(&self, method: reqwest::Method, path: &str, body: Option<Value>) -> Result<Value> {
+    async fn call(
+        &self,
+        method: reqwest::Method,
+        path: &str,
+        body: Option<Value>,
+    ) -> Result<Value> {
         let mut request = self.http.request(method, format!("{}{}", self.url, path));
         if let Some(body) = body {
             request = request.json(&body);
@@ -292,11 +303,12 @@ impl Browser {
         .map(drop)
     }
 
+    /// Emulates a viewport `width` CSS px wide (window sizes have a platform minimum; the
+    /// DevTools override does not).
     pub async fn set_width(&self, width: u32) -> Result<()> {
-        self.call(
-            reqwest::Method::POST,
-            "/window/rect",
-            Some(json!({"width": width, "height": 900})),
+        self.cdp(
+            "Emulation.setDeviceMetricsOverride",
+            json!({"width": width, "height": 900, "deviceScaleFactor": 1, "mobile": false}),
         )
         .await
         .map(drop)
@@ -333,7 +345,11 @@ impl Browser {
             .await?;
         Ok(result
             .as_array()
-            .map(|a| a.iter().filter_map(|v| v.as_str().map(String::from)).collect())
+            .map(|a| {
+                a.iter()
+                    .filter_map(|v| v.as_str().map(String::from))
+                    .collect()
+            })
             .unwrap_or_default())
     }
 }
@@ -411,7 +427,9 @@ impl FormPage {
             .await?;
         browser
             .wait_for(
-                &format!("document.querySelector('{HOST}')?.shadowRoot?.querySelector('form button')"),
+                &format!(
+                    "document.querySelector('{HOST}')?.shadowRoot?.querySelector('form button')"
+                ),
                 "the form to render",
             )
             .await?;
@@ -426,7 +444,9 @@ impl FormPage {
     pub async fn in_root(&self, expr: &str) -> Result<Value> {
         self.browser
             .eval(
-                &format!("const root = document.querySelector('{HOST}').shadowRoot; return ({expr});"),
+                &format!(
+                    "const root = document.querySelector('{HOST}').shadowRoot; return ({expr});"
+                ),
                 json!([]),
             )
             .await
