@@ -6,6 +6,7 @@ pub(crate) mod config;
 pub(crate) mod csv;
 pub(crate) mod db;
 pub(crate) mod limits;
+pub(crate) mod observability;
 pub(crate) mod origin;
 pub(crate) mod plans;
 pub(crate) mod ratelimit;
