@@ -194,6 +194,13 @@ fn wasm_opt(input: &Path, output_file: &Path, level: &str) -> Result<()> {
     crate::sh::output(&mut c).map(|_| ())
 }
 
+/// wasm-opt's dead-code removal only (after `shrink` unhooked dead table slots).
+pub(crate) fn remove_unused(input: &Path, output_file: &Path) -> Result<()> {
+    let mut c = cmd("wasm-opt", &["--remove-unused-module-elements"]);
+    c.args(WASM_FEATURES).arg("-o").arg(output_file).arg(input);
+    crate::sh::output(&mut c).map(|_| ())
+}
+
 /// One wasm-opt trial.
 pub(crate) struct Trial {
     pub(crate) level: &'static str,

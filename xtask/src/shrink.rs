@@ -53,6 +53,18 @@ pub(crate) fn ensure_esbuild(root: &Path) -> Result<PathBuf> {
 pub(crate) fn shrink(root: &Path, js_file: &Path, wasm_file: &Path) -> Result<()> {
     let esbuild = ensure_esbuild(root)?;
     let wasm = std::fs::read(wasm_file)?;
+    let wasm = match prune_table(&wasm)? {
+        Some(pruned) => {
+            // Let wasm-opt drop the functions nothing references any more.
+            std::fs::write(wasm_file, pruned)?;
+            let tmp = wasm_file.with_extension("gc.wasm");
+            crate::dist::remove_unused(wasm_file, &tmp)?;
+            let out = std::fs::read(&tmp)?;
+            std::fs::remove_file(&tmp)?;
+            out
+        }
+        None => wasm,
+    };
     let js = std::fs::read_to_string(js_file)?;
     let (wasm, js) = rename(&wasm, &js)?;
     std::fs::write(wasm_file, wasm)?;
@@ -73,6 +85,133 @@ pub(crate) fn shrink(root: &Path, js_file: &Path, wasm_file: &Path) -> Result<()
     );
     std::fs::write(js_file, out)?;
     Ok(())
+}
+
+/// Points function-table slots that nothing can name at a kept function.
+///
+/// js-sys describes closure signatures (typed-array `for_each` callbacks and the like) whose
+/// invoke shims land in the function table; wasm-bindgen removes the descriptors but not the
+/// table entries, so ~40 never-callable shims (~3.5 KB) ship. A slot can only be called through
+/// `call_indirect` with its index, and Rust materialises function pointers as `i32.const` in
+/// code or as 32-bit words in data (vtables). A slot whose index appears in neither is dead.
+/// Returns `None` when there is nothing to prune (or an element section shape this does not
+/// handle: then nothing is changed).
+fn prune_table(wasm: &[u8]) -> Result<Option<Vec<u8>>> {
+    use std::collections::HashSet;
+    use wasmparser::{Operator, Parser, Payload};
+
+    let mut named: HashSet<u32> = HashSet::new();
+    for payload in Parser::new(0).parse_all(wasm) {
+        match payload? {
+            Payload::CodeSectionEntry(body) => {
+                let mut ops = body.get_operators_reader()?;
+                while !ops.eof() {
+                    if let Operator::I32Const { value } = ops.read()? {
+                        named.insert(value as u32);
+                    }
+                }
+            }
+            Payload::DataSection(reader) => {
+                for data in reader {
+                    for w in data?.data.windows(4) {
+                        named.insert(u32::from_le_bytes([w[0], w[1], w[2], w[3]]));
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+
+    let mut out = wasm[..8].to_vec();
+    let mut pos = 8;
+    let mut pruned = 0;
+    while pos < wasm.len() {
+        let id = wasm[pos];
+        pos += 1;
+        let size = read_leb(wasm, &mut pos)? as usize;
+        let body = wasm.get(pos..pos + size).context("truncated section")?;
+        pos += size;
+        let new_body = if id == 9 {
+            match prune_elements(body, &named)? {
+                Some((b, n)) => {
+                    pruned += n;
+                    b
+                }
+                None => return Ok(None),
+            }
+        } else {
+            body.to_vec()
+        };
+        out.push(id);
+        write_leb(&mut out, new_body.len() as u32);
+        out.extend_from_slice(&new_body);
+    }
+    if pruned == 0 {
+        return Ok(None);
+    }
+    println!("dist: {pruned} function-table slots nothing references now point at a kept function");
+    Ok(Some(out))
+}
+
+/// Rewrites an element section of `flags 0` segments (`i32.const offset`, function indices).
+fn prune_elements(
+    body: &[u8],
+    named: &std::collections::HashSet<u32>,
+) -> Result<Option<(Vec<u8>, usize)>> {
+    let mut pos = 0;
+    let count = read_leb(body, &mut pos)?;
+    let mut out = Vec::new();
+    write_leb(&mut out, count);
+    let mut pruned = 0;
+    for _ in 0..count {
+        // Only the plain form: flags 0, `i32.const N end`, vec(funcidx).
+        if body.get(pos) != Some(&0) || body.get(pos + 1) != Some(&0x41) {
+            return Ok(None);
+        }
+        pos += 2;
+        // The offset is a signed LEB128; table offsets are small and positive.
+        let offset = read_leb(body, &mut pos)?;
+        if body.get(pos) != Some(&0x0b) {
+            return Ok(None);
+        }
+        pos += 1;
+        let n = read_leb(body, &mut pos)?;
+        let mut funcs = Vec::with_capacity(n as usize);
+        for _ in 0..n {
+            funcs.push(read_leb(body, &mut pos)?);
+        }
+        let live = |i: usize| named.contains(&(offset + i as u32));
+        let Some(filler) = (0..funcs.len()).find(|&i| live(i)).map(|i| funcs[i]) else {
+            return Ok(None);
+        };
+        out.extend([0, 0x41]);
+        write_sleb(&mut out, offset);
+        out.push(0x0b);
+        write_leb(&mut out, n);
+        for (i, f) in funcs.iter().enumerate() {
+            if live(i) || *f == filler {
+                write_leb(&mut out, *f);
+            } else {
+                write_leb(&mut out, filler);
+                pruned += 1;
+            }
+        }
+    }
+    ensure!(pos == body.len(), "element section has trailing bytes");
+    Ok(Some((out, pruned)))
+}
+
+/// Signed LEB128 of a non-negative value (the `i32.const` immediate).
+fn write_sleb(out: &mut Vec<u8>, mut n: u32) {
+    loop {
+        let byte = (n & 0x7f) as u8;
+        n >>= 7;
+        if n == 0 && byte & 0x40 == 0 {
+            out.push(byte);
+            return;
+        }
+        out.push(byte | 0x80);
+    }
 }
 
 /// `a`…`z`, `A`…`Z`, then two letters: short, and never a JS keyword (none has one or two
@@ -408,5 +547,19 @@ mod tests {
         assert_eq!(new_js, "\"a\"; wasm.a.set(0, 1);");
         // export "a", kind table, index 1
         assert!(new_wasm.ends_with(&[7, 5, 1, 1, b'a', 1, 1]));
+    }
+
+    #[test]
+    fn dead_table_slots_point_at_a_live_function() {
+        // One segment at offset 1 with functions 5, 6, 7; only slot 2 (function 6) is named.
+        let body = [1, 0, 0x41, 1, 0x0b, 3, 5, 6, 7];
+        let named = std::collections::HashSet::from([2u32]);
+        let (out, pruned) = prune_elements(&body, &named).unwrap().unwrap();
+        assert_eq!(pruned, 2);
+        assert_eq!(out, [1, 0, 0x41, 1, 0x0b, 3, 6, 6, 6]);
+        // Other segment shapes are left alone.
+        assert!(prune_elements(&[1, 2, 0, 0x41, 1, 0x0b, 0, 0], &named)
+            .unwrap()
+            .is_none());
     }
 }
