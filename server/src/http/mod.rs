@@ -41,6 +41,7 @@ use crate::{error::Error, state::AppState};
 
 /// Per-process setup of route modules, run once before the server accepts connections.
 pub(crate) async fn start(state: &AppState) -> anyhow::Result<()> {
+    crate::product::observability::init(state);
     events::start(state);
     drafts::start_sweeper(state);
     Ok(())
