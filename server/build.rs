@@ -1,9 +1,26 @@
 //! Embeds `migrations/{sqlite,postgres}/NNNN_name.sql` into the binary, so a single `ck-server` file can
 //! migrate a database with no source tree beside it. New files are picked up without code changes.
 
-use std::{env, fmt::Write as _, fs, path::Path};
+use std::{env, fmt::Write as _, fs, path::Path, process::Command};
 
 fn main() {
+    embed_migrations();
+    // The short sha `/api/healthz` reports. Deliberately not re-run on every commit (that would
+    // rebuild the server for each one); release builds are clean builds, and GIT_SHA overrides.
+    println!("cargo:rerun-if-env-changed=GIT_SHA");
+    let sha = env::var("GIT_SHA").ok().filter(|s| !s.is_empty()).or_else(|| {
+        Command::new("git")
+            .args(["rev-parse", "--short=12", "HEAD"])
+            .output()
+            .ok()
+            .filter(|o| o.status.success())
+            .and_then(|o| String::from_utf8(o.stdout).ok())
+            .map(|s| s.trim().to_owned())
+    });
+    println!("cargo:rustc-env=CK_BUILD_SHA={}", sha.unwrap_or_default());
+}
+
+fn embed_migrations() {
     let manifest = env::var("CARGO_MANIFEST_DIR").expect("cargo sets CARGO_MANIFEST_DIR");
     let mut out = String::new();
     for dialect in ["sqlite", "postgres"] {

@@ -594,6 +594,16 @@ both_stores!(bad_requests_get_json_errors, |store: &Store| async move {
     let (status, body) = get_json(&server, "/api/v1/nope", None).await;
     assert_eq!(status, StatusCode::NOT_FOUND);
     assert_error(&body, "not_found");
+
+    // Extractor rejections outside our JSON extractor are JSON too.
+    let signup = signup(&server, "err@example.com").await;
+    let token = signup["access_token"].as_str().expect("token");
+    let (status, body) = get_json(&server, "/api/v1/workspaces/not-a-uuid", Some(token)).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert_error(&body, "invalid_request");
+    let res = c.delete(format!("{}/api/healthz", server.url())).send().await.expect("send");
+    assert_eq!(res.status(), StatusCode::METHOD_NOT_ALLOWED);
+    assert_error(&res.json::<Value>().await.expect("json"), "method_not_allowed");
     server.shutdown().await.expect("shutdown");
 });
 

@@ -29,13 +29,13 @@ pub(crate) fn router() -> Router<AppState> {
     Router::new().route("/api/healthz", get(healthz))
 }
 
-/// Short sha from config, or from the build environment, else `unknown`.
+/// Short sha from config (`GIT_SHA` at run time), else the build's, else `unknown`.
 fn sha(state: &AppState) -> String {
     let sha = state
         .config()
         .git_sha
         .as_deref()
-        .or(option_env!("GIT_SHA"))
+        .or(Some(env!("CK_BUILD_SHA")))
         .filter(|s| !s.is_empty())
         .unwrap_or("unknown");
     sha.chars().take(12).collect()

@@ -84,6 +84,7 @@ pub(crate) fn router(state: AppState) -> Router {
         .merge(pages::router())
         .fallback_service(pages::demo_pages(&state))
         .layer(DefaultBodyLimit::max(body_limit))
+        .layer(axum::middleware::from_fn(json_errors))
         .layer(axum::middleware::from_fn(metrics::track))
         .layer(SetResponseHeaderLayer::if_not_present(
             header::X_CONTENT_TYPE_OPTIONS,
@@ -100,6 +101,48 @@ pub(crate) fn router(state: AppState) -> Router {
             )))
         }))
         .with_state(state)
+}
+
+/// Makes every `/api` error JSON, including the plain-text rejections of axum's own extractors
+/// (`Path`, `Query`, `Form`) and 405s, so clients can rely on `{"error":{"code","message"}}`.
+pub(crate) async fn json_errors(request: axum::extract::Request, next: axum::middleware::Next) -> axum::response::Response {
+    let api = request.uri().path().starts_with("/api/");
+    let response = next.run(request).await;
+    let status = response.status();
+    let is_json = response
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("application/json"));
+    if !api || is_json || !(status.is_client_error() || status.is_server_error()) {
+        return response;
+    }
+    let (parts, body) = response.into_parts();
+    let text = axum::body::to_bytes(body, 4096).await.unwrap_or_default();
+    let message = String::from_utf8_lossy(&text).trim().to_owned();
+    let code = match status {
+        StatusCode::NOT_FOUND => "not_found",
+        StatusCode::METHOD_NOT_ALLOWED => "method_not_allowed",
+        StatusCode::PAYLOAD_TOO_LARGE => "payload_too_large",
+        StatusCode::UNSUPPORTED_MEDIA_TYPE => "unsupported_media_type",
+        s if s.is_server_error() => "internal",
+        _ => "invalid_request",
+    };
+    let message = if message.is_empty() || status.is_server_error() {
+        status.canonical_reason().unwrap_or("error").to_owned()
+    } else {
+        message
+    };
+    let mut response = axum::response::IntoResponse::into_response((
+        status,
+        axum::Json(serde_json::json!({"error": {"code": code, "message": message}})),
+    ));
+    for (name, value) in &parts.headers {
+        if name != header::CONTENT_TYPE && name != header::CONTENT_LENGTH {
+            response.headers_mut().insert(name.clone(), value.clone());
+        }
+    }
+    response
 }
 
 /// JSON 404 for unknown API paths.

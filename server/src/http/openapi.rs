@@ -29,9 +29,24 @@ use crate::state::AppState;
         super::workspaces::show_instance,
         super::workspaces::rename_instance,
         super::workspaces::delete_instance,
+        super::tokens::list,
+        super::tokens::show,
+        super::tokens::issue,
+        super::tokens::rotate,
+        super::tokens::revoke,
+        super::drafts::create,
+        super::claims::claim,
+        super::events::daily,
+        super::events::ingest,
+        super::submissions::submit,
+        super::submissions::list,
+        super::submissions::export_csv,
+        super::stripe::webhook,
+        super::errors::report,
+        super::widgets::config,
     ),
     modifiers(&BearerAuth),
-    tags((name = "ops"), (name = "auth"), (name = "workspaces"))
+    tags((name = "ops"), (name = "auth"), (name = "workspaces"), (name = "tokens"), (name = "drafts"), (name = "usage"), (name = "embed"))
 )]
 struct CoreApi;
 
