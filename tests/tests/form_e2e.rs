@@ -27,7 +27,6 @@ async fn submit(page: &FormPage) -> Result<()> {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-#[ignore = "not yet green: the first full run failed during setup (widgets helper report); run with --ignored"]
 async fn form_renders_from_config_with_labels() -> Result<()> {
     let page = FormPage::open(&contact_config(), &[]).await?;
     let facts = page
@@ -74,7 +73,6 @@ async fn form_renders_from_config_with_labels() -> Result<()> {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-#[ignore = "not yet green: the first full run failed during setup (widgets helper report); run with --ignored"]
 async fn invalid_fields_block_submit_and_are_announced() -> Result<()> {
     let page = FormPage::open(&contact_config(), &[]).await?;
     let b = &page.browser;
@@ -132,7 +130,6 @@ async fn invalid_fields_block_submit_and_are_announced() -> Result<()> {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-#[ignore = "not yet green: the first full run failed during setup (widgets helper report); run with --ignored"]
 async fn successful_submit_shows_success_and_emits_event() -> Result<()> {
     let page = FormPage::open(&contact_config(), &[]).await?;
     fill_valid(&page).await?;
@@ -165,7 +162,6 @@ async fn successful_submit_shows_success_and_emits_event() -> Result<()> {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-#[ignore = "not yet green: the first full run failed during setup (widgets helper report); run with --ignored"]
 async fn keyboard_only_fill_and_submit() -> Result<()> {
     let config = json!({
         "fields": [
@@ -227,7 +223,6 @@ async fn keyboard_only_fill_and_submit() -> Result<()> {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-#[ignore = "not yet green: the first full run failed during setup (widgets helper report); run with --ignored"]
 async fn failed_submit_keeps_values_and_allows_retry() -> Result<()> {
     let mut page = FormPage::open(&contact_config(), &[]).await?;
     fill_valid(&page).await?;
@@ -263,7 +258,6 @@ async fn failed_submit_keeps_values_and_allows_retry() -> Result<()> {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-#[ignore = "not yet green: the first full run failed during setup (widgets helper report); run with --ignored"]
 async fn button_is_disabled_while_sending() -> Result<()> {
     let mut config = contact_config();
     // The widget holds the request until the minimum fill time has passed.
@@ -296,7 +290,6 @@ async fn colours(page: &FormPage) -> Result<Value> {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-#[ignore = "not yet green: the first full run failed during setup (widgets helper report); run with --ignored"]
 async fn dark_theme_changes_computed_colours() -> Result<()> {
     let page = FormPage::open(&contact_config(), &[("data-ck-theme", "light")]).await?;
     let light = colours(&page).await?;
@@ -337,7 +330,6 @@ async fn dark_theme_changes_computed_colours() -> Result<()> {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-#[ignore = "not yet green: the first full run failed during setup (widgets helper report); run with --ignored"]
 async fn rtl_mirrors_the_layout() -> Result<()> {
     let page = FormPage::open(&contact_config(), &[]).await?;
     let geometry = "(() => { const w = root.querySelector('.w').getBoundingClientRect();\
@@ -362,7 +354,6 @@ async fn rtl_mirrors_the_layout() -> Result<()> {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-#[ignore = "not yet green: the first full run failed during setup (widgets helper report); run with --ignored"]
 async fn no_layout_breakage_from_320_to_1280() -> Result<()> {
     let page = FormPage::open(&contact_config(), &[]).await?;
     for width in [320, 480, 768, 1024, 1280] {
@@ -383,7 +374,6 @@ async fn no_layout_breakage_from_320_to_1280() -> Result<()> {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-#[ignore = "not yet green: the first full run failed during setup (widgets helper report); run with --ignored"]
 async fn axe_finds_no_serious_violations() -> Result<()> {
     let page = FormPage::open(&contact_config(), &[]).await?;
     let fresh = page.browser.axe_serious(HOST).await?;

@@ -14,7 +14,6 @@ use std::time::{Duration, Instant};
 use anyhow::{anyhow, bail, Context, Result};
 use serde_json::{json, Value};
 
-const ELEMENT_KEY: &str = "element-6066-11e4-a52f-4ae5ae2b4fc1";
 /// WebDriver key codes.
 pub const TAB: &str = "\u{E004}";
 pub const ENTER: &str = "\u{E007}";
@@ -249,39 +248,33 @@ impl Browser {
         }
     }
 
-    /// The element `selector` inside the shadow root of the first `host` element.
+    /// A JS expression for the element `selector` inside the shadow root of the first `host`
+    /// element (chromedriver does not hand out references to shadow-tree elements returned from
+    /// scripts, so elements are addressed by expression). Fails if it does not exist.
     pub async fn shadow(&self, host: &str, selector: &str) -> Result<String> {
-        let value = self
-            .eval(
-                "return document.querySelector(arguments[0]).shadowRoot.querySelector(arguments[1]);",
-                json!([host, selector]),
-            )
-            .await?;
-        value[ELEMENT_KEY]
-            .as_str()
-            .map(String::from)
-            .ok_or_else(|| anyhow!("no element {selector} in {host}'s shadow root"))
+        let expr = format!(
+            "document.querySelector({}).shadowRoot.querySelector({})",
+            json!(host),
+            json!(selector)
+        );
+        if self.eval(&format!("return !!({expr});"), json!([])).await? != json!(true) {
+            bail!("no element {selector} in {host}'s shadow root");
+        }
+        Ok(expr)
     }
 
-    /// Types `text` into an element (real key events through the browser).
-    pub async fn type_into(&self, element: &str, text: &str) -> Result<()> {
-        self.call(
-            reqwest::Method::POST,
-            &format!("/element/{element}/value"),
-            Some(json!({ "text": text })),
-        )
-        .await
-        .map(drop)
+    /// Focuses the element (`expr` from [`Browser::shadow`]) and types `text` with real key
+    /// events.
+    pub async fn type_into(&self, expr: &str, text: &str) -> Result<()> {
+        self.eval(&format!("({expr}).focus();"), json!([])).await?;
+        self.keys(&[text]).await
     }
 
-    pub async fn click(&self, element: &str) -> Result<()> {
-        self.call(
-            reqwest::Method::POST,
-            &format!("/element/{element}/click"),
-            Some(json!({})),
-        )
-        .await
-        .map(drop)
+    /// Clicks the element (`expr` from [`Browser::shadow`]).
+    pub async fn click(&self, expr: &str) -> Result<()> {
+        self.eval(&format!("({expr}).click();"), json!([]))
+            .await
+            .map(drop)
     }
 
     /// Presses keys on whatever has focus (WebDriver actions: a real keyboard, no element
