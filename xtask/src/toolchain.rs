@@ -65,6 +65,7 @@ fn stable_ready() -> bool {
 fn web_ready() -> bool {
     succeeds(&mut cmd("rustc", &["+web", "--version"]))
         && Path::new("/usr/lib/rustlib/src/rust/library/std").is_dir()
+        && Path::new("/usr/bin/rust-lld").exists()
 }
 
 fn forced() -> Result<Option<Wasm>> {
@@ -143,10 +144,34 @@ fn install_wasm_toolchain(apt: &mut Apt) -> Result<Wasm> {
             run(&mut cmd("rustup", &["toolchain", "link", "web", "/usr"]))?;
         }
     }
+    ensure_rust_lld(apt)?;
     if !web_ready() {
         bail!("Debian's rustc-web is installed but `rustc +web` does not work: check `rustup toolchain list`");
     }
     Ok(Wasm::Web)
+}
+
+/// rustc-web links wasm with `/usr/bin/rust-lld` (package rust-web-llvm), a symlink to
+/// `lld-NN` that Debian does not pull in as a dependency: install whatever it points at.
+fn ensure_rust_lld(apt: &mut Apt) -> Result<()> {
+    let link = Path::new("/usr/bin/rust-lld");
+    if link.exists() {
+        return Ok(());
+    }
+    if std::fs::symlink_metadata(link).is_err() {
+        apt.install(&["rust-web-llvm"])?;
+    }
+    if let Ok(target) = std::fs::read_link(link) {
+        if !link.exists() {
+            if let Some(name) = target.file_name().and_then(|n| n.to_str()) {
+                apt.install(&[name])?;
+            }
+        }
+    }
+    if !link.exists() {
+        bail!("/usr/bin/rust-lld does not resolve: install the lld package it links to");
+    }
+    Ok(())
 }
 
 /// The exact wasm-bindgen version in Cargo.lock: the CLI must match it byte for byte.
