@@ -5,7 +5,7 @@
 
 use js_sys::{Array, Function, Promise};
 use wasm_bindgen::prelude::wasm_bindgen;
-use wasm_bindgen::{JsCast, JsValue, UnwrapThrowExt};
+use wasm_bindgen::{JsCast, JsValue};
 use web_sys::{
     AbortController, CssStyleSheet, Document, Element, EventTarget, MutationObserver, Node,
     NodeList, ShadowRoot, Window,
@@ -35,9 +35,14 @@ pub(crate) fn then(promise: &Promise, ok: &JsClosure, err: &JsClosure) {
         .then_js(ok.as_ref(), err.as_ref());
 }
 
-thread_local! {
-    static WINDOW: Window = js_sys::global().unchecked_into();
-    static DOCUMENT: Document = WINDOW.with(|w| w.document()).expect_throw("ck: no document");
+#[wasm_bindgen]
+extern "C" {
+    // Read once, cached by wasm-bindgen: cheaper than `js_sys::global()`, which probes
+    // globalThis/self/window/global through four imports.
+    #[wasm_bindgen(thread_local_v2, js_name = window)]
+    static WINDOW: Window;
+    #[wasm_bindgen(thread_local_v2, js_name = document)]
+    static DOCUMENT: Document;
 }
 
 pub(crate) fn window() -> Window {
