@@ -277,10 +277,21 @@ fn render(config: FormConfig, instance: Instance) -> State {
                 if let Some(token) = &field.autocomplete {
                     set(&input, "autocomplete", token);
                 }
+                // The browser's constraint validation checks these; the server re-checks them.
                 if let Some(max) = field.max_length {
-                    let mut text = String::new();
-                    push_number(&mut text, max.into());
-                    set(&input, "maxlength", &text);
+                    set_prop(&input, "maxLength", max.into());
+                }
+                if let Some(min) = field.min_length {
+                    set_prop(&input, "minLength", min.into());
+                }
+                if let Some(min) = field.min {
+                    set_prop(&input, "min", min.into());
+                }
+                if let Some(max) = field.max {
+                    set_prop(&input, "max", max.into());
+                }
+                if let Some(pattern) = &field.pattern {
+                    set(&input, "pattern", pattern.source());
                 }
                 inputs.push(input);
             }
@@ -372,17 +383,74 @@ impl State {
         Value::Obj(members)
     }
 
+    /// Client-side checks through the browser's constraint validation (`validity` of each
+    /// control, the form has `novalidate` so no browser bubbles show), with our own messages so
+    /// they match the rest of the widget. `tooShort` only fires on typed values, so the minimum
+    /// length is also counted here. The server runs the full rules again on every submission.
+    #[inline(never)]
+    fn check(&self) -> Vec<FieldError> {
+        let mut errors = Vec::new();
+        for (field, control) in self.config.fields.iter().zip(&self.controls) {
+            let Some(input) = control.inputs.first() else {
+                continue;
+            };
+            let validity = prop(input, "validity");
+            let flag = |name| prop_bool(&validity, name);
+            let message = if flag("valueMissing") {
+                match field.kind {
+                    FieldKind::Checkbox => "Please tick this box.",
+                    FieldKind::Select | FieldKind::Radio => "Please choose an option.",
+                    _ => "Please fill in this field.",
+                }
+            } else if flag("badInput") {
+                "Please enter a number."
+            } else if flag("typeMismatch") {
+                if field.kind == FieldKind::Url {
+                    "Please enter a web address starting with http:// or https://."
+                } else {
+                    "Please enter a valid email address."
+                }
+            } else if flag("rangeUnderflow") {
+                "Please enter a larger number."
+            } else if flag("rangeOverflow") {
+                "Please enter a smaller number."
+            } else if flag("patternMismatch") {
+                "Please match the requested format."
+            } else if flag("tooLong") {
+                "Please use fewer characters."
+            } else if flag("tooShort") || self.too_short(field.min_length, input) {
+                "Please use more characters."
+            } else {
+                continue;
+            };
+            errors.push(FieldError {
+                name: field.name.clone(),
+                code: "invalid",
+                message: message.into(),
+            });
+        }
+        errors
+    }
+
+    fn too_short(&self, min_length: Option<u32>, input: &Element) -> bool {
+        let length = prop(&prop(input, "value"), "length")
+            .as_f64()
+            .unwrap_or(0.0);
+        min_length.is_some_and(|min| length > 0.0 && length < f64::from(min))
+    }
+
     fn submit(self: Rc<Self>) {
         self.instance.metric_interaction("form_submit");
         if self.sending.get() {
             return;
         }
         self.clear_errors();
-        let values = self.values();
-        if let Err(errors) = self.config.validate(&values) {
+        let errors = self.check();
+        if !errors.is_empty() {
             self.show_errors(&errors, "validation");
             return;
         }
+        let values = self.values();
         self.sending.set(true);
         let _ = dom::set_attr(&self.button, "disabled", "");
         dom::set_attr(&self.status, "class", "s").ok();
@@ -546,6 +614,10 @@ fn announce(status: &Element, text: &str) {
 
 fn focus(el: &Element) {
     let _ = el.unchecked_ref::<HtmlElement>().focus();
+}
+
+fn set_prop(target: &JsValue, name: &str, value: JsValue) {
+    let _ = Reflect::set(target, &name.into(), &value);
 }
 
 fn prop(target: &JsValue, name: &str) -> JsValue {

@@ -32,6 +32,7 @@
 //! server (the browser's own `pattern` attribute is not used: it would disagree with the server).
 
 mod pattern;
+#[cfg(feature = "validate")]
 mod validate;
 
 use std::string::String;
@@ -41,7 +42,6 @@ pub use ck_runtime::ConfigError;
 use ck_runtime::Value;
 
 pub use pattern::Pattern;
-pub use validate::FieldError;
 
 /// Name of the honeypot input: visually hidden, skipped by keyboard and assistive technology,
 /// and left empty by people. Its value is sent as the submission's `hp`; the server rejects the
@@ -171,6 +171,19 @@ pub struct Field {
     pub autocomplete: Option<String>,
     /// The value of a hidden field.
     pub value: Option<String>,
+}
+
+/// One field's problem with a submission.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct FieldError {
+    /// The field's `name` (for a value that is not an object: empty).
+    pub name: String,
+    /// Stable machine-readable code: `required`, `too_short`, `too_long`, `invalid_email`,
+    /// `invalid_url`, `invalid_tel`, `not_a_number`, `too_small`, `too_large`, `pattern`,
+    /// `invalid_option`, `invalid_type`, `unknown_field`.
+    pub code: &'static str,
+    /// A sentence for the visitor (English).
+    pub message: String,
 }
 
 /// A parsed, validated form config.

@@ -13,14 +13,19 @@
 //! No groups, alternation or anchors. Matching simulates a small NFA over a set of positions, so
 //! time is `O(value length × pattern size)` whatever the input: no catastrophic backtracking.
 
+use std::string::String;
+#[cfg(feature = "validate")]
 use std::vec::Vec;
 
 /// Longest accepted pattern source, in characters.
 pub(crate) const MAX_SOURCE: usize = 200;
+#[cfg(feature = "validate")]
 const MAX_REPEAT: u32 = 100;
+#[cfg(feature = "validate")]
 /// Upper bound on expanded NFA nodes (`a{100}` expands to 100 nodes).
 const MAX_NODES: usize = 400;
 
+#[cfg(feature = "validate")]
 #[derive(Clone, Debug, PartialEq)]
 enum Item {
     Range(char, char),
@@ -29,6 +34,7 @@ enum Item {
     Space(bool),
 }
 
+#[cfg(feature = "validate")]
 impl Item {
     fn matches(&self, c: char) -> bool {
         match *self {
@@ -42,18 +48,21 @@ impl Item {
 
 /// One character test: matches when any item matches (or none does, when negated).
 /// `.` is an empty negated set.
+#[cfg(feature = "validate")]
 #[derive(Clone, Debug, PartialEq)]
 struct Atom {
     negated: bool,
     items: Vec<Item>,
 }
 
+#[cfg(feature = "validate")]
 impl Atom {
     fn matches(&self, c: char) -> bool {
         self.items.iter().any(|item| item.matches(c)) != self.negated
     }
 }
 
+#[cfg(feature = "validate")]
 #[derive(Clone, Copy, Debug, PartialEq)]
 enum Rep {
     One,
@@ -61,16 +70,35 @@ enum Rep {
     Star,
 }
 
-/// A compiled pattern.
+/// A compiled pattern. Without the `validate` feature (the embed) it is only its source: the
+/// browser checks it through the input's `pattern` attribute and the server, which has the
+/// feature, rejects configs whose pattern is outside the subset.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Pattern {
+    source: String,
+    #[cfg(feature = "validate")]
     atoms: Vec<Atom>,
     /// Expanded program: (index into `atoms`, repetition).
+    #[cfg(feature = "validate")]
     nodes: Vec<(u16, Rep)>,
 }
 
 impl Pattern {
+    /// The pattern as written in the config (also the HTML `pattern` attribute).
+    pub fn source(&self) -> &str {
+        &self.source
+    }
+
+    /// Keeps `source` unchecked: only the server (feature `validate`) compiles and matches.
+    #[cfg(not(feature = "validate"))]
+    pub fn compile(source: &str) -> Result<Pattern, &'static str> {
+        Ok(Pattern {
+            source: source.into(),
+        })
+    }
+
     /// Compiles `source`, or says why it is not in the supported subset.
+    #[cfg(feature = "validate")]
     #[inline(never)]
     pub fn compile(source: &str) -> Result<Pattern, &'static str> {
         if super::char_len(source) > MAX_SOURCE {
@@ -140,9 +168,14 @@ impl Pattern {
                 return Err("pattern repeats too much");
             }
         }
-        Ok(Pattern { atoms, nodes })
+        Ok(Pattern {
+            source: source.into(),
+            atoms,
+            nodes,
+        })
     }
 
+    #[cfg(feature = "validate")]
     /// True when the whole of `value` matches.
     pub fn matches(&self, value: &str) -> bool {
         let len = self.nodes.len();
@@ -169,6 +202,7 @@ impl Pattern {
         current[len]
     }
 
+    #[cfg(feature = "validate")]
     /// Epsilon closure: an optional or starred node may be skipped. Skips only go forward, so
     /// one forward pass reaches the fixpoint.
     fn skip_optional(&self, states: &mut [bool]) {
@@ -180,6 +214,7 @@ impl Pattern {
     }
 }
 
+#[cfg(feature = "validate")]
 fn escape(c: Option<char>) -> Result<Item, &'static str> {
     Ok(match c {
         Some('d') => Item::Digit(false),
@@ -194,6 +229,7 @@ fn escape(c: Option<char>) -> Result<Item, &'static str> {
     })
 }
 
+#[cfg(feature = "validate")]
 fn class(chars: &mut std::iter::Peekable<std::str::Chars<'_>>) -> Result<Atom, &'static str> {
     let negated = chars.peek() == Some(&'^');
     if negated {
@@ -234,6 +270,7 @@ fn class(chars: &mut std::iter::Peekable<std::str::Chars<'_>>) -> Result<Atom, &
     Ok(Atom { negated, items })
 }
 
+#[cfg(feature = "validate")]
 fn braces(
     chars: &mut std::iter::Peekable<std::str::Chars<'_>>,
 ) -> Result<(u32, Option<u32>), &'static str> {
@@ -260,6 +297,7 @@ fn braces(
     Ok((min, max))
 }
 
+#[cfg(feature = "validate")]
 fn number(chars: &mut std::iter::Peekable<std::str::Chars<'_>>) -> Option<u32> {
     let mut value: Option<u32> = None;
     while let Some(digit) = chars.peek().and_then(|c| c.to_digit(10)) {
@@ -269,7 +307,7 @@ fn number(chars: &mut std::iter::Peekable<std::str::Chars<'_>>) -> Option<u32> {
     value
 }
 
-#[cfg(test)]
+#[cfg(all(test, feature = "validate"))]
 mod tests {
     use super::*;
 

@@ -6,20 +6,9 @@ use std::vec::Vec;
 
 use ck_runtime::Value;
 
-use super::{char_len, is_blank, is_http_url, push_number, Field, FieldKind, FormConfig};
-
-/// One field's problem with a submission.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct FieldError {
-    /// The field's `name` (for a value that is not an object: empty).
-    pub name: String,
-    /// Stable machine-readable code: `required`, `too_short`, `too_long`, `invalid_email`,
-    /// `invalid_url`, `invalid_tel`, `not_a_number`, `too_small`, `too_large`, `pattern`,
-    /// `invalid_option`, `invalid_type`, `unknown_field`.
-    pub code: &'static str,
-    /// A sentence for the visitor (English).
-    pub message: String,
-}
+use super::{
+    char_len, is_blank, is_http_url, push_number, Field, FieldError, FieldKind, FormConfig,
+};
 
 impl FormConfig {
     /// Checks submitted `values` (an object keyed by field name): every field's rules, and no
