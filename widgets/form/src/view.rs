@@ -361,19 +361,14 @@ impl State {
                         None => continue,
                     }
                 }
+                // Empty is NaN; garbage (`validity.badInput`) was already refused by `check`.
                 (FieldKind::Number, Some(input)) => {
-                    let text = prop_string(input, "value");
-                    let number = prop(input, "valueAsNumber")
+                    match prop(input, "valueAsNumber")
                         .as_f64()
-                        .filter(|n| n.is_finite());
-                    match number {
-                        Some(n) if !text.is_empty() => Value::Num(n),
-                        // The browser empties a number input holding garbage; its
-                        // `validity.badInput` still tells, so report "not a number".
-                        _ if prop_bool(&prop(input, "validity"), "badInput") => {
-                            Value::Str("?".into())
-                        }
-                        _ => continue,
+                        .filter(|n| n.is_finite())
+                    {
+                        Some(n) => Value::Num(n),
+                        None => continue,
                     }
                 }
                 (_, Some(input)) => Value::Str(prop_string(input, "value")),
