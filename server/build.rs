@@ -8,15 +8,18 @@ fn main() {
     // The short sha `/api/healthz` reports. Deliberately not re-run on every commit (that would
     // rebuild the server for each one); release builds are clean builds, and GIT_SHA overrides.
     println!("cargo:rerun-if-env-changed=GIT_SHA");
-    let sha = env::var("GIT_SHA").ok().filter(|s| !s.is_empty()).or_else(|| {
-        Command::new("git")
-            .args(["rev-parse", "--short=12", "HEAD"])
-            .output()
-            .ok()
-            .filter(|o| o.status.success())
-            .and_then(|o| String::from_utf8(o.stdout).ok())
-            .map(|s| s.trim().to_owned())
-    });
+    let sha = env::var("GIT_SHA")
+        .ok()
+        .filter(|s| !s.is_empty())
+        .or_else(|| {
+            Command::new("git")
+                .args(["rev-parse", "--short=12", "HEAD"])
+                .output()
+                .ok()
+                .filter(|o| o.status.success())
+                .and_then(|o| String::from_utf8(o.stdout).ok())
+                .map(|s| s.trim().to_owned())
+        });
     println!("cargo:rustc-env=CK_BUILD_SHA={}", sha.unwrap_or_default());
 }
 

@@ -601,9 +601,16 @@ both_stores!(bad_requests_get_json_errors, |store: &Store| async move {
     let (status, body) = get_json(&server, "/api/v1/workspaces/not-a-uuid", Some(token)).await;
     assert_eq!(status, StatusCode::BAD_REQUEST);
     assert_error(&body, "invalid_request");
-    let res = c.delete(format!("{}/api/healthz", server.url())).send().await.expect("send");
+    let res = c
+        .delete(format!("{}/api/healthz", server.url()))
+        .send()
+        .await
+        .expect("send");
     assert_eq!(res.status(), StatusCode::METHOD_NOT_ALLOWED);
-    assert_error(&res.json::<Value>().await.expect("json"), "method_not_allowed");
+    assert_error(
+        &res.json::<Value>().await.expect("json"),
+        "method_not_allowed",
+    );
     server.shutdown().await.expect("shutdown");
 });
 

@@ -105,7 +105,10 @@ pub(crate) fn router(state: AppState) -> Router {
 
 /// Makes every `/api` error JSON, including the plain-text rejections of axum's own extractors
 /// (`Path`, `Query`, `Form`) and 405s, so clients can rely on `{"error":{"code","message"}}`.
-pub(crate) async fn json_errors(request: axum::extract::Request, next: axum::middleware::Next) -> axum::response::Response {
+pub(crate) async fn json_errors(
+    request: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> axum::response::Response {
     let api = request.uri().path().starts_with("/api/");
     let response = next.run(request).await;
     let status = response.status();
