@@ -207,12 +207,8 @@ pub(crate) fn abort(controller: &AbortController) {
     controller.abort();
 }
 
-pub(crate) fn response_status(response: &JsValue) -> u16 {
-    response
-        .dyn_ref::<web_sys::Response>()
-        .map_or(0, web_sys::Response::status)
-}
-
-pub(crate) fn response_text(response: &JsValue) -> Option<Promise> {
-    response.dyn_ref::<web_sys::Response>()?.text().ok()
+/// A fetch `Response`'s status and the promise of its text; `None` for anything else.
+pub(crate) fn response_parts(value: &JsValue) -> Option<(u16, Option<Promise>)> {
+    let response = value.dyn_ref::<web_sys::Response>()?;
+    Some((response.status(), response.text().ok()))
 }

@@ -255,10 +255,11 @@ fn mount_element(el: &Element, explicit: bool) {
             url.push_str(id);
             url.push_str("/config?token=");
             url.push_str(token);
-            crate::task::spawn(async move {
-                let manifest = request(&url, None).await;
-                finish_with_manifest(key, spec, manifest);
-            });
+            request(
+                url,
+                None,
+                Box::new(move |manifest| finish_with_manifest(key, spec, manifest)),
+            );
         }
         _ => {
             let config = spec.config.take().unwrap_or(Value::Obj(Vec::new()));

@@ -1,12 +1,17 @@
 //! JSON over HTTP to the API origin: timeout, one retry on network failure, typed errors.
+//!
+//! Callback-based on purpose: an `async fn` embeds its whole state machine in every caller's
+//! future (the manifest fetch and the form's submit would each carry a copy); one
+//! [`request`] with a boxed callback ships once.
 
-use std::cell::Cell;
+use std::cell::RefCell;
+use std::future::{poll_fn, Future};
 use std::rc::Rc;
+use std::task::{Poll, Waker};
 
 use wasm_bindgen::JsValue;
 
-use crate::task::wait;
-use crate::util::Timer;
+use crate::util::{js_closure, set_prop, JsClosure, Timer};
 use crate::{bindings, json, Value};
 
 /// Milliseconds before a request is aborted.
@@ -34,16 +39,17 @@ pub enum HttpError {
 impl HttpError {
     /// The server's `error.code` (e.g. `"validation"`), if it sent one.
     pub fn code(&self) -> Option<&str> {
-        match self {
-            HttpError::Status { body, .. } => body.get("error").get("code").as_str(),
-            _ => None,
-        }
+        self.error_member("code")
     }
 
     /// The server's `error.message`, if it sent one.
     pub fn message(&self) -> Option<&str> {
+        self.error_member("message")
+    }
+
+    fn error_member(&self, key: &str) -> Option<&str> {
         match self {
-            HttpError::Status { body, .. } => body.get("error").get("message").as_str(),
+            HttpError::Status { body, .. } => body.get("error").get(key).as_str(),
             _ => None,
         }
     }
@@ -58,17 +64,19 @@ impl HttpError {
     }
 }
 
+/// What a request ends with.
+pub type HttpResult = Result<Value, HttpError>;
+
 /// The HTTP helper a widget gets from [`MountCtx::http`](crate::MountCtx::http).
 ///
 /// ```no_run
-/// # async fn demo(http: ck_runtime::Http) {
-/// use ck_runtime::Value;
-/// let body = Value::Obj(vec![("values".into(), Value::Obj(vec![]))]);
-/// match http.post_json("/api/v1/submissions", &body).await {
+/// # fn demo(http: ck_runtime::Http) {
+/// let body = js_sys::Object::new();
+/// http.send("/api/v1/submissions", &body, |outcome| match outcome {
 ///     Ok(reply) => { let _id = reply.get("id").as_str(); }
 ///     Err(e) if e.is_transient() => { /* keep the values, offer a retry */ }
-///     Err(e) => { let _field_errors = e.code(); }
-/// }
+///     Err(e) => { let _code = e.code(); }
+/// });
 /// # }
 /// ```
 #[derive(Clone)]
@@ -82,74 +90,172 @@ impl Http {
         Http { api, token }
     }
 
-    /// POSTs `body` as JSON to `{api}{path}` and parses the JSON reply (`Null` for an empty
-    /// one, e.g. 204). When `body` is an object without a `token` member, the instance's embed
-    /// token is added (the token never travels in a header, so no credentials are involved).
-    pub async fn post_json(&self, path: &str, body: &Value) -> Result<Value, HttpError> {
-        // The token goes onto the JS object: no deep clone of `body` in Rust.
-        let js = json::to_js(body);
-        if let (Value::Obj(_), Some(token)) = (body, &self.token) {
-            if body.get("token").is_null() {
-                crate::util::set_prop(&js, "token", &JsValue::from_str(token));
+    /// POSTs the JS object `body` as JSON to `{api}{path}` and calls `done` with the parsed
+    /// JSON reply (`Null` for an empty one, e.g. 204). The instance's embed token is set as
+    /// `body.token` unless the object has one (the token never travels in a header, so no
+    /// credentials are involved). `done` runs once, from a later task.
+    pub fn send(&self, path: &str, body: &JsValue, done: impl FnOnce(HttpResult) + 'static) {
+        if let Some(token) = &self.token {
+            if crate::util::get_prop(body, "token").is_undefined() {
+                set_prop(body, "token", &JsValue::from_str(token));
             }
         }
         let mut url = String::from(&*self.api);
         url.push_str(path);
-        request(&url, Some(&json::stringify_js(&js))).await
+        request(url, Some(json::stringify_js(body)), Box::new(done));
     }
-}
 
-/// GET (no body) or JSON POST with timeout and one retry when no response arrived.
-pub(crate) async fn request(url: &str, body: Option<&str>) -> Result<Value, HttpError> {
-    // A loop rather than two calls: one copy of the `attempt` state machine in the wasm.
-    let mut tries = 0;
-    loop {
-        tries += 1;
-        match attempt(url, body).await {
-            Err(HttpError::Network) if tries < 2 => {}
-            other => return other,
-        }
-    }
-}
-
-async fn attempt(url: &str, body: Option<&str>) -> Result<Value, HttpError> {
-    let (promise, abort) = bindings::fetch(url, body);
-    let timed_out = Rc::new(Cell::new(false));
-    let flag = timed_out.clone();
-    let _timer = Timer::once(TIMEOUT_MS, move || {
-        flag.set(true);
-        if let Some(abort) = &abort {
-            bindings::abort(abort);
-        }
-    });
-    let response = match wait(promise).await {
-        Ok(response) => response,
-        Err(_) if timed_out.get() => return Err(HttpError::Timeout),
-        Err(_) => return Err(HttpError::Network),
-    };
-    let status = bindings::response_status(&response);
-    let text = match bindings::response_text(&response) {
-        Some(promise) => wait(promise).await.map_err(|_| {
-            if timed_out.get() {
-                HttpError::Timeout
-            } else {
-                HttpError::Network
+    /// [`Http::send`] as a future, with a [`Value`] body. Costs its own bytes in the embed
+    /// only when a widget uses it.
+    ///
+    /// ```no_run
+    /// # async fn demo(http: ck_runtime::Http) {
+    /// use ck_runtime::Value;
+    /// let body = Value::Obj(vec![("values".into(), Value::Obj(vec![]))]);
+    /// let _reply = http.post_json("/api/v1/submissions", &body).await;
+    /// # }
+    /// ```
+    pub fn post_json(&self, path: &str, body: &Value) -> impl Future<Output = HttpResult> {
+        type Slot = (Option<HttpResult>, Option<Waker>);
+        let slot: Rc<RefCell<Slot>> = Rc::default();
+        let filled = slot.clone();
+        self.send(path, &json::to_js(body), move |outcome| {
+            let waker = {
+                let mut s = filled.borrow_mut();
+                s.0 = Some(outcome);
+                s.1.take()
+            };
+            if let Some(waker) = waker {
+                waker.wake();
             }
-        })?,
-        None => JsValue::from_str(""),
-    };
-    let text = text.as_string().unwrap_or_default();
-    let value = if text.is_empty() {
-        Some(Value::Null)
-    } else {
-        json::parse(&text)
-    };
-    if (200..300).contains(&status) {
-        value.ok_or(HttpError::BadBody)
-    } else {
-        Err(HttpError::Status {
-            status,
-            body: value.unwrap_or_default(),
+        });
+        poll_fn(move |cx| {
+            let mut s = slot.borrow_mut();
+            match s.0.take() {
+                Some(outcome) => Poll::Ready(outcome),
+                None => {
+                    s.1 = Some(cx.waker().clone());
+                    Poll::Pending
+                }
+            }
         })
     }
+}
+
+pub(crate) type Done = Box<dyn FnOnce(HttpResult)>;
+
+/// One request in flight. A single closure receives every promise outcome (the response, its
+/// text, or a rejection) and tells them apart by type: one closure instead of four.
+struct Flight {
+    url: String,
+    body: Option<String>,
+    done: Option<Done>,
+    tries: u8,
+    /// 0 until a response arrived.
+    status: u16,
+    timed_out: bool,
+    abort: Option<web_sys::AbortController>,
+    timer: Option<Timer>,
+    step: Option<JsClosure>,
+}
+
+type Shared = Rc<RefCell<Flight>>;
+
+/// GET (no body) or JSON POST with timeout and one retry when no response arrived; `done`
+/// gets the parsed JSON reply or the typed error.
+pub(crate) fn request(url: String, body: Option<String>, done: Done) {
+    let flight: Shared = Rc::new(RefCell::new(Flight {
+        url,
+        body,
+        done: Some(done),
+        tries: 0,
+        status: 0,
+        timed_out: false,
+        abort: None,
+        timer: None,
+        step: None,
+    }));
+    let weak = Rc::downgrade(&flight);
+    let step = js_closure(move |value| {
+        if let Some(flight) = weak.upgrade() {
+            step(&flight, value);
+        }
+    });
+    flight.borrow_mut().step = Some(step);
+    attempt(&flight);
+}
+
+fn attempt(flight: &Shared) {
+    let mut f = flight.borrow_mut();
+    f.tries += 1;
+    let (promise, abort) = bindings::fetch(&f.url, f.body.as_deref());
+    f.abort = abort;
+    let on_timeout = flight.clone();
+    // Replacing the timer cancels the previous attempt's.
+    f.timer = Some(Timer::once(TIMEOUT_MS, move || {
+        let mut f = on_timeout.borrow_mut();
+        f.timed_out = true;
+        if let Some(abort) = &f.abort {
+            bindings::abort(abort);
+        }
+    }));
+    if let Some(step) = &f.step {
+        bindings::then(&promise, step, step);
+    }
+}
+
+fn step(flight: &Shared, value: JsValue) {
+    if let Some((status, text)) = bindings::response_parts(&value) {
+        let mut f = flight.borrow_mut();
+        f.status = status;
+        match (text, &f.step) {
+            (Some(text), Some(step)) => bindings::then(&text, step, step),
+            _ => {
+                drop(f);
+                finish(flight, Err(HttpError::BadBody));
+            }
+        }
+        return;
+    }
+    let (status, timed_out, tries) = {
+        let f = flight.borrow();
+        (f.status, f.timed_out, f.tries)
+    };
+    let outcome = match value.as_string() {
+        Some(text) => {
+            let parsed = if text.is_empty() {
+                Some(Value::Null)
+            } else {
+                json::parse(&text)
+            };
+            if (200..300).contains(&status) {
+                parsed.ok_or(HttpError::BadBody)
+            } else {
+                Err(HttpError::Status {
+                    status,
+                    body: parsed.unwrap_or_default(),
+                })
+            }
+        }
+        None if timed_out => Err(HttpError::Timeout),
+        // No response at all: one more try. A failure while reading a body is not retried.
+        None if status == 0 && tries < 2 => return attempt(flight),
+        None => Err(HttpError::Network),
+    };
+    finish(flight, outcome);
+}
+
+/// Releases the flight (timer, closure) and hands the outcome over, with nothing borrowed:
+/// `done` may start new requests.
+fn finish(flight: &Shared, outcome: HttpResult) {
+    let (done, timer, step) = {
+        let mut f = flight.borrow_mut();
+        (f.done.take(), f.timer.take(), f.step.take())
+    };
+    drop(timer);
+    if let Some(done) = done {
+        done(outcome);
+    }
+    // Dropped last: this closure may be the one running (wasm-bindgen frees it afterwards).
+    drop(step);
 }

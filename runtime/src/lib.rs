@@ -27,9 +27,10 @@ mod widget;
 pub use attrs::{parse_mount, AttrError, MountSpec, RawAttrs, Theme, MAX_FLAGS, MAX_INLINE_CONFIG};
 pub use boot::{boot, command, is_mounted, BootOptions};
 pub use bus::{Bus, Subscription, BUFFER_LIMIT};
-pub use http::{Http, HttpError, TIMEOUT_MS};
+pub use http::{Http, HttpError, HttpResult, TIMEOUT_MS};
 pub use json::{from_js, to_js};
 pub use task::{spawn, wait, Wait};
+pub use util::Timer;
 pub use value::Value;
 pub use widget::{ConfigError, Instance, MountCtx, Registry, Widget};
 

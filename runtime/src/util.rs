@@ -35,6 +35,11 @@ pub(crate) fn js_object(pairs: &[(&str, JsValue)]) -> JsValue {
     obj
 }
 
+/// `target[key]`; `undefined` when absent or when the getter throws.
+pub(crate) fn get_prop(target: &JsValue, key: &str) -> JsValue {
+    Reflect::get(target, &JsValue::from_str(key)).unwrap_or(JsValue::UNDEFINED)
+}
+
 /// `target[key] = value`; a frozen or exotic target that refuses is ignored.
 pub(crate) fn set_prop(target: &JsValue, key: &str, value: &JsValue) {
     let _ = Reflect::set(target, &JsValue::from_str(key), value);
@@ -51,15 +56,23 @@ pub(crate) fn js_closure(f: impl FnMut(JsValue) + 'static) -> JsClosure {
 }
 
 /// A one-shot `setTimeout`; dropping it before it fires cancels it and frees the closure.
+///
+/// Keep it in the widget's `Mounted` handle, so an unmount cancels it.
+///
+/// ```no_run
+/// let timer = ck_runtime::Timer::once(1_500, || { /* … */ });
+/// drop(timer); // cancelled
+/// ```
 #[must_use = "dropping the Timer cancels it"]
-pub(crate) struct Timer {
+pub struct Timer {
     handle: i32,
     fired: Rc<Cell<bool>>,
     _closure: JsClosure,
 }
 
 impl Timer {
-    pub(crate) fn once(ms: i32, f: impl FnOnce() + 'static) -> Timer {
+    /// Calls `f` once after `ms` milliseconds, unless the timer is dropped first.
+    pub fn once(ms: i32, f: impl FnOnce() + 'static) -> Timer {
         let fired = Rc::new(Cell::new(false));
         let flag = fired.clone();
         let mut f = Some(f);
