@@ -3,6 +3,11 @@
 //!
 //! Re-entrancy rule: the runtime state is never borrowed while foreign code runs (a widget's
 //! `mount`, a handle's `Drop`, bus handlers), because that code may call back into `ck(…)`.
+//!
+//! Size rules (this module was the largest in the wasm): the state is one const-initialised
+//! `RefCell` (no lazy init, no `Option` around it), every access goes through the one
+//! non-generic-in-practice [`with_rt`], and the mount path is split into plain functions that
+//! take owned values instead of closures that capture them.
 
 use std::any::Any;
 use std::cell::RefCell;
@@ -14,13 +19,11 @@ use web_sys::{Element, MutationObserver, MutationRecord};
 
 use crate::attrs::{parse_mount, MountSpec, RawAttrs};
 use crate::dom::{listen, Listener};
-use crate::http::{request, HttpError};
+use crate::http::{request, HttpError, HttpResult};
 use crate::metrics::{self, Kind};
 use crate::util::{js_closure, js_object, JsClosure};
-use crate::widget::{Instance, InstanceInner, MountError, Registry};
+use crate::widget::{Entry, Instance, InstanceInner, MountError, Registry};
 use crate::{bindings, json, mount, Bus, Value};
-
-const SELECTOR: &str = "[data-ck-widget]";
 
 /// What the loader tells the runtime at boot.
 #[derive(Clone, Debug, Default)]
@@ -47,40 +50,50 @@ struct Slot {
     state: State,
 }
 
-/// The document observer and the closure it calls (kept together: the closure must outlive it).
-type Observer = (MutationObserver, JsClosure);
-
 struct Runtime {
-    registry: Rc<Registry>,
-    api: Rc<str>,
+    booted: bool,
+    ready: bool,
+    api: Option<Rc<str>>,
     token: Option<String>,
     t0: f64,
+    entries: Vec<Entry>,
     slots: Vec<Slot>,
     /// Elements unmounted with `ck('unmount')`: the observer leaves them alone.
     held: Vec<Element>,
     next_key: u32,
-    ready: bool,
     /// Tokens that already reported their `load` metric.
     loaded: Vec<String>,
-    _observer: Option<Observer>,
+    /// The document observer and the closure it calls (the closure must outlive it).
+    _observer: Option<(MutationObserver, JsClosure)>,
     _page: Vec<Listener>,
 }
 
 thread_local! {
-    static RT: RefCell<Option<Runtime>> = const { RefCell::new(None) };
+    static RT: RefCell<Runtime> = const {
+        RefCell::new(Runtime {
+            booted: false,
+            ready: false,
+            api: None,
+            token: None,
+            t0: 0.0,
+            entries: Vec::new(),
+            slots: Vec::new(),
+            held: Vec::new(),
+            next_key: 1,
+            loaded: Vec::new(),
+            _observer: None,
+            _page: Vec::new(),
+        })
+    };
 }
 
-fn with_rt<R>(f: impl FnOnce(&mut Runtime) -> R) -> Option<R> {
-    RT.with(|rt| rt.borrow_mut().as_mut().map(f))
+fn with_rt<R>(f: impl FnOnce(&mut Runtime) -> R) -> R {
+    RT.with(|rt| f(&mut rt.borrow_mut()))
 }
 
 /// Starts the runtime once per page: mounts what is there, watches for more, emits `ready`.
 /// A second call does nothing.
 pub fn boot(registry: Registry, options: BootOptions) {
-    let booted = RT.with(|rt| rt.borrow().is_some());
-    if booted {
-        return;
-    }
     // A byte scan: `trim_end_matches` pulls in the char pattern searcher.
     let api = &options.api[..options
         .api
@@ -88,24 +101,26 @@ pub fn boot(registry: Registry, options: BootOptions) {
         .rposition(|b| b != b'/')
         .map_or(0, |i| i + 1)];
     metrics::set_api(api);
-    let page = page_listeners();
-    RT.with(|rt| {
-        *rt.borrow_mut() = Some(Runtime {
-            registry: Rc::new(registry),
-            api: api.into(),
-            token: options.token.filter(|t| !t.is_empty()),
-            t0: options.t0,
-            slots: Vec::new(),
-            held: Vec::new(),
-            next_key: 1,
-            ready: false,
-            loaded: Vec::new(),
-            _observer: None,
-            _page: page,
-        })
+    let first = with_rt(|rt| {
+        if rt.booted {
+            return false;
+        }
+        rt.booted = true;
+        rt.api = Some(api.into());
+        rt.token = options.token.filter(|t| !t.is_empty());
+        rt.t0 = options.t0;
+        rt.entries = registry.entries;
+        true
     });
+    if !first {
+        return;
+    }
+    let page = page_listeners();
     let observer = observe();
-    with_rt(|rt| rt._observer = observer);
+    with_rt(|rt| {
+        rt._page = page;
+        rt._observer = observer;
+    });
     scan();
     with_rt(|rt| rt.ready = true);
     Bus::global().emit("ready", JsValue::UNDEFINED);
@@ -113,13 +128,11 @@ pub fn boot(registry: Registry, options: BootOptions) {
 
 /// Flush the metrics when the page goes away or to the background: the last chance to send.
 fn page_listeners() -> Vec<Listener> {
-    let win: web_sys::EventTarget = bindings::window().into();
-    let doc: web_sys::EventTarget = bindings::document().into();
     let mut out = Vec::new();
-    if let Ok(l) = listen(&win, "pagehide", |_| metrics::flush()) {
+    if let Ok(l) = listen(&bindings::window(), "pagehide", |_| metrics::flush()) {
         out.push(l);
     }
-    if let Ok(l) = listen(&doc, "visibilitychange", |_| {
+    if let Ok(l) = listen(&bindings::document(), "visibilitychange", |_| {
         if bindings::document_hidden() {
             metrics::flush();
         }
@@ -129,12 +142,12 @@ fn page_listeners() -> Vec<Listener> {
     out
 }
 
-fn observe() -> Option<Observer> {
+fn observe() -> Option<(MutationObserver, JsClosure)> {
     let closure = js_closure(|records: JsValue| {
         let records: Array = records.unchecked_into();
         let (mut added, mut removed) = (false, false);
-        for record in records.iter() {
-            let record: MutationRecord = record.unchecked_into();
+        for i in 0..records.length() {
+            let record: MutationRecord = records.get(i).unchecked_into();
             added |= record.added_nodes().length() > 0;
             removed |= record.removed_nodes().length() > 0;
         }
@@ -150,71 +163,68 @@ fn observe() -> Option<Observer> {
 }
 
 fn scan() {
-    let Ok(list) = bindings::query_all(&bindings::document(), SELECTOR) else {
+    let Ok(list) = bindings::query_all(&bindings::document(), "[data-ck-widget]") else {
         return;
     };
     for i in 0..list.length() {
-        if let Some(el) = list.item(i).and_then(|n| n.dyn_into::<Element>().ok()) {
-            mount_element(&el, false);
+        if let Some(el) = list.item(i) {
+            mount_element(el.unchecked_ref(), false);
         }
     }
 }
 
 fn unmount_disconnected() {
-    let gone: Vec<Element> = with_rt(|rt| {
-        rt.held.retain(|el| bindings::is_connected(el));
-        let mut gone = Vec::new();
-        for slot in &rt.slots {
-            if !bindings::is_connected(&slot.element) {
-                gone.push(slot.element.clone());
-            }
+    loop {
+        let gone = with_rt(|rt| {
+            rt.held.retain(|el| bindings::is_connected(el));
+            rt.slots
+                .iter()
+                .find(|s| !bindings::is_connected(&s.element))
+                .map(|s| s.element.clone())
+        });
+        match gone {
+            Some(el) => unmount_element(&el),
+            None => return,
         }
-        gone
-    })
-    .unwrap_or_default();
-    for el in gone {
-        unmount_element(&el);
     }
 }
 
 /// Mounts `el` unless it already is (or is held by `ck('unmount')` and this is not explicit).
 fn mount_element(el: &Element, explicit: bool) {
-    let attrs = [
-        "data-ck-widget",
-        "data-ck-id",
-        "data-ck-token",
-        "data-ck-config",
-        "data-ck-theme",
-        "data-ck-flags",
-    ]
-    .map(|name| bindings::get_attribute(el, name));
+    let attr = |name| bindings::get_attribute(el, name);
+    let (widget, id, token, config, theme, flags) = (
+        attr("data-ck-widget"),
+        attr("data-ck-id"),
+        attr("data-ck-token"),
+        attr("data-ck-config"),
+        attr("data-ck-theme"),
+        attr("data-ck-flags"),
+    );
+    let raw = RawAttrs {
+        widget: widget.as_deref(),
+        id: id.as_deref(),
+        token: token.as_deref(),
+        config: config.as_deref(),
+        theme: theme.as_deref(),
+        flags: flags.as_deref(),
+    };
     let prepared = with_rt(|rt| {
         if rt.slots.iter().any(|s| s.element == *el) {
             return None;
         }
-        let held = rt.held.iter().position(|h| h == el);
-        match (held, explicit) {
-            (Some(_), false) => return None,
-            (Some(pos), true) => {
-                rt.held.swap_remove(pos);
+        if let Some(pos) = rt.held.iter().position(|h| h == el) {
+            if !explicit {
+                return None;
             }
-            _ => {}
+            rt.held.swap_remove(pos);
         }
         let key = rt.next_key;
         rt.next_key += 1;
-        let raw = RawAttrs {
-            widget: attrs[0].as_deref(),
-            id: attrs[1].as_deref(),
-            token: attrs[2].as_deref(),
-            config: attrs[3].as_deref(),
-            theme: attrs[4].as_deref(),
-            flags: attrs[5].as_deref(),
-        };
-        let registry = rt.registry.clone();
+        let entries = &rt.entries;
         let parsed = parse_mount(
             &raw,
             rt.token.as_deref(),
-            |t| registry.contains(t),
+            |t| entries.iter().find(|e| e.widget == t).map(|e| e.widget),
             json::parse,
         );
         rt.slots.push(Slot {
@@ -226,95 +236,95 @@ fn mount_element(el: &Element, explicit: bool) {
                 State::Failed
             },
         });
-        Some((key, parsed, rt.api.clone(), rt.token.clone()))
-    })
-    .flatten();
-    let Some((key, parsed, api, default_token)) = prepared else {
+        Some((key, parsed, rt.token.clone()))
+    });
+    let Some((key, parsed, default_token)) = prepared else {
         return;
     };
-    let mut spec = match parsed {
-        Ok(spec) => spec,
-        Err(e) => {
-            let token = attrs[2].clone().or(default_token);
-            report(
-                el,
-                e.attribute(),
-                e.code(),
-                e.reason(),
-                token.as_deref(),
-                None,
-            );
-            return;
-        }
-    };
-    match (&spec.id, &spec.token) {
-        (Some(id), Some(token)) => {
-            let mut url = String::from(&*api);
-            url.push_str("/api/v1/widgets/");
-            // Id and token are validated to [A-Za-z0-9_-]: nothing to percent-encode.
-            url.push_str(id);
-            url.push_str("/config?token=");
-            url.push_str(token);
-            request(
-                url,
-                None,
-                Box::new(move |manifest| finish_with_manifest(key, spec, manifest)),
-            );
-        }
-        _ => {
-            let config = spec.config.take().unwrap_or(Value::Obj(Vec::new()));
-            finish(key, &spec, config, Vec::new());
-        }
+    match parsed {
+        Ok(spec) => fetch_manifest(key, spec),
+        Err(e) => report(
+            el,
+            e.attribute(),
+            e.code(),
+            e.reason(),
+            token.or(default_token).as_deref(),
+            None,
+        ),
     }
 }
 
-fn finish_with_manifest(key: u32, mut spec: MountSpec, manifest: Result<Value, HttpError>) {
+/// With an instance id the config comes from the server (inline config merged over it);
+/// without, the inline config is all there is.
+fn fetch_manifest(key: u32, mut spec: MountSpec) {
+    let (Some(id), Some(token)) = (&spec.id, &spec.token) else {
+        let config = spec.config.take().unwrap_or(Value::Obj(Vec::new()));
+        return finish(key, spec, config, String::new());
+    };
+    let mut url = String::from(&*api());
+    url.push_str("/api/v1/widgets/");
+    // Id and token are validated to [A-Za-z0-9_-]: nothing to percent-encode.
+    url.push_str(id);
+    url.push_str("/config?token=");
+    url.push_str(token);
+    request(
+        url,
+        None,
+        Box::new(move |manifest| with_manifest(key, spec, manifest)),
+    );
+}
+
+fn api() -> Rc<str> {
+    with_rt(|rt| rt.api.clone()).unwrap_or_else(|| "".into())
+}
+
+fn with_manifest(key: u32, mut spec: MountSpec, manifest: HttpResult) {
     let Some(el) = pending_element(key) else {
         return;
     };
-    let token = spec.token.as_deref();
-    let id = spec.id.as_deref();
-    match manifest {
+    let (attribute, code, reason) = match manifest {
         Ok(mut manifest) => {
-            let declared = manifest.get("type").as_str();
-            if declared.is_some_and(|t| t != spec.widget) {
-                fail(key);
-                report(
-                    &el,
+            if manifest
+                .get("type")
+                .as_str()
+                .is_some_and(|t| t != spec.widget)
+            {
+                (
                     "data-ck-widget",
                     "type_mismatch",
                     "differs from the widget's type on the server",
-                    token,
-                    id,
-                );
-                return;
-            }
-            // Moved out, not cloned: a deep `Value` clone is sizeable code.
-            let mut config = match take_member(&mut manifest, "config") {
-                config @ Value::Obj(_) => config,
-                _ => Value::Obj(Vec::new()),
-            };
-            if let Some(inline) = spec.config.take() {
-                config.merge(inline);
-            }
-            let mut flags = Vec::new();
-            for flag in manifest.get("flags").as_array().unwrap_or_default() {
-                if let Some(flag) = flag.as_str() {
-                    flags.push(flag.to_owned());
+                )
+            } else {
+                // Moved out, not cloned: a deep `Value` clone is sizeable code.
+                let mut config = match take_member(&mut manifest, "config") {
+                    config @ Value::Obj(_) => config,
+                    _ => Value::Obj(Vec::new()),
+                };
+                if let Some(inline) = spec.config.take() {
+                    config.merge(inline);
                 }
+                // Flags from the server join the element's: one comma list, see `has_flag`.
+                let mut flags = String::new();
+                for flag in manifest.get("flags").as_array().unwrap_or_default() {
+                    if let Some(flag) = flag.as_str() {
+                        flags.push_str(flag);
+                        flags.push(',');
+                    }
+                }
+                return finish(key, spec, config, flags);
             }
-            finish(key, &spec, config, flags);
         }
         // The server answered "no" (unknown instance, revoked token): show nothing.
-        Err(HttpError::Status { status, .. }) if (400..500).contains(&status) => {
-            fail(key);
-            let reason = if status == 404 {
-                "no such widget instance on the server"
-            } else {
-                "the server refused the embed token"
-            };
-            report(&el, "data-ck-id", "manifest_refused", reason, token, id);
-        }
+        Err(HttpError::Status { status: 404, .. }) => (
+            "data-ck-id",
+            "manifest_refused",
+            "no such widget instance on the server",
+        ),
+        Err(HttpError::Status { status, .. }) if status < 500 => (
+            "data-ck-id",
+            "manifest_refused",
+            "the server refused the embed token",
+        ),
         // The server is unreachable: inline config, if any, still gives the visitor a widget.
         Err(_) => {
             report(
@@ -322,15 +332,24 @@ fn finish_with_manifest(key: u32, mut spec: MountSpec, manifest: Result<Value, H
                 "data-ck-id",
                 "manifest_unavailable",
                 "config manifest unavailable",
-                token,
-                id,
+                spec.token.as_deref(),
+                spec.id.as_deref(),
             );
-            match spec.config.take() {
-                Some(inline) => finish(key, &spec, inline, Vec::new()),
-                None => fail(key),
+            if let Some(inline) = spec.config.take() {
+                return finish(key, spec, inline, String::new());
             }
+            return fail(key);
         }
-    }
+    };
+    fail(key);
+    report(
+        &el,
+        attribute,
+        code,
+        reason,
+        spec.token.as_deref(),
+        spec.id.as_deref(),
+    );
 }
 
 /// Moves member `key` out of an object (`Null` when absent).
@@ -352,7 +371,6 @@ fn pending_element(key: u32) -> Option<Element> {
             .find(|s| s.key == key && matches!(s.state, State::Pending))
             .map(|s| s.element.clone())
     })
-    .flatten()
 }
 
 fn fail(key: u32) {
@@ -363,52 +381,46 @@ fn fail(key: u32) {
     });
 }
 
-fn finish(key: u32, spec: &MountSpec, config: Value, mut flags: Vec<String>) {
+fn finish(key: u32, spec: MountSpec, config: Value, mut flags: String) {
     let Some(el) = pending_element(key) else {
         return;
     };
     let found = with_rt(|rt| {
-        let entry = rt.registry.find(&spec.widget)?;
-        Some((
-            entry.widget,
-            entry.styles,
-            entry.mount,
-            rt.api.clone(),
-            rt.t0,
-        ))
-    })
-    .flatten();
-    let Some((widget, styles, mount_fn, api, t0)) = found else {
+        let entry = rt
+            .entries
+            .iter()
+            .find(|e| e.widget == spec.widget)
+            .copied()?;
+        Some((entry, rt.api.clone()?, rt.t0))
+    });
+    let Some((entry, api, t0)) = found else {
         return;
     };
-    for flag in &spec.flags {
-        if !flags.contains(flag) {
-            flags.push(flag.clone());
-        }
-    }
-    let token = spec.token.as_deref();
-    let id = spec.id.as_deref();
-    let root = match mount::prepare(&el, widget, styles()) {
+    flags.push_str(&spec.flags);
+    let MountSpec {
+        id, token, theme, ..
+    } = spec;
+    let root = match mount::prepare(&el, entry.widget, (entry.styles)()) {
         Ok(root) => root,
         Err(e) => {
             fail(key);
-            bindings::warn("ck: cannot attach a shadow root to this element", &el);
-            report_js(&el, e, token, id);
-            return;
+            return report_js(&el, e, token.as_deref(), id.as_deref());
         }
     };
     let instance = Instance(Rc::new(InstanceInner {
-        widget,
-        id: spec.id.clone(),
-        token: spec.token.clone(),
-        theme: spec.theme,
+        widget: entry.widget,
+        id,
+        token,
+        theme,
         flags,
         element: el.clone(),
         root,
         api,
         bus: Bus::global(),
     }));
-    match mount_fn(&config, instance) {
+    let inner = instance.0.clone();
+    let (token, id) = (inner.token.as_deref(), inner.id.as_deref());
+    match (entry.mount)(&config, instance) {
         Ok(handle) => {
             // The slot may have gone while the widget mounted (a handler unmounted it).
             let orphan = with_rt(|rt| match rt.slots.iter_mut().find(|s| s.key == key) {
@@ -417,27 +429,24 @@ fn finish(key: u32, spec: &MountSpec, config: Value, mut flags: Vec<String>) {
                     None
                 }
                 None => Some(handle),
-            })
-            .flatten();
+            });
             if let Some(orphan) = orphan {
                 drop(orphan);
-                mount::clear(&el);
-                return;
+                return mount::clear(&el);
             }
-            let now = bindings::now();
+            let ms = bindings::now() - t0;
             let first_load = with_rt(|rt| match token {
                 Some(t) if !rt.loaded.iter().any(|l| l == t) => {
                     rt.loaded.push(t.to_owned());
                     true
                 }
                 _ => false,
-            })
-            .unwrap_or(false);
+            });
             if first_load {
-                metrics::record(token, Kind::Load, None, Some(now - t0));
+                metrics::record(token, Kind::Load, None, Some(ms));
             }
-            metrics::record(token, Kind::View, id, Some(now - t0));
-            Bus::global().emit("widget:mounted", detail(&el, widget, id));
+            metrics::record(token, Kind::View, id, Some(ms));
+            Bus::global().emit("widget:mounted", detail(&el, entry.widget, id));
         }
         Err(MountError::Config(e)) => {
             fail(key);
@@ -481,44 +490,53 @@ fn report(
     msg.push_str(": ");
     msg.push_str(reason);
     bindings::warn(&msg, el);
-    metrics::record(token, Kind::Error, id, None);
-    Bus::global().emit(
-        "widget:error",
-        js_object(&[
-            ("element", el.clone().into()),
+    error_event(
+        el,
+        token,
+        id,
+        &[
             ("attribute", JsValue::from_str(attribute)),
             ("code", JsValue::from_str(code)),
             ("reason", JsValue::from_str(reason)),
-        ]),
+        ],
     );
 }
 
 fn report_js(el: &Element, error: JsValue, token: Option<&str>, id: Option<&str>) {
     bindings::warn("ck: widget failed to mount", &error);
-    metrics::record(token, Kind::Error, id, None);
-    Bus::global().emit(
-        "widget:error",
-        js_object(&[
-            ("element", el.clone().into()),
+    error_event(
+        el,
+        token,
+        id,
+        &[
             ("code", JsValue::from_str("mount_failed")),
             ("reason", error),
-        ]),
+        ],
     );
+}
+
+fn error_event(el: &Element, token: Option<&str>, id: Option<&str>, fields: &[(&str, JsValue)]) {
+    metrics::record(token, Kind::Error, id, None);
+    let detail = js_object(fields);
+    crate::util::set_prop(&detail, "element", el);
+    Bus::global().emit("widget:error", detail);
 }
 
 fn unmount_element(el: &Element) {
     let removed = with_rt(|rt| {
         let pos = rt.slots.iter().position(|s| s.element == *el)?;
         Some(rt.slots.swap_remove(pos))
-    })
-    .flatten();
-    let Some(slot) = removed else { return };
-    if let State::Mounted(handle) = slot.state {
+    });
+    if let Some(Slot {
+        state: State::Mounted(handle),
+        ..
+    }) = removed
+    {
         // Dropping the handle releases the widget's listeners, timers and closures.
-        let widget = bindings::get_attribute(el, "data-ck-widget").unwrap_or_default();
-        let id = bindings::get_attribute(el, "data-ck-id");
         drop(handle);
         mount::clear(el);
+        let widget = bindings::get_attribute(el, "data-ck-widget").unwrap_or_default();
+        let id = bindings::get_attribute(el, "data-ck-id");
         Bus::global().emit("widget:unmounted", detail(el, &widget, id.as_deref()));
     }
 }
@@ -533,12 +551,13 @@ pub fn command(method: &JsValue, a: &JsValue, b: &JsValue) {
     let bus = Bus::global();
     let name = method.as_string().unwrap_or_default();
     let event = a.as_string();
+    let element = a.dyn_ref::<Element>();
     match (name.as_str(), event, b.dyn_ref::<Function>()) {
         ("on", Some(event), Some(f)) => bus.on_js(&event, f.clone()),
         ("off", Some(event), Some(_)) => bus.off_js(&event, b),
         ("emit", Some(event), _) => bus.emit(&event, b.clone()),
-        ("mount", _, _) if a.is_instance_of::<Element>() => mount_element(a.unchecked_ref(), true),
-        ("unmount", _, _) if a.is_instance_of::<Element>() => {
+        ("mount", _, _) if element.is_some() => mount_element(a.unchecked_ref(), true),
+        ("unmount", _, _) if element.is_some() => {
             let el: &Element = a.unchecked_ref();
             with_rt(|rt| {
                 if !rt.held.contains(el) {
@@ -548,8 +567,7 @@ pub fn command(method: &JsValue, a: &JsValue, b: &JsValue) {
             unmount_element(el);
         }
         ("ready", _, _) if a.is_function() => {
-            let ready = with_rt(|rt| rt.ready).unwrap_or(false);
-            if ready {
+            if with_rt(|rt| rt.ready) {
                 if let Err(e) = a.unchecked_ref::<Function>().call0(&JsValue::UNDEFINED) {
                     bindings::warn("ck: ready handler threw", &e);
                 }
@@ -569,5 +587,4 @@ pub fn is_mounted(el: &Element) -> bool {
             .iter()
             .any(|s| s.element == *el && matches!(s.state, State::Mounted(_)))
     })
-    .unwrap_or(false)
 }

@@ -10,44 +10,47 @@
 //!
 //! A Rust handler that panics aborts the wasm instance (the embed is built with `panic=abort`);
 //! Rust handlers report failures through their own channels instead.
+//!
+//! Delivery order: each queued event goes to its subscribers in subscription order, one at a
+//! time; a handler removed during a delivery is not called for it.
 
 use std::cell::RefCell;
 use std::rc::{Rc, Weak};
 
 use js_sys::Function;
-use wasm_bindgen::JsValue;
+use wasm_bindgen::{JsCast, JsValue};
 
-use crate::util::push_u32;
+use crate::util::{js_closure, push_u32, JsClosure};
 
 /// Most events kept for names nobody listens to yet.
 pub const BUFFER_LIMIT: usize = 64;
 
 struct Sub<H> {
     id: u32,
-    event: Rc<str>,
+    event: String,
     handler: H,
 }
 
 struct Pending<D> {
-    event: Rc<str>,
+    event: String,
     detail: D,
-    /// Replayed buffered events go only to the subscriber that triggered the replay.
-    only: Option<u32>,
+    /// Replayed buffered events go only to the subscriber that triggered the replay (0: all).
+    only: u32,
 }
 
 /// The bus state, generic over the event detail and handler so its ordering rules are
-/// unit-tested on the host.
+/// unit-tested on the host. Names are `String`s: `Rc<str>` costs more code than it saves.
 pub(crate) struct Core<D, H> {
     subs: Vec<Sub<H>>,
     queue: Vec<Pending<D>>,
-    buffer: Vec<(Rc<str>, D)>,
+    buffer: Vec<(String, D)>,
     dropped: u32,
     next_id: u32,
     draining: bool,
 }
 
 impl<D, H: Clone> Core<D, H> {
-    pub(crate) fn new() -> Self {
+    pub(crate) const fn new() -> Self {
         Core {
             subs: Vec::new(),
             queue: Vec::new(),
@@ -62,11 +65,11 @@ impl<D, H: Clone> Core<D, H> {
 /// Queues an event. Returns the running count of dropped events when the buffer overflowed.
 pub(crate) fn emit<D, H: Clone>(core: &RefCell<Core<D, H>>, event: &str, detail: D) -> Option<u32> {
     let mut c = core.borrow_mut();
-    if c.subs.iter().any(|s| &*s.event == event) {
+    if c.subs.iter().any(|s| s.event == event) {
         c.queue.push(Pending {
             event: event.into(),
             detail,
-            only: None,
+            only: 0,
         });
         return None;
     }
@@ -84,25 +87,28 @@ pub(crate) fn subscribe<D, H: Clone>(core: &RefCell<Core<D, H>>, event: &str, ha
     let mut c = core.borrow_mut();
     let id = c.next_id;
     c.next_id += 1;
-    let event: Rc<str> = event.into();
-    let mut kept = Vec::new();
-    for (name, detail) in std::mem::take(&mut c.buffer) {
-        if name == event {
+    let mut i = 0;
+    while i < c.buffer.len() {
+        if c.buffer[i].0 == event {
+            let (event, detail) = c.buffer.remove(i);
             c.queue.push(Pending {
-                event: name,
+                event,
                 detail,
-                only: Some(id),
+                only: id,
             });
         } else {
-            kept.push((name, detail));
+            i += 1;
         }
     }
-    c.buffer = kept;
-    c.subs.push(Sub { id, event, handler });
+    c.subs.push(Sub {
+        id,
+        event: event.into(),
+        handler,
+    });
     id
 }
 
-/// Removes the first subscriber `keep` rejects; returns whether one was removed.
+/// Removes the first subscriber `matches` accepts; returns whether one was removed.
 pub(crate) fn unsubscribe_where<D, H: Clone>(
     core: &RefCell<Core<D, H>>,
     matches: impl Fn(u32, &str, &H) -> bool,
@@ -133,40 +139,40 @@ pub(crate) fn drain<D, H: Clone>(core: &RefCell<Core<D, H>>, deliver: impl Fn(&H
         c.draining = true;
     }
     loop {
-        let (pending, targets) = {
+        let (pending, limit) = {
             let mut c = core.borrow_mut();
             if c.queue.is_empty() {
                 c.draining = false;
                 return;
             }
             // Queues stay short (a handful of events): Vec::remove(0) beats VecDeque's code size.
-            let pending = c.queue.remove(0);
-            let mut targets: Vec<(u32, H)> = Vec::new();
-            for s in &c.subs {
-                if s.event == pending.event && pending.only.is_none_or(|only| only == s.id) {
-                    targets.push((s.id, s.handler.clone()));
-                }
-            }
-            (pending, targets)
+            (c.queue.remove(0), c.next_id)
         };
-        for (id, handler) in targets {
-            let still_subscribed = core.borrow().subs.iter().any(|s| s.id == id);
-            if still_subscribed {
-                deliver(&handler, &pending.detail);
-            }
+        // Subscribers are looked up one at a time, by position and id, so a handler that
+        // unsubscribes another (or itself) takes effect at once, and one subscribed during
+        // this delivery is not called for it.
+        let mut next_id = 0;
+        loop {
+            let target = {
+                let c = core.borrow();
+                c.subs
+                    .iter()
+                    .find(|s| {
+                        s.id > next_id
+                            && s.id < limit
+                            && s.event == pending.event
+                            && (pending.only == 0 || pending.only == s.id)
+                    })
+                    .map(|s| (s.id, s.handler.clone()))
+            };
+            let Some((id, handler)) = target else { break };
+            next_id = id;
+            deliver(&handler, &pending.detail);
         }
     }
 }
 
-type RustHandler = Rc<RefCell<dyn FnMut(&JsValue)>>;
-
-#[derive(Clone)]
-pub(crate) enum Handler {
-    Rust(RustHandler),
-    Js(Function),
-}
-
-type Shared = Rc<RefCell<Core<JsValue, Handler>>>;
+type Shared = Rc<RefCell<Core<JsValue, Function>>>;
 
 /// A handle to an event bus. Cloning is cheap and clones share the bus.
 ///
@@ -223,45 +229,42 @@ impl Bus {
 
     /// Subscribes a Rust handler; buffered events of that name are delivered first, in order.
     /// Dropping the returned [`Subscription`] unsubscribes.
+    ///
+    /// The handler is wrapped as a JS function, so the bus stores one kind of handler: Rust and
+    /// page handlers share one delivery path.
     pub fn on(&self, event: &str, handler: impl FnMut(&JsValue) + 'static) -> Subscription {
+        let mut handler = handler;
+        let closure = js_closure(move |detail| handler(&detail));
         let id = subscribe(
             &self.core,
             event,
-            Handler::Rust(Rc::new(RefCell::new(handler))),
+            closure.as_ref().unchecked_ref::<Function>().clone(),
         );
         self.drain();
         Subscription {
             core: Rc::downgrade(&self.core),
             id,
+            _closure: closure,
         }
     }
 
     /// Subscribes a JS function (for `ck('on', …)`); it stays until [`Bus::off_js`].
     pub fn on_js(&self, event: &str, handler: Function) {
-        subscribe(&self.core, event, Handler::Js(handler));
+        subscribe(&self.core, event, handler);
         self.drain();
     }
 
     /// Removes a JS function subscribed with [`Bus::on_js`] (for `ck('off', …)`).
     pub fn off_js(&self, event: &str, handler: &JsValue) {
         unsubscribe_where(&self.core, |_, name, h| {
-            name == event && matches!(h, Handler::Js(f) if JsValue::from(f.clone()) == *handler)
+            name == event && AsRef::<JsValue>::as_ref(h) == handler
         });
     }
 
     fn drain(&self) {
-        drain(&self.core, |handler, detail| match handler {
-            Handler::Rust(f) => {
-                // A handler is never re-entered: nested emits are queued, so this borrow only
-                // fails if a handler synchronously drains another bus that calls it back.
-                if let Ok(mut f) = f.try_borrow_mut() {
-                    f(detail);
-                }
-            }
-            Handler::Js(f) => {
-                if let Err(e) = f.call1(&JsValue::UNDEFINED, detail) {
-                    crate::bindings::warn("ck: event handler threw", &e);
-                }
+        drain(&self.core, |handler, detail| {
+            if let Err(e) = handler.call1(&JsValue::UNDEFINED, detail) {
+                crate::bindings::warn("ck: event handler threw", &e);
             }
         });
     }
@@ -270,8 +273,9 @@ impl Bus {
 /// An active subscription; dropping it unsubscribes (also safe inside a handler).
 #[must_use = "dropping the Subscription unsubscribes at once"]
 pub struct Subscription {
-    core: Weak<RefCell<Core<JsValue, Handler>>>,
+    core: Weak<RefCell<Core<JsValue, Function>>>,
     id: u32,
+    _closure: JsClosure,
 }
 
 impl Drop for Subscription {
@@ -352,5 +356,33 @@ mod tests {
         emit(&core, "e", 0);
         run(&core);
         assert_eq!(*log.borrow(), ["b"]);
+    }
+
+    #[test]
+    fn subscriber_added_during_delivery_waits_for_the_next_event() {
+        type Shared = Rc<RefCell<Core<u32, H>>>;
+        let core: Shared = Rc::new(RefCell::new(Core::new()));
+        let log: Log = Rc::default();
+        let (c, l) = (core.clone(), log.clone());
+        subscribe(
+            &core,
+            "e",
+            Rc::new(move |d: &u32| {
+                l.borrow_mut().push(format!("first:{d}"));
+                if *d == 1 {
+                    let l2 = l.clone();
+                    subscribe(
+                        &c,
+                        "e",
+                        Rc::new(move |d: &u32| l2.borrow_mut().push(format!("late:{d}"))) as H,
+                    );
+                }
+            }) as H,
+        );
+        emit(&core, "e", 1);
+        run(&core);
+        emit(&core, "e", 2);
+        run(&core);
+        assert_eq!(*log.borrow(), ["first:1", "first:2", "late:2"]);
     }
 }

@@ -24,7 +24,9 @@ mod util;
 mod value;
 mod widget;
 
-pub use attrs::{parse_mount, AttrError, MountSpec, RawAttrs, Theme, MAX_FLAGS, MAX_INLINE_CONFIG};
+pub use attrs::{
+    has_flag, parse_mount, AttrError, MountSpec, RawAttrs, Theme, MAX_FLAGS, MAX_INLINE_CONFIG,
+};
 pub use boot::{boot, command, is_mounted, BootOptions};
 pub use bus::{Bus, Subscription, BUFFER_LIMIT};
 pub use http::{Http, HttpError, HttpResult, TIMEOUT_MS};

@@ -92,7 +92,8 @@ pub(crate) struct InstanceInner {
     pub(crate) id: Option<String>,
     pub(crate) token: Option<String>,
     pub(crate) theme: Theme,
-    pub(crate) flags: Vec<String>,
+    /// Comma list (manifest flags, then `data-ck-flags`); see [`crate::has_flag`].
+    pub(crate) flags: String,
     pub(crate) element: Element,
     pub(crate) root: ShadowRoot,
     pub(crate) api: Rc<str>,
@@ -127,7 +128,7 @@ impl Instance {
 
     /// Whether feature flag `name` is on (from the config manifest or `data-ck-flags`).
     pub fn flag(&self, name: &str) -> bool {
-        self.0.flags.iter().any(|f| f == name)
+        crate::has_flag(&self.0.flags, name)
     }
 
     /// The requested colour scheme. Styling needs nothing: the dieter-tokens variables already
@@ -234,6 +235,7 @@ pub(crate) enum MountError {
 
 type MountFn = fn(&Value, Instance) -> Result<Box<dyn Any>, MountError>;
 
+#[derive(Clone, Copy)]
 pub(crate) struct Entry {
     pub(crate) widget: &'static str,
     pub(crate) styles: fn() -> &'static [&'static str],
@@ -279,11 +281,7 @@ impl Registry {
 
     /// Whether a widget type is registered.
     pub fn contains(&self, widget: &str) -> bool {
-        self.find(widget).is_some()
-    }
-
-    pub(crate) fn find(&self, widget: &str) -> Option<&Entry> {
-        self.entries.iter().find(|e| e.widget == widget)
+        self.entries.iter().any(|e| e.widget == widget)
     }
 }
 

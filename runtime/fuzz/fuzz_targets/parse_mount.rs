@@ -41,11 +41,11 @@ fuzz_target!(|data: &[u8]| {
     if let Ok(spec) = parse_mount(
         &attrs,
         default,
-        |t| t == "form" || t == "announcement",
+        |t| ["form", "announcement"].into_iter().find(|k| *k == t),
         json,
     ) {
         assert!(spec.widget == "form" || spec.widget == "announcement");
-        assert!(spec.flags.len() <= MAX_FLAGS);
+        assert!(spec.flags.split(',').count() <= MAX_FLAGS);
         if let Some(config) = &spec.config {
             assert!(matches!(config, Value::Obj(_)));
             assert!(attrs.config.is_some_and(|c| c.len() <= MAX_INLINE_CONFIG));
