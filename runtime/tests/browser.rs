@@ -41,7 +41,7 @@ fn json(text: &str) -> Option<Value> {
 
 #[wasm_bindgen_test]
 fn parser_valid_and_invalid_with_json_parse() {
-    let known = |t: &str| t == "probe";
+    let known = |t: &str| (t == "probe").then_some("probe");
     let ok = RawAttrs {
         widget: Some("probe"),
         config: Some(r#"{"title":"Hi","n":[1,2,{"x":null}]}"#),
