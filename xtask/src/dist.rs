@@ -124,9 +124,13 @@ fn cargo_build(
         // No panic locations and no-op Debug impls: file names and Debug code never reach a
         // visitor anyway (measured: ~1 KB of wasm).
         // Only the wasm build gets them: with --target, RUSTFLAGS skip host build scripts.
+        // Without reference types wasm-bindgen keeps JS values in a JS-side slab instead of an
+        // externref table: every JsValue drop and clone is then a plain import call rather than
+        // table bookkeeping in the wasm (measured: -860 B gzip wasm, +~200 B glue).
         .env(
             "RUSTFLAGS",
-            "-Zunstable-options -Cpanic=immediate-abort -Zlocation-detail=none -Zfmt-debug=none",
+            "-Zunstable-options -Cpanic=immediate-abort -Zlocation-detail=none -Zfmt-debug=none \
+             -Ctarget-feature=-reference-types",
         );
     match features {
         Features::DefaultPlus(extra) if !extra.is_empty() => {
