@@ -53,7 +53,6 @@ struct Slot {
 struct Runtime {
     booted: bool,
     ready: bool,
-    api: Option<Rc<str>>,
     token: Option<String>,
     t0: f64,
     entries: Vec<Entry>,
@@ -73,7 +72,6 @@ thread_local! {
         RefCell::new(Runtime {
             booted: false,
             ready: false,
-            api: None,
             token: None,
             t0: 0.0,
             entries: Vec::new(),
@@ -100,13 +98,12 @@ pub fn boot(registry: Registry, options: BootOptions) {
         .bytes()
         .rposition(|b| b != b'/')
         .map_or(0, |i| i + 1)];
-    metrics::set_api(api);
     let first = with_rt(|rt| {
         if rt.booted {
             return false;
         }
         rt.booted = true;
-        rt.api = Some(api.into());
+        crate::http::set_api(api);
         rt.token = options.token.filter(|t| !t.is_empty());
         rt.t0 = options.t0;
         rt.entries = registry.entries;
@@ -261,8 +258,7 @@ fn fetch_manifest(key: u32, mut spec: MountSpec) {
         let config = spec.config.take().unwrap_or(Value::Obj(Vec::new()));
         return finish(key, spec, config, String::new());
     };
-    let mut url = String::from(&*api());
-    url.push_str("/api/v1/widgets/");
+    let mut url = crate::http::url("/api/v1/widgets/");
     // Id and token are validated to [A-Za-z0-9_-]: nothing to percent-encode.
     url.push_str(id);
     url.push_str("/config?token=");
@@ -272,10 +268,6 @@ fn fetch_manifest(key: u32, mut spec: MountSpec) {
         None,
         Box::new(move |manifest| with_manifest(key, spec, manifest)),
     );
-}
-
-fn api() -> Rc<str> {
-    with_rt(|rt| rt.api.clone()).unwrap_or_else(|| "".into())
 }
 
 fn with_manifest(key: u32, mut spec: MountSpec, manifest: HttpResult) {
@@ -391,9 +383,9 @@ fn finish(key: u32, spec: MountSpec, config: Value, mut flags: String) {
             .iter()
             .find(|e| e.widget == spec.widget)
             .copied()?;
-        Some((entry, rt.api.clone()?, rt.t0))
+        Some((entry, rt.t0))
     });
-    let Some((entry, api, t0)) = found else {
+    let Some((entry, t0)) = found else {
         return;
     };
     flags.push_str(&spec.flags);
@@ -415,7 +407,6 @@ fn finish(key: u32, spec: MountSpec, config: Value, mut flags: String) {
         flags,
         element: el.clone(),
         root,
-        api,
         bus: Bus::global(),
     }));
     let inner = instance.0.clone();

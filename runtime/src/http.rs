@@ -14,6 +14,22 @@ use wasm_bindgen::JsValue;
 use crate::util::{js_closure, set_prop, JsClosure, Timer};
 use crate::{bindings, json, Value};
 
+thread_local! {
+    /// The API origin, without a trailing slash (set once at boot).
+    static API: RefCell<String> = const { RefCell::new(String::new()) };
+}
+
+pub(crate) fn set_api(api: &str) {
+    API.with(|a| *a.borrow_mut() = api.to_owned());
+}
+
+/// `{api}{path}`.
+pub(crate) fn url(path: &str) -> String {
+    let mut url = API.with(|a| a.borrow().clone());
+    url.push_str(path);
+    url
+}
+
 /// Milliseconds before a request is aborted.
 pub const TIMEOUT_MS: i32 = 10_000;
 
@@ -81,13 +97,12 @@ pub type HttpResult = Result<Value, HttpError>;
 /// ```
 #[derive(Clone)]
 pub struct Http {
-    api: Rc<str>,
     token: Option<String>,
 }
 
 impl Http {
-    pub(crate) fn new(api: Rc<str>, token: Option<String>) -> Self {
-        Http { api, token }
+    pub(crate) fn new(token: Option<String>) -> Self {
+        Http { token }
     }
 
     /// POSTs the JS object `body` as JSON to `{api}{path}` and calls `done` with the parsed
@@ -100,9 +115,7 @@ impl Http {
                 set_prop(body, "token", &JsValue::from_str(token));
             }
         }
-        let mut url = String::from(&*self.api);
-        url.push_str(path);
-        request(url, Some(json::stringify_js(body)), Box::new(done));
+        request(url(path), Some(json::stringify_js(body)), Box::new(done));
     }
 
     /// [`Http::send`] as a future, with a [`Value`] body. Costs its own bytes in the embed

@@ -96,7 +96,6 @@ pub(crate) struct InstanceInner {
     pub(crate) flags: String,
     pub(crate) element: Element,
     pub(crate) root: ShadowRoot,
-    pub(crate) api: Rc<str>,
     pub(crate) bus: Bus,
 }
 
@@ -161,7 +160,7 @@ impl Instance {
 
     /// JSON over HTTP to the API origin, with this instance's token.
     pub fn http(&self) -> Http {
-        Http::new(self.0.api.clone(), self.0.token.clone())
+        Http::new(self.0.token.clone())
     }
 }
 
