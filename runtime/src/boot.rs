@@ -13,9 +13,9 @@ use std::any::Any;
 use std::cell::RefCell;
 use std::rc::Rc;
 
-use js_sys::{Array, Function};
+use js_sys::Function;
 use wasm_bindgen::{JsCast, JsValue};
-use web_sys::{Element, MutationObserver, MutationRecord};
+use web_sys::{Element, MutationObserver};
 
 use crate::attrs::{parse_mount, MountSpec, RawAttrs};
 use crate::dom::{listen, Listener};
@@ -140,20 +140,12 @@ fn page_listeners() -> Vec<Listener> {
 }
 
 fn observe() -> Option<(MutationObserver, JsClosure)> {
-    let closure = js_closure(|records: JsValue| {
-        let records: Array = records.unchecked_into();
-        let (mut added, mut removed) = (false, false);
-        for i in 0..records.length() {
-            let record: MutationRecord = records.get(i).unchecked_into();
-            added |= record.added_nodes().length() > 0;
-            removed |= record.removed_nodes().length() > 0;
-        }
-        if removed {
-            unmount_disconnected();
-        }
-        if added {
-            scan();
-        }
+    // Any child-list change re-checks both directions instead of reading the records: a
+    // `querySelectorAll` per batch of mutations costs the page less than the record-walking
+    // code costs every visitor in download.
+    let closure = js_closure(|_| {
+        unmount_disconnected();
+        scan();
     });
     let observer = bindings::observe_document(closure.as_ref().unchecked_ref()).ok()?;
     Some((observer, closure))
@@ -188,6 +180,23 @@ fn unmount_disconnected() {
 
 /// Mounts `el` unless it already is (or is held by `ck('unmount')` and this is not explicit).
 fn mount_element(el: &Element, explicit: bool) {
+    // Checked before any attribute is read: every mutation rescans the page.
+    let fresh = with_rt(|rt| {
+        if rt.slots.iter().any(|s| s.element == *el) {
+            return false;
+        }
+        match rt.held.iter().position(|h| h == el) {
+            Some(_) if !explicit => false,
+            Some(pos) => {
+                rt.held.swap_remove(pos);
+                true
+            }
+            None => true,
+        }
+    });
+    if !fresh {
+        return;
+    }
     let attr = |name| bindings::get_attribute(el, name);
     let (widget, id, token, config, theme, flags) = (
         attr("data-ck-widget"),
@@ -205,16 +214,7 @@ fn mount_element(el: &Element, explicit: bool) {
         theme: theme.as_deref(),
         flags: flags.as_deref(),
     };
-    let prepared = with_rt(|rt| {
-        if rt.slots.iter().any(|s| s.element == *el) {
-            return None;
-        }
-        if let Some(pos) = rt.held.iter().position(|h| h == el) {
-            if !explicit {
-                return None;
-            }
-            rt.held.swap_remove(pos);
-        }
+    let (key, parsed, default_token) = with_rt(|rt| {
         let key = rt.next_key;
         rt.next_key += 1;
         let entries = &rt.entries;
@@ -233,11 +233,8 @@ fn mount_element(el: &Element, explicit: bool) {
                 State::Failed
             },
         });
-        Some((key, parsed, rt.token.clone()))
+        (key, parsed, rt.token.clone())
     });
-    let Some((key, parsed, default_token)) = prepared else {
-        return;
-    };
     match parsed {
         Ok(spec) => fetch_manifest(key, spec),
         Err(e) => report(
