@@ -7,8 +7,8 @@ use js_sys::{Array, Function, Promise};
 use wasm_bindgen::prelude::wasm_bindgen;
 use wasm_bindgen::{JsCast, JsValue};
 use web_sys::{
-    AbortController, CssStyleSheet, Document, Element, EventTarget, MutationObserver, Node,
-    NodeList, ShadowRoot, Window,
+    CssStyleSheet, Document, Element, EventTarget, MutationObserver, Node, NodeList, ShadowRoot,
+    Window,
 };
 
 use crate::util::{js_object, JsClosure};
@@ -178,12 +178,19 @@ pub(crate) fn beacon(url: &str, body: &str) {
     let _ = win.fetch_with_str_and_init(url, init.unchecked_ref());
 }
 
-/// Starts a `fetch`; `body` `Some` makes it a JSON POST. Returns the promise and an abort handle.
-pub(crate) fn fetch(url: &str, json_body: Option<&str>) -> (Promise, Option<AbortController>) {
-    let abort = AbortController::new().ok();
-    let signal = abort
-        .as_ref()
-        .map_or(JsValue::UNDEFINED, |a| a.signal().into());
+#[wasm_bindgen]
+extern "C" {
+    /// `AbortSignal.timeout(ms)`: a signal the browser aborts by itself, so a request needs no
+    /// timer, controller or closure of ours. Throws (→ `Err`) where the browser lacks it.
+    #[wasm_bindgen(catch, js_namespace = AbortSignal, js_name = timeout)]
+    fn abort_signal_timeout(ms: u32) -> Result<JsValue, JsValue>;
+}
+
+/// Starts a `fetch` that the browser aborts after `timeout_ms` (with a `TimeoutError`); `body`
+/// `Some` makes it a JSON POST.
+pub(crate) fn fetch(url: &str, json_body: Option<&str>, timeout_ms: u32) -> Promise {
+    // Browsers without AbortSignal.timeout (before 2022) fall back to the network stack's own.
+    let signal = abort_signal_timeout(timeout_ms).unwrap_or(JsValue::UNDEFINED);
     let init = match json_body {
         Some(body) => js_object(&[
             ("credentials", "omit".into()),
@@ -197,14 +204,7 @@ pub(crate) fn fetch(url: &str, json_body: Option<&str>) -> (Promise, Option<Abor
         ]),
         None => js_object(&[("credentials", "omit".into()), ("signal", signal)]),
     };
-    (
-        window().fetch_with_str_and_init(url, init.unchecked_ref()),
-        abort,
-    )
-}
-
-pub(crate) fn abort(controller: &AbortController) {
-    controller.abort();
+    window().fetch_with_str_and_init(url, init.unchecked_ref())
 }
 
 /// A fetch `Response`'s status and the promise of its text; `None` for anything else.

@@ -11,7 +11,7 @@ use std::task::{Poll, Waker};
 
 use wasm_bindgen::JsValue;
 
-use crate::util::{js_closure, set_prop, JsClosure, Timer};
+use crate::util::{get_prop, js_closure, set_prop, JsClosure};
 use crate::{bindings, json, Value};
 
 thread_local! {
@@ -30,8 +30,8 @@ pub(crate) fn url(path: &str) -> String {
     url
 }
 
-/// Milliseconds before a request is aborted.
-pub const TIMEOUT_MS: i32 = 10_000;
+/// Milliseconds before a request is aborted (by the browser: `AbortSignal.timeout`).
+pub const TIMEOUT_MS: u32 = 10_000;
 
 /// Why a request failed.
 #[derive(Clone, Debug, PartialEq)]
@@ -111,7 +111,7 @@ impl Http {
     /// credentials are involved). `done` runs once, from a later task.
     pub fn send(&self, path: &str, body: &JsValue, done: impl FnOnce(HttpResult) + 'static) {
         if let Some(token) = &self.token {
-            if crate::util::get_prop(body, "token").is_undefined() {
+            if get_prop(body, "token").is_undefined() {
                 set_prop(body, "token", &JsValue::from_str(token));
             }
         }
@@ -166,9 +166,6 @@ struct Flight {
     tries: u8,
     /// 0 until a response arrived.
     status: u16,
-    timed_out: bool,
-    abort: Option<web_sys::AbortController>,
-    timer: Option<Timer>,
     step: Option<JsClosure>,
 }
 
@@ -183,17 +180,12 @@ pub(crate) fn request(url: String, body: Option<String>, done: Done) {
         done: Some(done),
         tries: 0,
         status: 0,
-        timed_out: false,
-        abort: None,
-        timer: None,
         step: None,
     }));
-    let weak = Rc::downgrade(&flight);
-    let step = js_closure(move |value| {
-        if let Some(flight) = weak.upgrade() {
-            step(&flight, value);
-        }
-    });
+    // The closure owns the flight (a cycle, on purpose): nothing else keeps it alive while
+    // the browser works. `finish` breaks the cycle by taking the closure out.
+    let owner = flight.clone();
+    let step = js_closure(move |value| step(&owner, value));
     flight.borrow_mut().step = Some(step);
     attempt(&flight);
 }
@@ -201,17 +193,7 @@ pub(crate) fn request(url: String, body: Option<String>, done: Done) {
 fn attempt(flight: &Shared) {
     let mut f = flight.borrow_mut();
     f.tries += 1;
-    let (promise, abort) = bindings::fetch(&f.url, f.body.as_deref());
-    f.abort = abort;
-    let on_timeout = flight.clone();
-    // Replacing the timer cancels the previous attempt's.
-    f.timer = Some(Timer::once(TIMEOUT_MS, move || {
-        let mut f = on_timeout.borrow_mut();
-        f.timed_out = true;
-        if let Some(abort) = &f.abort {
-            bindings::abort(abort);
-        }
-    }));
+    let promise = bindings::fetch(&f.url, f.body.as_deref(), TIMEOUT_MS);
     if let Some(step) = &f.step {
         bindings::then(&promise, step, step);
     }
@@ -230,9 +212,9 @@ fn step(flight: &Shared, value: JsValue) {
         }
         return;
     }
-    let (status, timed_out, tries) = {
+    let (status, tries) = {
         let f = flight.borrow();
-        (f.status, f.timed_out, f.tries)
+        (f.status, f.tries)
     };
     let outcome = match value.as_string() {
         Some(text) => {
@@ -250,7 +232,9 @@ fn step(flight: &Shared, value: JsValue) {
                 })
             }
         }
-        None if timed_out => Err(HttpError::Timeout),
+        None if get_prop(&value, "name").as_string().as_deref() == Some("TimeoutError") => {
+            Err(HttpError::Timeout)
+        }
         // No response at all: one more try. A failure while reading a body is not retried.
         None if status == 0 && tries < 2 => return attempt(flight),
         None => Err(HttpError::Network),
@@ -261,11 +245,10 @@ fn step(flight: &Shared, value: JsValue) {
 /// Releases the flight (timer, closure) and hands the outcome over, with nothing borrowed:
 /// `done` may start new requests.
 fn finish(flight: &Shared, outcome: HttpResult) {
-    let (done, timer, step) = {
+    let (done, step) = {
         let mut f = flight.borrow_mut();
-        (f.done.take(), f.timer.take(), f.step.take())
+        (f.done.take(), f.step.take())
     };
-    drop(timer);
     if let Some(done) = done {
         done(outcome);
     }
