@@ -14,6 +14,7 @@
 
 mod ci;
 mod dist;
+mod glue;
 mod sh;
 mod shrink;
 mod toolchain;

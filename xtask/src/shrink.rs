@@ -65,7 +65,7 @@ pub(crate) fn shrink(root: &Path, js_file: &Path, wasm_file: &Path) -> Result<()
         }
         None => wasm,
     };
-    let js = std::fs::read_to_string(js_file)?;
+    let js = crate::glue::replace_init(&std::fs::read_to_string(js_file)?)?;
     let (wasm, js) = rename(&wasm, &js)?;
     std::fs::write(wasm_file, wasm)?;
     let renamed = js_file.with_extension("renamed.js");
