@@ -257,6 +257,64 @@ async fn failed_submit_keeps_values_and_allows_retry() -> Result<()> {
     Ok(())
 }
 
+/// Runs one SQL statement on the server's own SQLite database.
+async fn sql(page: &FormPage, statement: &str) -> Result<()> {
+    use sqlx::Connection;
+    let mut db = sqlx::SqliteConnection::connect(&page.server.database_url).await?;
+    sqlx::raw_sql(statement).execute(&mut db).await?;
+    db.close().await?;
+    Ok(())
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn server_error_keeps_values_and_retry_succeeds() -> Result<()> {
+    let page = FormPage::open(&contact_config(), &[]).await?;
+    fill_valid(&page).await?;
+    // A real failure inside the server: the store refuses the insert, the API answers 500.
+    sql(
+        &page,
+        "CREATE TRIGGER ck_test_fail BEFORE INSERT ON submissions \
+         BEGIN SELECT RAISE(ABORT, 'store unavailable (test)'); END;",
+    )
+    .await?;
+    submit(&page).await?;
+    page.browser
+        .wait_for(
+            "window.ckEvents.some(e => e.name === 'form:error')",
+            "form:error",
+        )
+        .await?;
+    let state = page
+        .in_root(
+            "({email: root.querySelector('[name=email]').value, agree: root.querySelector('[name=agree]').checked,\
+              disabled: root.querySelector('button').disabled, form: !!root.querySelector('form'),\
+              status: root.querySelector('[role=status]').textContent})",
+        )
+        .await?;
+    assert_eq!(state["email"], "ada@example.com");
+    assert_eq!(state["agree"], true);
+    assert_eq!(state["form"], true, "the form stays");
+    assert_eq!(state["disabled"], false, "retry is possible");
+    assert_eq!(
+        state["status"],
+        "Sending failed. Your entries are kept; please try again."
+    );
+    assert_eq!(
+        page.events("form:error").await?[0]["detail"]["reason"],
+        "server"
+    );
+    // The store recovers; the same entries go through on the visitor's retry.
+    sql(&page, "DROP TRIGGER ck_test_fail;").await?;
+    submit(&page).await?;
+    page.browser
+        .wait_for(
+            "window.ckEvents.some(e => e.name === 'form:success')",
+            "form:success after retry",
+        )
+        .await?;
+    Ok(())
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn button_is_disabled_while_sending() -> Result<()> {
     let mut config = contact_config();

@@ -56,7 +56,8 @@ pub(crate) fn replace_init(js: &str) -> Result<String> {
 mod tests {
     use super::*;
 
-    const GLUE: &str = "let wasmModule, wasmInstance, wasm;\nfunction __wbg_get_imports() { return {}; }\n\
+    const GLUE: &str =
+        "let wasmModule, wasmInstance, wasm;\nfunction __wbg_get_imports() { return {}; }\n\
 function __wbg_finalize_init(instance, module) { wasm = instance.exports; return wasm; }\n\
 function initSync(module) {}\nasync function __wbg_init(p) {}\n\
 export { initSync, __wbg_init as default };\n";
@@ -67,7 +68,9 @@ export { initSync, __wbg_init as default };\n";
         assert!(out.starts_with("let wasmModule, wasmInstance, wasm;"));
         assert!(!out.contains("initSync") && !out.contains("__wbg_finalize_init"));
         assert!(out.contains("instantiateStreaming") && out.contains("arrayBuffer()"));
-        assert!(out.trim_end().ends_with("export { __wbg_init as default };"));
+        assert!(out
+            .trim_end()
+            .ends_with("export { __wbg_init as default };"));
     }
 
     #[test]

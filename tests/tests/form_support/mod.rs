@@ -65,6 +65,8 @@ pub fn dist_dir(variant: Option<&str>, scratch: &Path) -> Result<PathBuf> {
 /// A running server (real axum app, fresh SQLite database in a temp dir).
 pub struct Server {
     pub base: String,
+    /// The server's SQLite database (`sqlx` URL), for tests that break the store on purpose.
+    pub database_url: String,
     running: Option<ck_server::Running>,
     _dir: tempfile::TempDir,
 }
@@ -75,9 +77,11 @@ impl Server {
         let mut config = ck_server::Config::for_tests(dir.path());
         config.dist_dir = dist_dir(variant, dir.path())?;
         config.examples_dir = repo_root().join("examples/pages");
+        let database_url = config.database_url.clone();
         let running = ck_server::spawn(config).await?;
         Ok(Server {
             base: format!("http://{}", running.addr),
+            database_url,
             running: Some(running),
             _dir: dir,
         })
