@@ -178,6 +178,16 @@ fn unmount_disconnected() {
     }
 }
 
+/// The mount attributes, in [`RawAttrs`] order.
+const ATTRIBUTES: [&str; 6] = [
+    "data-ck-widget",
+    "data-ck-id",
+    "data-ck-token",
+    "data-ck-config",
+    "data-ck-theme",
+    "data-ck-flags",
+];
+
 /// Mounts `el` unless it already is (or is held by `ck('unmount')` and this is not explicit).
 fn mount_element(el: &Element, explicit: bool) {
     // Checked before any attribute is read: every mutation rescans the page.
@@ -197,22 +207,16 @@ fn mount_element(el: &Element, explicit: bool) {
     if !fresh {
         return;
     }
-    let attr = |name| bindings::get_attribute(el, name);
-    let (widget, id, token, config, theme, flags) = (
-        attr("data-ck-widget"),
-        attr("data-ck-id"),
-        attr("data-ck-token"),
-        attr("data-ck-config"),
-        attr("data-ck-theme"),
-        attr("data-ck-flags"),
-    );
+    // One array and one loop: six `Option<String>`s dropped in one place, not at every exit.
+    let attrs = ATTRIBUTES.map(|name| bindings::get_attribute(el, name));
+    let [widget, id, token, config, theme, flags] = attrs.each_ref().map(Option::as_deref);
     let raw = RawAttrs {
-        widget: widget.as_deref(),
-        id: id.as_deref(),
-        token: token.as_deref(),
-        config: config.as_deref(),
-        theme: theme.as_deref(),
-        flags: flags.as_deref(),
+        widget,
+        id,
+        token,
+        config,
+        theme,
+        flags,
     };
     let (key, parsed, default_token) = with_rt(|rt| {
         let key = rt.next_key;
@@ -242,7 +246,7 @@ fn mount_element(el: &Element, explicit: bool) {
             e.attribute(),
             e.code(),
             e.reason(),
-            token.or(default_token).as_deref(),
+            token.or(default_token.as_deref()),
             None,
         ),
     }
