@@ -4,61 +4,30 @@
 //!    closure exports by their full mangled path. Each name sits twice in what ships (the wasm's
 //!    import/export section and the glue), and the hex hashes do not compress: about 2 KB of
 //!    gzip for the runtime alone. They are renamed to `a`, `b`, … in both files, consistently.
-//! 2. The glue is minified with esbuild (installed from npm by `cargo xtask setup` into
-//!    `target/js-tools`). Its ES module export names (`default`, `boot`, `cmd`, `initSync`) stay,
+//! 2. The glue is minified with esbuild (pinned, installed from npm by `cargo xtask setup` into
+//!    `target/js-tools`: see npm.rs). Its ES module export names (`default`, `boot`, `cmd`, `initSync`) stay,
 //!    which is all the loader relies on.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use anyhow::{bail, ensure, Context, Result};
 
-use crate::sh::{cmd, output, run};
-
-/// The esbuild release the glue is minified with (pinned: output bytes must not drift).
-pub(crate) const ESBUILD: &str = "esbuild@0.24.2";
+use crate::sh::{cmd, output};
 
 /// The import module wasm-bindgen gives the glue's import object.
 const OLD_MODULE: &str = "./ck_bindings_bg.js";
 const NEW_MODULE: &str = "a";
 
-fn esbuild_bin(root: &Path) -> PathBuf {
-    root.join("target/js-tools/node_modules/.bin/esbuild")
-}
-
-/// Installs esbuild from the npm registry into `target/js-tools` unless it is there already.
-pub(crate) fn ensure_esbuild(root: &Path) -> Result<PathBuf> {
-    let bin = esbuild_bin(root);
-    let want = ESBUILD.trim_start_matches("esbuild@");
-    let have = output(&mut cmd(&bin.to_string_lossy(), &["--version"])).unwrap_or_default();
-    if have.trim() == want {
-        return Ok(bin);
-    }
-    println!("setup: installing {ESBUILD} (glue minifier) into target/js-tools");
-    let prefix = root.join("target/js-tools");
-    std::fs::create_dir_all(&prefix)?;
-    run(cmd(
-        "npm",
-        &["install", "--no-audit", "--no-fund", "--silent", "--prefix"],
-    )
-    .arg(&prefix)
-    .arg(ESBUILD))
-    .context("npm install esbuild (needed to minify the glue; is npm installed?)")?;
-    let have = output(&mut cmd(&bin.to_string_lossy(), &["--version"]))
-        .context("esbuild was installed but does not run")?;
-    ensure!(have.trim() == want, "esbuild reports {have:?}, want {want}");
-    Ok(bin)
-}
-
 /// Renames imports/exports in `wasm_file` and the glue `js_file`, then minifies the glue.
 pub(crate) fn shrink(root: &Path, js_file: &Path, wasm_file: &Path) -> Result<()> {
-    let esbuild = ensure_esbuild(root)?;
+    let esbuild = crate::npm::esbuild(root)?;
     let wasm = std::fs::read(wasm_file)?;
     let wasm = match prune_table(&wasm)? {
         Some(pruned) => {
             // Let wasm-opt drop the functions nothing references any more.
             std::fs::write(wasm_file, pruned)?;
             let tmp = wasm_file.with_extension("gc.wasm");
-            crate::dist::remove_unused(wasm_file, &tmp)?;
+            crate::dist::remove_unused(root, wasm_file, &tmp)?;
             let out = std::fs::read(&tmp)?;
             std::fs::remove_file(&tmp)?;
             out
@@ -444,20 +413,17 @@ fn rename_exports(body: &[u8], js: &mut String, tables: &[u8]) -> Result<Vec<u8>
         let name = read_name(body, &mut pos)?;
         let kind = *body.get(pos).context("truncated export")?;
         pos += 1;
-        let mut index = read_leb(body, &mut pos)?;
-        if kind == 1 && name == EXTERNREF_TABLE && tables.get(index as usize) != Some(&EXTERNREF) {
-            // Binaryen 108's wasm-opt (Debian's) writes this export with the funcref table's
-            // index, at every level: the glue's first `table.set` then throws and nothing
-            // boots. Point it back at the one externref table.
-            let mut externref = tables.iter().enumerate().filter(|(_, t)| **t == EXTERNREF);
-            match (externref.next(), externref.next()) {
-                (Some((i, _)), None) => {
-                    println!("dist: repaired wasm-opt's export of {EXTERNREF_TABLE} (table {index} -> {i})");
-                    index = i as u32;
-                }
-                _ => bail!("{EXTERNREF_TABLE} exports a non-externref table and there is no single externref table"),
-            }
-        }
+        let index = read_leb(body, &mut pos)?;
+        // Binaryen 108's wasm-opt (Debian's, used until binaryen 132 from npm) wrote this export
+        // with the funcref table's index: the glue's first `table.set` then threw and nothing
+        // booted. 132 gets it right; this check keeps a regression from shipping silently.
+        ensure!(
+            !(kind == 1
+                && name == EXTERNREF_TABLE
+                && tables.get(index as usize) != Some(&EXTERNREF)),
+            "{EXTERNREF_TABLE} exports table {index}, which is not an externref table: the glue's \
+             first table.set would throw (a wasm-opt bug?)"
+        );
         let new = fresh.next().context("names")?;
         // The glue reaches every export as `wasm.<name>`.
         replace_ident(js, "wasm.", &name, &new);
@@ -532,7 +498,7 @@ mod tests {
     }
 
     #[test]
-    fn repairs_the_externref_table_export() {
+    fn refuses_an_externref_export_of_the_wrong_table() {
         let mut wasm = b"\0asm\x01\0\0\0".to_vec();
         // Two tables: 0 funcref, 1 externref; the export wrongly names table 0.
         wasm.extend([4, 7, 2, 0x70, 0, 1, 0x6f, 0, 1]);
@@ -543,9 +509,13 @@ mod tests {
         write_leb(&mut wasm, exports.len() as u32);
         wasm.extend(exports);
         let js = "\"./ck_bindings_bg.js\"; wasm.__wbindgen_externrefs.set(0, 1);";
+        let err = rename(&wasm, js).unwrap_err().to_string();
+        assert!(err.contains("not an externref table"), "{err}");
+        // The right table (1) renames as usual.
+        let n = wasm.len();
+        wasm[n - 1] = 1;
         let (new_wasm, new_js) = rename(&wasm, js).unwrap();
         assert_eq!(new_js, "\"a\"; wasm.a.set(0, 1);");
-        // export "a", kind table, index 1
         assert!(new_wasm.ends_with(&[7, 5, 1, 1, b'a', 1, 1]));
     }
 
