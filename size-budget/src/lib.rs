@@ -18,4 +18,4 @@ mod wasm;
 
 pub use budget::{check, Budget, BudgetFile, Compression, Report, Row};
 pub use measure::{brotli, gzip, measure, Sizes};
-pub use wasm::{by_crate, crate_of, top_functions, FunctionSize};
+pub use wasm::{by_crate, crate_of, function_names, top_functions, FunctionSize};

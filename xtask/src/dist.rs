@@ -209,14 +209,6 @@ fn wasm_opt(root: &Path, input: &Path, output_file: &Path, level: &str) -> Resul
     crate::sh::output(&mut c).map(|_| ())
 }
 
-/// wasm-opt's dead-code removal only (after `shrink` unhooked dead table slots).
-pub(crate) fn remove_unused(root: &Path, input: &Path, output_file: &Path) -> Result<()> {
-    let bin = crate::npm::wasm_opt(root);
-    let mut c = cmd(&bin.to_string_lossy(), &["--remove-unused-module-elements"]);
-    c.args(WASM_FEATURES).arg("-o").arg(output_file).arg(input);
-    crate::sh::output(&mut c).map(|_| ())
-}
-
 /// One wasm-opt trial.
 pub(crate) struct Trial {
     pub(crate) level: &'static str,
@@ -387,6 +379,9 @@ fn post_process(
     let out = work.join("bindgen");
     bindgen(&input, &out, false)?;
     let bg = out.join(format!("{OUT_NAME}_bg.wasm"));
+    // Dead function-table slots point at a kept function; every wasm-opt level then drops what
+    // they held (see shrink::prune).
+    crate::shrink::prune(&work.join("named.wasm"), &bg)?;
     let (trials, level) = match level {
         Some(level) => {
             let tmp = work.join("opt.wasm");
