@@ -12,7 +12,7 @@ use crate::measure::{measure, Sizes};
 pub enum Compression {
     /// Bytes on disk.
     Raw,
-    /// gzip level 9.
+    /// gzip as served: zopfli-compressed, like the `.gz` files `dist` writes.
     Gzip,
     /// brotli quality 11.
     Brotli,

@@ -21,7 +21,7 @@ pub struct FunctionSize {
 pub fn top_functions(wasm: &[u8], n: usize) -> Result<Vec<FunctionSize>> {
     let mut imported_funcs = 0u32;
     let mut bodies: Vec<(u32, u64)> = Vec::new();
-    let mut names: HashMap<u32, String> = HashMap::new();
+    let mut names = HashMap::new();
     for payload in Parser::new(0).parse_all(wasm) {
         match payload.context("parsing wasm")? {
             Payload::ImportSection(reader) => {
@@ -38,20 +38,7 @@ pub fn top_functions(wasm: &[u8], n: usize) -> Result<Vec<FunctionSize>> {
                 let index = imported_funcs + bodies.len() as u32;
                 bodies.push((index, body.range().len() as u64));
             }
-            Payload::CustomSection(custom) => {
-                if let KnownCustom::Name(reader) = custom.as_known() {
-                    for sub in reader {
-                        // A malformed name section should not hide the sizes: fall back to indices.
-                        let Ok(Name::Function(map)) = sub else {
-                            continue;
-                        };
-                        for naming in map.into_iter().flatten() {
-                            let demangled = format!("{:#}", rustc_demangle::demangle(naming.name));
-                            names.insert(naming.index, strip_disambiguators(&demangled));
-                        }
-                    }
-                }
-            }
+            Payload::CustomSection(custom) => add_names(&custom, &mut names),
             _ => {}
         }
     }
@@ -67,6 +54,34 @@ pub fn top_functions(wasm: &[u8], n: usize) -> Result<Vec<FunctionSize>> {
             size,
         })
         .collect())
+}
+
+/// Demangled function names of `wasm`'s name section by function index (imports first), with
+/// crate hashes dropped (`wasm_bindgen::convert::closures::_::invoke::<…>`). Empty when the wasm
+/// has no names.
+pub fn function_names(wasm: &[u8]) -> Result<HashMap<u32, String>> {
+    let mut names = HashMap::new();
+    for payload in Parser::new(0).parse_all(wasm) {
+        if let Payload::CustomSection(custom) = payload.context("parsing wasm")? {
+            add_names(&custom, &mut names);
+        }
+    }
+    Ok(names)
+}
+
+fn add_names(custom: &wasmparser::CustomSectionReader<'_>, names: &mut HashMap<u32, String>) {
+    if let KnownCustom::Name(reader) = custom.as_known() {
+        for sub in reader {
+            // A malformed name section should not hide the sizes: fall back to indices.
+            let Ok(Name::Function(map)) = sub else {
+                continue;
+            };
+            for naming in map.into_iter().flatten() {
+                let demangled = format!("{:#}", rustc_demangle::demangle(naming.name));
+                names.insert(naming.index, strip_disambiguators(&demangled));
+            }
+        }
+    }
 }
 
 /// Drops v0-mangling crate hashes that wasm-bindgen leaves in names: `ck_form[4ea0]::x` → `ck_form::x`.
@@ -198,6 +213,14 @@ pub(crate) mod tests {
                 },
             ]
         );
+    }
+
+    #[test]
+    fn maps_function_indices_to_demangled_names() {
+        let names = function_names(&module(true)).unwrap();
+        assert_eq!(names.get(&2).map(String::as_str), Some("foo::big"));
+        assert_eq!(names.get(&1).map(String::as_str), Some("small"));
+        assert!(function_names(&module(false)).unwrap().is_empty());
     }
 
     #[test]

@@ -62,6 +62,28 @@ fn fresh_manifest_matches_disk() {
     assert_eq!(loader.integrity.len(), "sha384-".len() + 64);
 }
 
+/// The gate's "gzip" (size_budget::measure) must be the byte count of the `.gz` file the server
+/// sends, or the budget would measure something nobody downloads.
+fn assert_gate_measures_served_bytes(dir: &Path, m: &manifest::Manifest) {
+    for f in &m.files {
+        let data = std::fs::read(dir.join(&f.path)).unwrap();
+        let measured = size_budget::measure(&data);
+        assert_eq!(measured.gzip, f.gzip, "{}: gate gzip vs served .gz", f.path);
+        assert_eq!(
+            measured.brotli, f.brotli,
+            "{}: gate brotli vs served .br",
+            f.path
+        );
+    }
+}
+
+#[test]
+fn gate_measures_the_served_files() {
+    let t = release("served");
+    let m = manifest::verify(&t.0).unwrap();
+    assert_gate_measures_served_bytes(&t.0, &m);
+}
+
 #[test]
 fn changed_bytes_fail() {
     let t = release("changed");
@@ -119,4 +141,5 @@ fn real_dist_manifest_matches_disk() {
             Path::new(&dir).display()
         );
     }
+    assert_gate_measures_served_bytes(Path::new(&dir), &m);
 }

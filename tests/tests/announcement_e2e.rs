@@ -9,7 +9,6 @@ use form_support::{Browser, Server};
 use serde_json::json;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-#[ignore = "pending: the dist/sizes/announcement variant does not mount yet (widgets helper report); run with --ignored"]
 async fn author_widget_mounts_ticks_and_dismisses() -> Result<()> {
     let server = Server::start(Some("announcement")).await?;
     let browser = Browser::start().await?;

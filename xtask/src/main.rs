@@ -15,6 +15,7 @@
 mod ci;
 mod dist;
 mod glue;
+mod npm;
 mod sh;
 mod shrink;
 mod toolchain;
@@ -25,7 +26,7 @@ use std::process::ExitCode;
 use anyhow::{bail, Context, Result};
 
 const USAGE: &str = "usage: cargo xtask <command>
-  setup                     install what is missing (wasm toolchain, wasm-bindgen-cli, wasm-opt, Chromium)
+  setup                     install what is missing (wasm toolchain, wasm-bindgen-cli, Chromium, npm's esbuild + binaryen)
   dist [--skip-variants] [--features a,b]
                             build the embed into dist/embed/v{version}/ (+ latest/, + widget increments;
                             --features adds cargo features to the release build and skips variants)

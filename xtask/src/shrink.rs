@@ -4,67 +4,24 @@
 //!    closure exports by their full mangled path. Each name sits twice in what ships (the wasm's
 //!    import/export section and the glue), and the hex hashes do not compress: about 2 KB of
 //!    gzip for the runtime alone. They are renamed to `a`, `b`, … in both files, consistently.
-//! 2. The glue is minified with esbuild (installed from npm by `cargo xtask setup` into
-//!    `target/js-tools`). Its ES module export names (`default`, `boot`, `cmd`, `initSync`) stay,
+//! 2. The glue is minified with esbuild (pinned, installed from npm by `cargo xtask setup` into
+//!    `target/js-tools`: see npm.rs). Its ES module export names (`default`, `boot`, `cmd`, `initSync`) stay,
 //!    which is all the loader relies on.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use anyhow::{bail, ensure, Context, Result};
 
-use crate::sh::{cmd, output, run};
-
-/// The esbuild release the glue is minified with (pinned: output bytes must not drift).
-pub(crate) const ESBUILD: &str = "esbuild@0.24.2";
+use crate::sh::{cmd, output};
 
 /// The import module wasm-bindgen gives the glue's import object.
 const OLD_MODULE: &str = "./ck_bindings_bg.js";
 const NEW_MODULE: &str = "a";
 
-fn esbuild_bin(root: &Path) -> PathBuf {
-    root.join("target/js-tools/node_modules/.bin/esbuild")
-}
-
-/// Installs esbuild from the npm registry into `target/js-tools` unless it is there already.
-pub(crate) fn ensure_esbuild(root: &Path) -> Result<PathBuf> {
-    let bin = esbuild_bin(root);
-    let want = ESBUILD.trim_start_matches("esbuild@");
-    let have = output(&mut cmd(&bin.to_string_lossy(), &["--version"])).unwrap_or_default();
-    if have.trim() == want {
-        return Ok(bin);
-    }
-    println!("setup: installing {ESBUILD} (glue minifier) into target/js-tools");
-    let prefix = root.join("target/js-tools");
-    std::fs::create_dir_all(&prefix)?;
-    run(cmd(
-        "npm",
-        &["install", "--no-audit", "--no-fund", "--silent", "--prefix"],
-    )
-    .arg(&prefix)
-    .arg(ESBUILD))
-    .context("npm install esbuild (needed to minify the glue; is npm installed?)")?;
-    let have = output(&mut cmd(&bin.to_string_lossy(), &["--version"]))
-        .context("esbuild was installed but does not run")?;
-    ensure!(have.trim() == want, "esbuild reports {have:?}, want {want}");
-    Ok(bin)
-}
-
 /// Renames imports/exports in `wasm_file` and the glue `js_file`, then minifies the glue.
 pub(crate) fn shrink(root: &Path, js_file: &Path, wasm_file: &Path) -> Result<()> {
-    let esbuild = ensure_esbuild(root)?;
+    let esbuild = crate::npm::esbuild(root)?;
     let wasm = std::fs::read(wasm_file)?;
-    let wasm = match prune_table(&wasm)? {
-        Some(pruned) => {
-            // Let wasm-opt drop the functions nothing references any more.
-            std::fs::write(wasm_file, pruned)?;
-            let tmp = wasm_file.with_extension("gc.wasm");
-            crate::dist::remove_unused(wasm_file, &tmp)?;
-            let out = std::fs::read(&tmp)?;
-            std::fs::remove_file(&tmp)?;
-            out
-        }
-        None => wasm,
-    };
     let js = crate::glue::replace_init(&std::fs::read_to_string(js_file)?)?;
     let (wasm, js) = rename(&wasm, &js)?;
     std::fs::write(wasm_file, wasm)?;
@@ -87,19 +44,136 @@ pub(crate) fn shrink(root: &Path, js_file: &Path, wasm_file: &Path) -> Result<()
     Ok(())
 }
 
-/// Points function-table slots that nothing can name at a kept function.
+/// The demangled name every closure invoke shim of wasm-bindgen 0.2.130 has (generic arguments
+/// follow as `::<…>`).
+const INVOKE_SHIM: &str = "wasm_bindgen::convert::closures::_::invoke";
+
+fn is_invoke_shim(name: &str) -> bool {
+    name.strip_prefix(INVOKE_SHIM)
+        .is_some_and(|rest| rest.is_empty() || rest.starts_with("::<"))
+}
+
+/// The module's sections other than custom ones (names, producers), as (id, body) pairs.
+fn code_sections(wasm: &[u8]) -> Result<Vec<(u8, &[u8])>> {
+    ensure!(
+        wasm.len() >= 8 && &wasm[..4] == b"\0asm",
+        "not a wasm module"
+    );
+    let mut pos = 8;
+    let mut out = Vec::new();
+    while pos < wasm.len() {
+        let id = wasm[pos];
+        pos += 1;
+        let size = read_leb(wasm, &mut pos)? as usize;
+        let body = wasm.get(pos..pos + size).context("truncated section")?;
+        pos += size;
+        if id != 0 {
+            out.push((id, body));
+        }
+    }
+    Ok(out)
+}
+
+/// Points dead function-table slots of `wasm_file` (wasm-bindgen's output, before wasm-opt) at a
+/// kept function, so that wasm-opt's dead-code removal drops the functions they held.
 ///
 /// js-sys describes closure signatures (typed-array `for_each` callbacks and the like) whose
 /// invoke shims land in the function table; wasm-bindgen removes the descriptors but not the
-/// table entries, so ~40 never-callable shims (~3.5 KB) ship. A slot can only be called through
-/// `call_indirect` with its index, and Rust materialises function pointers as `i32.const` in
-/// code or as 32-bit words in data (vtables). A slot whose index appears in neither is dead.
-/// Returns `None` when there is nothing to prune (or an element section shape this does not
-/// handle: then nothing is changed).
-fn prune_table(wasm: &[u8]) -> Result<Option<Vec<u8>>> {
+/// table entries, so ~45 never-callable shims (~4.6 KB of code) would ship. A slot is dead when
+///
+/// - nothing names its index: a slot can only be called through `call_indirect` with its index,
+///   and Rust materialises function pointers as `i32.const` in code or as 32-bit words in data
+///   (vtables); or
+/// - it holds a closure invoke shim (by name, from `named_file`, the same bindgen output with its
+///   name section). wasm-bindgen 0.2.130 takes an invoke's address only inside the describe
+///   functions it runs at build time and removes (`inform(invoke::<…> as usize as u32)`), and its
+///   glue calls the shims it needs through named exports (`makeMutClosure(a, b, wasm.<export>)`).
+///   Many shim indices survive the first test only because small numbers also occur as ordinary
+///   constants.
+///
+/// Both tests assume JS cannot reach the function table: pruning is skipped when it is exported
+/// or imported. The names are only used when `named_file` has exactly the same non-custom
+/// sections as `wasm_file` (so the same function indices); otherwise the build fails.
+pub(crate) fn prune(named_file: &Path, wasm_file: &Path) -> Result<()> {
+    let wasm = std::fs::read(wasm_file)?;
+    let named = std::fs::read(named_file)?;
+    ensure!(
+        code_sections(&named)? == code_sections(&wasm)?,
+        "{} and {} differ outside their custom sections: function indices may differ, so the \
+         names of one cannot prune the other",
+        named_file.display(),
+        wasm_file.display()
+    );
+    let shims: std::collections::HashSet<u32> = size_budget::function_names(&named)?
+        .into_iter()
+        .filter(|(_, name)| is_invoke_shim(name))
+        .map(|(index, _)| index)
+        .collect();
+    if let Some((pruned, unreferenced, by_name)) = prune_table(&wasm, &shims)? {
+        std::fs::write(wasm_file, pruned)?;
+        println!(
+            "dist: {} function-table slots point at a kept function ({unreferenced} unreferenced, \
+             {by_name} more holding closure invoke shims)",
+            unreferenced + by_name
+        );
+    }
+    Ok(())
+}
+
+/// Whether an export or import exposes a funcref table to JS (which could then call any slot).
+fn funcref_table_reachable(wasm: &[u8]) -> Result<bool> {
+    use wasmparser::{ExternalKind, Parser, Payload, RefType, TypeRef};
+
+    let mut tables: Vec<RefType> = Vec::new();
+    let mut exported: Vec<u32> = Vec::new();
+    for payload in Parser::new(0).parse_all(wasm) {
+        match payload? {
+            Payload::ImportSection(reader) => {
+                for import in reader.into_imports() {
+                    if let TypeRef::Table(t) = import?.ty {
+                        if t.element_type.is_func_ref() {
+                            return Ok(true);
+                        }
+                        tables.push(t.element_type);
+                    }
+                }
+            }
+            Payload::TableSection(reader) => {
+                for table in reader {
+                    tables.push(table?.ty.element_type);
+                }
+            }
+            Payload::ExportSection(reader) => {
+                for export in reader {
+                    let export = export?;
+                    if export.kind == ExternalKind::Table {
+                        exported.push(export.index);
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+    Ok(exported
+        .iter()
+        .any(|&i| tables.get(i as usize).is_none_or(|t| t.is_func_ref())))
+}
+
+/// Rewrites the element section so that dead slots (see [`prune`]) hold a live function.
+/// Returns the new module and the counts of slots pruned as unreferenced and as invoke shims, or
+/// `None` when there is nothing to prune (or an element section shape this does not handle, or a
+/// reachable function table: then nothing is changed).
+fn prune_table(
+    wasm: &[u8],
+    shims: &std::collections::HashSet<u32>,
+) -> Result<Option<(Vec<u8>, usize, usize)>> {
     use std::collections::HashSet;
     use wasmparser::{Operator, Parser, Payload};
 
+    if funcref_table_reachable(wasm)? {
+        println!("dist: the function table is exported or imported: no slots pruned");
+        return Ok(None);
+    }
     let mut named: HashSet<u32> = HashSet::new();
     for payload in Parser::new(0).parse_all(wasm) {
         match payload? {
@@ -124,7 +198,7 @@ fn prune_table(wasm: &[u8]) -> Result<Option<Vec<u8>>> {
 
     let mut out = wasm[..8].to_vec();
     let mut pos = 8;
-    let mut pruned = 0;
+    let (mut unreferenced, mut by_name) = (0, 0);
     while pos < wasm.len() {
         let id = wasm[pos];
         pos += 1;
@@ -132,9 +206,10 @@ fn prune_table(wasm: &[u8]) -> Result<Option<Vec<u8>>> {
         let body = wasm.get(pos..pos + size).context("truncated section")?;
         pos += size;
         let new_body = if id == 9 {
-            match prune_elements(body, &named)? {
-                Some((b, n)) => {
-                    pruned += n;
+            match prune_elements(body, &named, shims)? {
+                Some((b, u, n)) => {
+                    unreferenced += u;
+                    by_name += n;
                     b
                 }
                 None => return Ok(None),
@@ -146,23 +221,26 @@ fn prune_table(wasm: &[u8]) -> Result<Option<Vec<u8>>> {
         write_leb(&mut out, new_body.len() as u32);
         out.extend_from_slice(&new_body);
     }
-    if pruned == 0 {
+    if unreferenced + by_name == 0 {
         return Ok(None);
     }
-    println!("dist: {pruned} function-table slots nothing references now point at a kept function");
-    Ok(Some(out))
+    Ok(Some((out, unreferenced, by_name)))
 }
 
-/// Rewrites an element section of `flags 0` segments (`i32.const offset`, function indices).
+/// Rewrites an element section of `flags 0` segments (`i32.const offset`, function indices):
+/// a slot stays when its index is in `named` and its function is not in `shims`. Returns the
+/// section and the counts pruned as unreferenced and as shims (a shim that is also unreferenced
+/// counts as unreferenced).
 fn prune_elements(
     body: &[u8],
     named: &std::collections::HashSet<u32>,
-) -> Result<Option<(Vec<u8>, usize)>> {
+    shims: &std::collections::HashSet<u32>,
+) -> Result<Option<(Vec<u8>, usize, usize)>> {
     let mut pos = 0;
     let count = read_leb(body, &mut pos)?;
     let mut out = Vec::new();
     write_leb(&mut out, count);
-    let mut pruned = 0;
+    let (mut unreferenced, mut by_name) = (0, 0);
     for _ in 0..count {
         // Only the plain form: flags 0, `i32.const N end`, vec(funcidx).
         if body.get(pos) != Some(&0) || body.get(pos + 1) != Some(&0x41) {
@@ -180,7 +258,8 @@ fn prune_elements(
         for _ in 0..n {
             funcs.push(read_leb(body, &mut pos)?);
         }
-        let live = |i: usize| named.contains(&(offset + i as u32));
+        let referenced = |i: usize| named.contains(&(offset + i as u32));
+        let live = |i: usize| referenced(i) && !shims.contains(&funcs[i]);
         let Some(filler) = (0..funcs.len()).find(|&i| live(i)).map(|i| funcs[i]) else {
             return Ok(None);
         };
@@ -193,12 +272,16 @@ fn prune_elements(
                 write_leb(&mut out, *f);
             } else {
                 write_leb(&mut out, filler);
-                pruned += 1;
+                if referenced(i) {
+                    by_name += 1;
+                } else {
+                    unreferenced += 1;
+                }
             }
         }
     }
     ensure!(pos == body.len(), "element section has trailing bytes");
-    Ok(Some((out, pruned)))
+    Ok(Some((out, unreferenced, by_name)))
 }
 
 /// Signed LEB128 of a non-negative value (the `i32.const` immediate).
@@ -444,20 +527,17 @@ fn rename_exports(body: &[u8], js: &mut String, tables: &[u8]) -> Result<Vec<u8>
         let name = read_name(body, &mut pos)?;
         let kind = *body.get(pos).context("truncated export")?;
         pos += 1;
-        let mut index = read_leb(body, &mut pos)?;
-        if kind == 1 && name == EXTERNREF_TABLE && tables.get(index as usize) != Some(&EXTERNREF) {
-            // Binaryen 108's wasm-opt (Debian's) writes this export with the funcref table's
-            // index, at every level: the glue's first `table.set` then throws and nothing
-            // boots. Point it back at the one externref table.
-            let mut externref = tables.iter().enumerate().filter(|(_, t)| **t == EXTERNREF);
-            match (externref.next(), externref.next()) {
-                (Some((i, _)), None) => {
-                    println!("dist: repaired wasm-opt's export of {EXTERNREF_TABLE} (table {index} -> {i})");
-                    index = i as u32;
-                }
-                _ => bail!("{EXTERNREF_TABLE} exports a non-externref table and there is no single externref table"),
-            }
-        }
+        let index = read_leb(body, &mut pos)?;
+        // Binaryen 108's wasm-opt (Debian's, used until binaryen 132 from npm) wrote this export
+        // with the funcref table's index: the glue's first `table.set` then threw and nothing
+        // booted. 132 gets it right; this check keeps a regression from shipping silently.
+        ensure!(
+            !(kind == 1
+                && name == EXTERNREF_TABLE
+                && tables.get(index as usize) != Some(&EXTERNREF)),
+            "{EXTERNREF_TABLE} exports table {index}, which is not an externref table: the glue's \
+             first table.set would throw (a wasm-opt bug?)"
+        );
         let new = fresh.next().context("names")?;
         // The glue reaches every export as `wasm.<name>`.
         replace_ident(js, "wasm.", &name, &new);
@@ -532,7 +612,7 @@ mod tests {
     }
 
     #[test]
-    fn repairs_the_externref_table_export() {
+    fn refuses_an_externref_export_of_the_wrong_table() {
         let mut wasm = b"\0asm\x01\0\0\0".to_vec();
         // Two tables: 0 funcref, 1 externref; the export wrongly names table 0.
         wasm.extend([4, 7, 2, 0x70, 0, 1, 0x6f, 0, 1]);
@@ -543,23 +623,65 @@ mod tests {
         write_leb(&mut wasm, exports.len() as u32);
         wasm.extend(exports);
         let js = "\"./ck_bindings_bg.js\"; wasm.__wbindgen_externrefs.set(0, 1);";
+        let err = rename(&wasm, js).unwrap_err().to_string();
+        assert!(err.contains("not an externref table"), "{err}");
+        // The right table (1) renames as usual.
+        let n = wasm.len();
+        wasm[n - 1] = 1;
         let (new_wasm, new_js) = rename(&wasm, js).unwrap();
         assert_eq!(new_js, "\"a\"; wasm.a.set(0, 1);");
-        // export "a", kind table, index 1
         assert!(new_wasm.ends_with(&[7, 5, 1, 1, b'a', 1, 1]));
     }
 
     #[test]
     fn dead_table_slots_point_at_a_live_function() {
+        use std::collections::HashSet;
         // One segment at offset 1 with functions 5, 6, 7; only slot 2 (function 6) is named.
         let body = [1, 0, 0x41, 1, 0x0b, 3, 5, 6, 7];
-        let named = std::collections::HashSet::from([2u32]);
-        let (out, pruned) = prune_elements(&body, &named).unwrap().unwrap();
-        assert_eq!(pruned, 2);
-        assert_eq!(out, [1, 0, 0x41, 1, 0x0b, 3, 6, 6, 6]);
-        // Other segment shapes are left alone.
-        assert!(prune_elements(&[1, 2, 0, 0x41, 1, 0x0b, 0, 0], &named)
+        let named = HashSet::from([2u32]);
+        let (out, unreferenced, by_name) = prune_elements(&body, &named, &HashSet::new())
             .unwrap()
-            .is_none());
+            .unwrap();
+        assert_eq!((unreferenced, by_name), (2, 0));
+        assert_eq!(out, [1, 0, 0x41, 1, 0x0b, 3, 6, 6, 6]);
+        // Slots 1..3 all named, but function 5 is an invoke shim: it goes too.
+        let named = HashSet::from([1u32, 2, 3]);
+        let (out, unreferenced, by_name) = prune_elements(&body, &named, &HashSet::from([5u32]))
+            .unwrap()
+            .unwrap();
+        assert_eq!((unreferenced, by_name), (0, 1));
+        assert_eq!(out, [1, 0, 0x41, 1, 0x0b, 3, 6, 6, 7]);
+        // Other segment shapes are left alone.
+        assert!(
+            prune_elements(&[1, 2, 0, 0x41, 1, 0x0b, 0, 0], &named, &HashSet::new())
+                .unwrap()
+                .is_none()
+        );
+    }
+
+    #[test]
+    fn recognises_invoke_shims_by_name() {
+        assert!(is_invoke_shim(
+            "wasm_bindgen::convert::closures::_::invoke::<i8, u32, js_sys::Int8Array, (), true>"
+        ));
+        assert!(!is_invoke_shim(
+            "wasm_bindgen::convert::closures::_::invoke_other"
+        ));
+        assert!(!is_invoke_shim("ck_runtime::dom::listen::<F>::{closure#0}"));
+    }
+
+    #[test]
+    fn sees_an_exported_function_table() {
+        // (table 1 funcref) (export "t" (table 0))
+        let mut wasm = b"\0asm\x01\0\0\0".to_vec();
+        wasm.extend([4, 4, 1, 0x70, 0, 1]);
+        assert!(!funcref_table_reachable(&wasm).unwrap());
+        let mut exports = vec![1];
+        write_name(&mut exports, "t");
+        exports.extend([1, 0]);
+        wasm.push(7);
+        write_leb(&mut wasm, exports.len() as u32);
+        wasm.extend(exports);
+        assert!(funcref_table_reachable(&wasm).unwrap());
     }
 }

@@ -220,15 +220,12 @@ pub(crate) fn setup(root: &Path, target_dir: &Path) -> Result<Wasm> {
         Err(_) => install_wasm_toolchain(&mut apt)?,
     };
     ensure_wasm_bindgen(root)?;
-    if !succeeds(&mut cmd("wasm-opt", &["--version"])) {
-        apt.install(&["binaryen"])?;
-    }
     if !(on_path("chromium") || Path::new("/usr/bin/chromium").is_file())
         || !(on_path("chromedriver") || Path::new("/usr/bin/chromedriver").is_file())
     {
         apt.install(&["chromium", "chromium-driver"])?;
     }
-    crate::shrink::ensure_esbuild(root)?;
+    crate::npm::setup(root)?;
     std::fs::create_dir_all(target_dir)?;
     let record = target_dir.join("ck-toolchain.txt");
     let line = format!("{}\n", wasm.describe());

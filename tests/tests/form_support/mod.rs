@@ -28,8 +28,10 @@ pub fn repo_root() -> PathBuf {
 }
 
 /// The embed build the server serves. `variant` None: `dist/` as built by `cargo xtask dist`;
-/// Some("announcement"): a copy of `dist/` whose `embed/latest` holds that variant's glue and wasm
-/// (`dist/sizes/<variant>/`, also built by `cargo xtask dist`).
+/// Some("announcement"): a scratch dist whose only release, `embed/v{version}/`, holds the loader
+/// and that variant's glue and wasm (`dist/sizes/<variant>/`, also built by `cargo xtask dist`).
+/// The server answers `/embed/latest/` from the newest `v*` folder, never from a folder named
+/// `latest`, so the copy must be a version folder.
 pub fn dist_dir(variant: Option<&str>, scratch: &Path) -> Result<PathBuf> {
     // CK_DIST_DIR: another build of the same layout (e.g. a scratch build while iterating).
     let dist = std::env::var("CK_DIST_DIR")
@@ -52,8 +54,16 @@ pub fn dist_dir(variant: Option<&str>, scratch: &Path) -> Result<PathBuf> {
             from.display()
         );
     }
+    let manifest: Value = serde_json::from_str(
+        &std::fs::read_to_string(latest.join("manifest.json"))
+            .with_context(|| format!("{} has no manifest.json", latest.display()))?,
+    )?;
+    let version = manifest["version"]
+        .as_str()
+        .context("manifest.json has no version")?;
     let out = scratch.join("dist");
-    let embed = out.join("embed/latest");
+    // No .gz/.br siblings: the server then sends the files uncompressed.
+    let embed = out.join("embed").join(format!("v{version}"));
     std::fs::create_dir_all(&embed)?;
     std::fs::copy(latest.join("loader.js"), embed.join("loader.js"))?;
     for name in ["ck_bindings.js", "ck_bindings_bg.wasm"] {
