@@ -252,8 +252,7 @@ fn parse_flags(list: &str) -> Option<String> {
     if list.trim_ascii().is_empty() {
         return Some(flags);
     }
-    let mut count = 0;
-    for item in list.as_bytes().split(|&b| b == b',') {
+    for (count, item) in list.as_bytes().split(|&b| b == b',').enumerate() {
         let flag = item.trim_ascii();
         let valid = !flag.is_empty()
             && flag.len() <= 40
@@ -265,7 +264,6 @@ fn parse_flags(list: &str) -> Option<String> {
         if !valid || count == MAX_FLAGS {
             return None;
         }
-        count += 1;
         if !flags.is_empty() {
             flags.push(',');
         }
