@@ -238,7 +238,10 @@ fn sent(reply: &str) -> Vec<JsValue> {
     all.iter()
         .filter(|r| {
             let values = Reflect::get(&Reflect::get(r, &"body".into()).unwrap(), &"values".into());
-            Reflect::get(&values.unwrap(), &"reply".into()).unwrap().as_string().as_deref()
+            Reflect::get(&values.unwrap(), &"reply".into())
+                .unwrap()
+                .as_string()
+                .as_deref()
                 == Some(reply)
         })
         .collect()
@@ -291,10 +294,16 @@ async fn submit_posts_the_contract_body_and_success_replaces_the_form() {
     let requests = sent("ok-body");
     assert_eq!(requests.len(), 1);
     let request = &requests[0];
-    let url = Reflect::get(request, &"url".into()).unwrap().as_string().unwrap();
+    let url = Reflect::get(request, &"url".into())
+        .unwrap()
+        .as_string()
+        .unwrap();
     assert_eq!(url, "http://127.0.0.1:9/api/v1/submissions");
     assert_eq!(
-        Reflect::get(request, &"method".into()).unwrap().as_string().as_deref(),
+        Reflect::get(request, &"method".into())
+            .unwrap()
+            .as_string()
+            .as_deref(),
         Some("POST")
     );
     let body = Reflect::get(request, &"body".into()).unwrap();
@@ -312,8 +321,14 @@ async fn submit_posts_the_contract_body_and_success_replaces_the_form() {
         r#"{"name":"Ada","seats":12.5,"agree":false,"topic":"s","reply":"ok-body"}"#
     );
     let events = stringify(&js("return window.ckEvents"));
-    assert!(events.contains(r#"\"submission\":\"sub_ok-body\""#), "{events}");
-    assert!(!events.contains("Ada"), "event details carry no visitor values: {events}");
+    assert!(
+        events.contains(r#"\"submission\":\"sub_ok-body\""#),
+        "{events}"
+    );
+    assert!(
+        !events.contains("Ada"),
+        "event details carry no visitor values: {events}"
+    );
 }
 
 #[wasm_bindgen_test]
@@ -338,7 +353,9 @@ async fn server_field_errors_show_at_the_fields() {
         email.get_attribute("aria-describedby").as_deref(),
         Some("ck-e-email")
     );
-    assert!(q(&root, "[name=name]").get_attribute("aria-invalid").is_none());
+    assert!(q(&root, "[name=name]")
+        .get_attribute("aria-invalid")
+        .is_none());
     assert_eq!(
         text(&root, "[role=status]"),
         "Please correct the highlighted fields."
@@ -370,5 +387,8 @@ async fn a_fast_submit_waits_for_the_minimum_fill_time() {
     click_submit(&root);
     el.remove();
     sleep(1200).await;
-    assert!(sent("ok-gone").is_empty(), "an unmounted form sends nothing");
+    assert!(
+        sent("ok-gone").is_empty(),
+        "an unmounted form sends nothing"
+    );
 }
