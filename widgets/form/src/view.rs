@@ -131,18 +131,15 @@ impl Widget for Form {
     fn mount(ctx: MountCtx<Value>) -> Result<Mounted, JsValue> {
         let (config, instance) = ctx.into_parts();
         let state = Rc::new(render(config, instance));
-        let on_submit = state.clone();
-        let on_input = state.clone();
-        let on_focus = state.clone();
         let listeners = [
-            dom::listen(&state.form, "submit", move |event| {
+            on(&state, "submit", |state, event| {
                 event.prevent_default();
-                on_submit.submit();
+                state.submit();
             })?,
-            dom::listen(&state.form, "input", move |event| on_input.edited(&event))?,
-            dom::listen(&state.form, "focusin", move |_| {
-                if !on_focus.focused.replace(true) {
-                    on_focus.instance.metric_interaction("form_focus");
+            on(&state, "input", State::edited)?,
+            on(&state, "focusin", |state, _| {
+                if !state.focused.replace(true) {
+                    state.instance.metric_interaction("form_focus");
                 }
             })?,
         ];
@@ -151,6 +148,17 @@ impl Widget for Form {
             _listeners: listeners,
         })
     }
+}
+
+/// Listens on the form. Every handler goes through this one closure type: each distinct
+/// closure given to `dom::listen` would be its own copy of it in the wasm.
+fn on(
+    state: &Rc<State>,
+    event: &'static str,
+    handler: fn(&Rc<State>, &Event),
+) -> Result<Listener, JsValue> {
+    let target = state.clone();
+    dom::listen(&state.form, event, move |event| handler(&target, &event))
 }
 
 /// One field's DOM: its control(s) (several for a radio group, none for hidden) and error slot.
@@ -303,8 +311,7 @@ fn render_field(form: &Node, field: &Value) -> Control {
             add_label(&group, "legend", "", label, required);
             for (index, item) in options(field).iter().enumerate() {
                 let (value, text) = choice(item).unwrap_or_default();
-                let mut radio_id = id.clone();
-                radio_id.push('-');
+                let mut radio_id = id.clone() + "-";
                 push_number(&mut radio_id, index as u64);
                 let row = add(&group, "div", &[("class", "c")]);
                 inputs.push(add(
@@ -366,7 +373,7 @@ fn render_field(form: &Node, field: &Value) -> Control {
     }
     // The browser's constraint validation checks these; the server re-checks them.
     for input in &inputs {
-        for (key, name) in PROPS {
+        for &(key, name) in &PROPS {
             let value = match field.get(key) {
                 Value::Str(s) => JsValue::from_str(s),
                 Value::Num(n) => JsValue::from_f64(*n),
@@ -411,7 +418,7 @@ fn problem(control: &Control) -> Option<&'static str> {
             "Please enter a valid email address."
         });
     }
-    for (name, message) in FLAGS {
+    for &(name, message) in &FLAGS {
         if flag(name) {
             return Some(message);
         }
@@ -482,8 +489,7 @@ impl State {
         set_prop(&body, "hp", &prop(&self.honeypot, "value"));
         self.sending.set(true);
         set(&self.button, "disabled", "");
-        set(&self.status, "class", "s");
-        announce(&self.status, MSG_SENDING);
+        self.say("s", MSG_SENDING);
         self.emit("form:submit", None);
         // A quick human (or autofill) must not look like a bot to the server: the request waits
         // until the minimum fill time has passed.
@@ -518,10 +524,9 @@ impl State {
                 // The success message replaces the form; focus follows so keyboard and screen
                 // reader users land on it.
                 self.form.remove();
-                set(&self.status, "class", "ok");
                 set(&self.status, "tabindex", "-1");
                 let message = self.config.get("success_message").as_str();
-                announce(&self.status, message.unwrap_or(DEFAULT_SUCCESS_MESSAGE));
+                self.say("ok", message.unwrap_or(DEFAULT_SUCCESS_MESSAGE));
                 focus(&self.status);
                 self.emit("form:success", reply.get("id").as_str());
                 // `schema::check` allowed only http(s) URLs.
@@ -563,8 +568,7 @@ impl State {
 
     /// A failed send: the values stay where they are, the button works again.
     fn fail(&self, message: &str, reason: &'static str) {
-        set(&self.status, "class", "s x");
-        announce(&self.status, message);
+        self.say("s x", message);
         focus(&self.button);
         self.emit("form:error", Some(reason));
     }
@@ -587,8 +591,7 @@ impl State {
 
     /// After [`State::mark`]: announce, focus the first invalid control.
     fn invalid(&self, first: &Element) {
-        set(&self.status, "class", "s x");
-        announce(&self.status, MSG_FIX);
+        self.say("s x", MSG_FIX);
         focus(first);
         self.emit("form:error", Some("validation"));
     }
@@ -615,11 +618,20 @@ impl State {
     }
 
     /// Editing a field clears its error: the message described a value that is gone.
-    fn edited(&self, event: &Event) {
+    fn edited(self: &Rc<Self>, event: &Event) {
         let name = prop(&prop(event, "target"), "name").as_string();
         if let Some(index) = self.index_of(&name.unwrap_or_default()) {
             self.clear_error(index);
         }
+    }
+
+    /// Puts `text` in the live region, styled by `class` (`s`, `s x` for errors, `ok`). The
+    /// text is cleared first, so a repeated message is announced again.
+    #[inline(never)]
+    fn say(&self, class: &str, text: &str) {
+        set(&self.status, "class", class);
+        dom::set_text(&self.status, "");
+        dom::set_text(&self.status, text);
     }
 
     /// Bus events carry the instance id and a reason code, never the visitor's values.
@@ -639,12 +651,6 @@ impl State {
         set_prop(&detail, "element", self.instance.element());
         self.instance.bus().emit(event, detail.into());
     }
-}
-
-/// Sets the text after clearing it, so a repeated message is announced again.
-fn announce(status: &Element, text: &str) {
-    dom::set_text(status, "");
-    dom::set_text(status, text);
 }
 
 fn focus(el: &Element) {

@@ -103,34 +103,17 @@ pub enum FieldKind {
 impl FieldKind {
     /// The config name of this kind (`"text"`, `"email"`, …), also the HTML input type where one exists.
     pub fn as_str(self) -> &'static str {
-        match self {
-            FieldKind::Text => "text",
-            FieldKind::Email => "email",
-            FieldKind::Tel => "tel",
-            FieldKind::Url => "url",
-            FieldKind::Number => "number",
-            FieldKind::Textarea => "textarea",
-            FieldKind::Select => "select",
-            FieldKind::Checkbox => "checkbox",
-            FieldKind::Radio => "radio",
-            FieldKind::Hidden => "hidden",
-        }
+        KINDS[self as usize].0
     }
 
+    /// The kind called `name` in a config.
     pub(crate) fn parse(name: &str) -> Option<FieldKind> {
-        Some(match name {
-            "text" => FieldKind::Text,
-            "email" => FieldKind::Email,
-            "tel" => FieldKind::Tel,
-            "url" => FieldKind::Url,
-            "number" => FieldKind::Number,
-            "textarea" => FieldKind::Textarea,
-            "select" => FieldKind::Select,
-            "checkbox" => FieldKind::Checkbox,
-            "radio" => FieldKind::Radio,
-            "hidden" => FieldKind::Hidden,
-            _ => return None,
-        })
+        for &(known, kind) in &KINDS {
+            if known == name {
+                return Some(kind);
+            }
+        }
+        None
     }
 
     /// The `max_length` of a text kind without one (`None`: no length limits apply).
@@ -155,6 +138,21 @@ impl FieldKind {
         )
     }
 }
+
+/// Every kind by name, in declaration order (`as_str` indexes it): one table serves both
+/// directions, where two `match`es on strings would each compile to their own comparisons.
+const KINDS: [(&str, FieldKind); 10] = [
+    ("text", FieldKind::Text),
+    ("email", FieldKind::Email),
+    ("tel", FieldKind::Tel),
+    ("url", FieldKind::Url),
+    ("number", FieldKind::Number),
+    ("textarea", FieldKind::Textarea),
+    ("select", FieldKind::Select),
+    ("checkbox", FieldKind::Checkbox),
+    ("radio", FieldKind::Radio),
+    ("hidden", FieldKind::Hidden),
+];
 
 /// The JSON type a config key must have (`null` always counts as absent).
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -333,9 +331,9 @@ pub(crate) fn is_name(name: &str) -> bool {
     !name.is_empty()
         && name.len() <= 64
         && !name.starts_with("ck_")
-        && name
-            .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-')
+        && all_bytes(name, |b| {
+            b.is_ascii_alphanumeric() || b == b'_' || b == b'-'
+        })
 }
 
 /// `http://` or `https://`, a non-empty host, and nothing that could break out of an attribute
@@ -352,16 +350,13 @@ pub(crate) fn is_http_url(url: &str) -> bool {
     } else {
         return false;
     };
-    let host_end = rest
-        .bytes()
-        .position(|b| matches!(b, b'/' | b'?' | b'#'))
-        .unwrap_or(rest.len());
-    let host = &rest[..host_end];
-    !host.is_empty()
-        && !host.starts_with(':')
-        && !host.starts_with('@')
-        && url.len() <= MAX_TEXT
-        && !url.bytes().any(|b| b <= b' ' || b == 0x7f)
+    // The host is what comes before the first `/`, `?` or `#`: it must not be empty nor start
+    // with a port or user info.
+    !matches!(
+        rest.bytes().next(),
+        None | Some(b'/' | b'?' | b'#' | b':' | b'@')
+    ) && url.len() <= MAX_TEXT
+        && all_bytes(url, |b| b > b' ' && b != 0x7f)
 }
 
 /// A problem inside one field (or a top-level key): which key and why. Two words instead of a
@@ -382,10 +377,7 @@ pub(crate) fn fail(field: Option<usize>, key: &str, reason: &'static str) -> Con
     if let Some(index) = field {
         path.push_str("fields[");
         push_number(&mut path, index as u64);
-        path.push(']');
-        if !key.is_empty() {
-            path.push('.');
-        }
+        path.push_str(if key.is_empty() { "]" } else { "]." });
     }
     path.push_str(key);
     ConfigError::new(path, reason)
@@ -403,7 +395,19 @@ pub(crate) fn push_number(out: &mut String, n: u64) {
 
 /// Empty or only ASCII whitespace.
 pub(crate) fn is_blank(text: &str) -> bool {
-    text.bytes().all(|b| b.is_ascii_whitespace())
+    all_bytes(text, |b| b.is_ascii_whitespace())
+}
+
+/// Whether every byte of `text` passes `ok`. One loop for every byte test: each
+/// `bytes().all(closure)` would be its own copy in the wasm.
+#[inline(never)]
+pub(crate) fn all_bytes(text: &str, ok: fn(u8) -> bool) -> bool {
+    for &b in text.as_bytes() {
+        if !ok(b) {
+            return false;
+        }
+    }
+    true
 }
 
 #[cfg(test)]
@@ -757,6 +761,15 @@ pub(crate) mod tests {
         );
         assert_eq!(choice(&obj(&[("value", s("a")), ("label", s(" "))])), None);
         assert_eq!(choice(&Value::Bool(true)), None);
+    }
+
+    #[test]
+    fn kinds_round_trip_by_name() {
+        for (name, kind) in KINDS {
+            assert_eq!(kind.as_str(), name);
+            assert_eq!(FieldKind::parse(name), Some(kind));
+        }
+        assert_eq!(FieldKind::parse("color"), None);
     }
 
     #[test]
