@@ -13,4 +13,4 @@ pub mod schema;
 mod view;
 
 #[cfg(feature = "dom")]
-pub use view::{Form, Mounted};
+pub use view::{Built, Form, Mounted};

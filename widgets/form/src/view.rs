@@ -5,10 +5,11 @@
 //! to the first invalid control, and a persistent `role="status"` region announces errors,
 //! sending and success. Text only ever goes through `textContent` and attributes.
 //!
-//! Size: the config stays the checked JSON [`Value`] (no typed copy with a `String` per text), and
-//! what the browser can do is left to it: constraint validation through the controls' own
-//! attributes, and the visitor's values go from the DOM into the request body as JS values
-//! without a round trip through Rust strings.
+//! Size: checking the config and building the DOM are one walk over the JSON
+//! ([`schema::walk`]), which keeps no copy of it (`parse_config` returns the built, still
+//! detached DOM; `mount` attaches it). What the browser can do is left to it: constraint
+//! validation through the controls' own attributes, and the visitor's values go from the DOM
+//! into the request body as JS values without a round trip through Rust strings.
 
 use std::cell::Cell;
 use std::rc::Rc;
@@ -22,7 +23,7 @@ use wasm_bindgen::{JsCast, JsValue, UnwrapThrowExt};
 use web_sys::{Element, Event, HtmlElement, Node};
 
 use crate::schema::{
-    self, choice, fields, options, push_number, text, FieldKind, DEFAULT_MIN_FILL_MS,
+    self, choice, options, push_number, text, FieldKind, Visit, DEFAULT_MIN_FILL_MS,
     DEFAULT_SUBMIT_LABEL, DEFAULT_SUCCESS_MESSAGE, HONEYPOT_FIELD,
 };
 
@@ -96,6 +97,21 @@ font-weight:var(--ck-font-weight-medium)}";
 /// The Form widget (`data-ck-widget="form"`).
 pub struct Form;
 
+/// A form built from a checked config: its DOM, not yet attached, and the few config values
+/// needed after rendering. The widget's `Config`.
+pub struct Built {
+    wrapper: Element,
+    form: Element,
+    button: Element,
+    status: Element,
+    honeypot: Element,
+    /// One per config field, in order.
+    controls: Vec<Control>,
+    success: String,
+    redirect: Option<String>,
+    min_fill: f64,
+}
+
 /// A mounted form; dropping it removes every listener.
 pub struct Mounted {
     state: Rc<State>,
@@ -114,23 +130,65 @@ impl Drop for Mounted {
 
 impl Widget for Form {
     const TYPE: &'static str = "form";
-    type Config = Value;
+    // Boxed: the runtime moves the config through a few frames, and a pointer is cheaper to
+    // move than the struct.
+    type Config = Box<Built>;
     type Mounted = Mounted;
 
     fn styles() -> &'static [&'static str] {
         &[CSS]
     }
 
-    /// The structural check ([`schema::check`]); the server applied the full rules when the
-    /// config was saved. The checked JSON itself is the config.
-    fn parse_config(config: &Value) -> Result<Value, ConfigError> {
-        schema::check(config)?;
-        Ok(config.clone())
+    /// [`schema::check`]'s rules (the server applied the full ones when the config was saved),
+    /// building the DOM as each part passes.
+    fn parse_config(config: &Value) -> Result<Box<Built>, ConfigError> {
+        let mut built = Box::new(Built {
+            wrapper: make("div", &[("class", "w")]),
+            form: make("form", &[("novalidate", "")]),
+            button: make("button", &[("type", "submit")]),
+            // Present from the start and never removed, so screen readers announce every change.
+            status: make("p", &[("class", "s"), ("role", "status")]),
+            honeypot: make(
+                "input",
+                &[
+                    ("id", "ck-hp"),
+                    ("name", HONEYPOT_FIELD),
+                    ("tabindex", "-1"),
+                    ("autocomplete", "off"),
+                ],
+            ),
+            controls: Vec::new(),
+            success: String::new(),
+            redirect: None,
+            min_fill: 0.0,
+        });
+        schema::walk(config, &mut *built)?;
+        // The honeypot: out of sight, out of the tab order and hidden from assistive
+        // technology; bots that fill every input fill it too.
+        let trap = add(
+            &built.form,
+            "div",
+            &[("class", "h"), ("aria-hidden", "true")],
+        );
+        add_label(&trap, "label", "ck-hp", "Leave this field empty", false);
+        append(&trap, &built.honeypot);
+        append(&built.form, &built.button);
+        append(&built.wrapper, &built.status);
+        Ok(built)
     }
 
-    fn mount(ctx: MountCtx<Value>) -> Result<Mounted, JsValue> {
-        let (config, instance) = ctx.into_parts();
-        let state = Rc::new(render(config, instance));
+    fn mount(ctx: MountCtx<Box<Built>>) -> Result<Mounted, JsValue> {
+        let (ui, instance) = ctx.into_parts();
+        append(instance.root(), &ui.wrapper);
+        let state = Rc::new(State {
+            ui,
+            instance,
+            rendered_at: Date::now(),
+            sending: Cell::new(false),
+            focused: Cell::new(false),
+            alive: Cell::new(true),
+            timer: Cell::new(None),
+        });
         let listeners = [
             on(&state, "submit", |state, event| {
                 event.prevent_default();
@@ -150,6 +208,33 @@ impl Widget for Form {
     }
 }
 
+impl Visit for Built {
+    fn start(&mut self, config: &Value) {
+        let title = config.get("title").as_str();
+        if let Some(title) = title {
+            add_text(&self.wrapper, "h2", &[("id", "ck-t")], title);
+            set(&self.form, "aria-labelledby", "ck-t");
+        }
+        if let Some(description) = config.get("description").as_str() {
+            add_text(&self.wrapper, "p", &[("class", "d")], description);
+        }
+        append(&self.wrapper, &self.form);
+        let label = config.get("submit_label").as_str();
+        dom::set_text(&self.button, label.unwrap_or(DEFAULT_SUBMIT_LABEL));
+        let success = config.get("success_message").as_str();
+        self.success = success.unwrap_or(DEFAULT_SUCCESS_MESSAGE).into();
+        // `walk` allowed only http(s) URLs.
+        self.redirect = config.get("redirect_url").as_str().map(String::from);
+        let min_fill = config.get("min_fill_ms").as_f64();
+        self.min_fill = min_fill.unwrap_or(f64::from(DEFAULT_MIN_FILL_MS));
+    }
+
+    fn field(&mut self, kind: FieldKind, name: &str, field: &Value) {
+        self.controls
+            .push(render_field(&self.form, kind, name, field));
+    }
+}
+
 /// Listens on the form. Every handler goes through this one closure type: each distinct
 /// closure given to `dom::listen` would be its own copy of it in the wasm.
 fn on(
@@ -158,25 +243,22 @@ fn on(
     handler: fn(&Rc<State>, &Event),
 ) -> Result<Listener, JsValue> {
     let target = state.clone();
-    dom::listen(&state.form, event, move |event| handler(&target, &event))
+    dom::listen(&state.ui.form, event, move |event| handler(&target, &event))
 }
 
 /// One field's DOM: its control(s) (several for a radio group, none for hidden) and error slot.
 struct Control {
     kind: FieldKind,
+    name: String,
+    /// A hidden field's value.
+    value: String,
     inputs: Vec<Element>,
     error: Option<Element>,
 }
 
 struct State {
-    /// The checked config; `controls[i]` belongs to `fields(&config)[i]`.
-    config: Value,
+    ui: Box<Built>,
     instance: Instance,
-    form: Element,
-    button: Element,
-    status: Element,
-    honeypot: Element,
-    controls: Vec<Control>,
     rendered_at: f64,
     sending: Cell<bool>,
     focused: Cell<bool>,
@@ -185,13 +267,25 @@ struct State {
     timer: Cell<Option<Timer>>,
 }
 
-/// Creates `tag` with `attrs` and appends it to `parent`. Tags and attribute names are static
-/// and valid and the element is fresh, so these DOM calls cannot fail; one helper instead of a
-/// `?` at every step keeps the error paths (and their drop code) out of the wasm.
+/// Creates `tag` with `attrs`. Tags and attribute names are static and valid and the element is
+/// fresh, so these DOM calls cannot fail; one helper instead of a `?` at every step keeps the
+/// error paths (and their drop code) out of the wasm.
+#[inline(never)]
+fn make(tag: &str, attrs: &[(&str, &str)]) -> Element {
+    dom::element_with(tag, attrs).expect_throw("ck: dom")
+}
+
+/// Appends `child` to `parent` (a fresh child, so this cannot fail either).
+#[inline(never)]
+fn append(parent: &Node, child: &Node) {
+    dom::append(parent, child).expect_throw("ck: dom");
+}
+
+/// Creates `tag` with `attrs` and appends it to `parent`.
 #[inline(never)]
 fn add(parent: &Node, tag: &str, attrs: &[(&str, &str)]) -> Element {
-    let el = dom::element_with(tag, attrs).expect_throw("ck: dom");
-    dom::append(parent, &el).expect_throw("ck: dom");
+    let el = make(tag, attrs);
+    append(parent, &el);
     el
 }
 
@@ -222,77 +316,19 @@ fn add_label(parent: &Node, tag: &str, for_id: &str, text: &str, required: bool)
 }
 
 #[inline(never)]
-fn render(config: Value, instance: Instance) -> State {
-    let wrapper = add(instance.root(), "div", &[("class", "w")]);
-    let title = config.get("title").as_str();
-    if let Some(title) = title {
-        add_text(&wrapper, "h2", &[("id", "ck-t")], title);
-    }
-    if let Some(description) = config.get("description").as_str() {
-        add_text(&wrapper, "p", &[("class", "d")], description);
-    }
-    let form = add(&wrapper, "form", &[("novalidate", "")]);
-    if title.is_some() {
-        set(&form, "aria-labelledby", "ck-t");
-    }
-    let mut controls = Vec::new();
-    for field in fields(&config) {
-        controls.push(render_field(&form, field));
-    }
-
-    // The honeypot: out of sight, out of the tab order and hidden from assistive technology;
-    // bots that fill every input fill it too.
-    let trap = add(&form, "div", &[("class", "h"), ("aria-hidden", "true")]);
-    add_label(&trap, "label", "ck-hp", "Leave this field empty", false);
-    let honeypot = add(
-        &trap,
-        "input",
-        &[
-            ("id", "ck-hp"),
-            ("name", HONEYPOT_FIELD),
-            ("tabindex", "-1"),
-            ("autocomplete", "off"),
-        ],
-    );
-    let submit_label = config.get("submit_label").as_str();
-    let button = add_text(
-        &form,
-        "button",
-        &[("type", "submit")],
-        submit_label.unwrap_or(DEFAULT_SUBMIT_LABEL),
-    );
-    // Present from the start and never removed, so screen readers announce every change.
-    let status = add(&wrapper, "p", &[("class", "s"), ("role", "status")]);
-
-    State {
-        config,
-        instance,
-        form,
-        button,
-        status,
-        honeypot,
-        controls,
-        rendered_at: Date::now(),
-        sending: Cell::new(false),
-        focused: Cell::new(false),
-        alive: Cell::new(true),
-        timer: Cell::new(None),
-    }
-}
-
-#[inline(never)]
-fn render_field(form: &Node, field: &Value) -> Control {
-    // `schema::check` accepted only known kinds.
-    let kind = FieldKind::parse(text(field, "type")).unwrap_or(FieldKind::Hidden);
-    let mut inputs = Vec::new();
+fn render_field(form: &Node, kind: FieldKind, name: &str, field: &Value) -> Control {
+    let mut control = Control {
+        kind,
+        name: name.into(),
+        value: String::new(),
+        inputs: Vec::new(),
+        error: None,
+    };
     if kind == FieldKind::Hidden {
-        return Control {
-            kind,
-            inputs,
-            error: None,
-        };
+        control.value = text(field, "value").into();
+        return control;
     }
-    let name = text(field, "name");
+    let inputs = &mut control.inputs;
     let label = text(field, "label");
     let required = field.get("required").as_bool() == Some(true);
     let mut id = String::from("ck-f-");
@@ -372,7 +408,7 @@ fn render_field(form: &Node, field: &Value) -> Control {
         }
     }
     // The browser's constraint validation checks these; the server re-checks them.
-    for input in &inputs {
+    for input in inputs.iter() {
         for &(key, name) in &PROPS {
             let value = match field.get(key) {
                 Value::Str(s) => JsValue::from_str(s),
@@ -388,12 +424,12 @@ fn render_field(form: &Node, field: &Value) -> Control {
     id.clear();
     id.push_str("ck-e-");
     id.push_str(name);
-    let error = add(&group, "p", &[("class", "e"), ("id", &id), ("hidden", "")]);
-    Control {
-        kind,
-        inputs,
-        error: Some(error),
-    }
+    control.error = Some(add(
+        &group,
+        "p",
+        &[("class", "e"), ("id", &id), ("hidden", "")],
+    ));
+    control
 }
 
 /// What the browser's constraint validation says about a control, as our own message (the
@@ -438,19 +474,21 @@ impl State {
     #[inline(never)]
     fn values(&self) -> Object {
         let values = Object::new();
-        for (field, control) in fields(&self.config).iter().zip(&self.controls) {
+        for control in &self.ui.controls {
             let value = match (control.kind, control.inputs.first()) {
-                (_, None) => JsValue::from_str(text(field, "value")),
+                (_, None) => JsValue::from_str(&control.value),
                 (FieldKind::Checkbox, Some(input)) => prop(input, "checked"),
                 (FieldKind::Radio, _) => {
-                    match control
-                        .inputs
-                        .iter()
-                        .find(|r| prop(r, "checked").is_truthy())
-                    {
-                        Some(radio) => prop(radio, "value"),
-                        None => continue,
+                    let mut chosen = JsValue::UNDEFINED;
+                    for radio in &control.inputs {
+                        if prop(radio, "checked").is_truthy() {
+                            chosen = prop(radio, "value");
+                        }
                     }
+                    if chosen.is_undefined() {
+                        continue;
+                    }
+                    chosen
                 }
                 // Empty is NaN; garbage (`validity.badInput`) was already refused by `problem`.
                 (FieldKind::Number, Some(input)) => {
@@ -462,7 +500,7 @@ impl State {
                 }
                 (_, Some(input)) => prop(input, "value"),
             };
-            set_prop(&values, text(field, "name"), &value);
+            set_prop(&values, &control.name, &value);
         }
         values
     }
@@ -473,7 +511,7 @@ impl State {
             return;
         }
         let mut first = None;
-        for (index, control) in self.controls.iter().enumerate() {
+        for (index, control) in self.ui.controls.iter().enumerate() {
             self.clear_error(index);
             if let Some(message) = problem(control) {
                 first = first.or(self.mark(index, message));
@@ -486,15 +524,14 @@ impl State {
         let id = self.instance.instance_id().unwrap_or_default();
         set_prop(&body, "id", &JsValue::from_str(id));
         set_prop(&body, "values", &self.values());
-        set_prop(&body, "hp", &prop(&self.honeypot, "value"));
+        set_prop(&body, "hp", &prop(&self.ui.honeypot, "value"));
         self.sending.set(true);
-        set(&self.button, "disabled", "");
+        set(&self.ui.button, "disabled", "");
         self.say("s", MSG_SENDING);
         self.emit("form:submit", None);
         // A quick human (or autofill) must not look like a bot to the server: the request waits
         // until the minimum fill time has passed.
-        let min_fill = self.config.get("min_fill_ms").as_f64();
-        let wait = min_fill.unwrap_or(f64::from(DEFAULT_MIN_FILL_MS)) - self.elapsed();
+        let wait = self.ui.min_fill - self.elapsed();
         let delay = if wait > 0.0 { (wait + 50.0) as i32 } else { 0 };
         let state = self.clone();
         self.timer
@@ -518,19 +555,17 @@ impl State {
     }
 
     fn finish(&self, outcome: Result<Value, HttpError>) {
-        let _ = dom::remove_attr(&self.button, "disabled");
+        let _ = dom::remove_attr(&self.ui.button, "disabled");
         match outcome {
             Ok(reply) => {
                 // The success message replaces the form; focus follows so keyboard and screen
                 // reader users land on it.
-                self.form.remove();
-                set(&self.status, "tabindex", "-1");
-                let message = self.config.get("success_message").as_str();
-                self.say("ok", message.unwrap_or(DEFAULT_SUCCESS_MESSAGE));
-                focus(&self.status);
+                self.ui.form.remove();
+                set(&self.ui.status, "tabindex", "-1");
+                self.say("ok", &self.ui.success);
+                focus(&self.ui.status);
                 self.emit("form:success", reply.get("id").as_str());
-                // `schema::check` allowed only http(s) URLs.
-                if let Some(url) = self.config.get("redirect_url").as_str() {
+                if let Some(url) = &self.ui.redirect {
                     let page = prop(self.instance.element(), "ownerDocument");
                     set_prop(&prop(&page, "location"), "href", &JsValue::from_str(url));
                 }
@@ -569,7 +604,7 @@ impl State {
     /// A failed send: the values stay where they are, the button works again.
     fn fail(&self, message: &str, reason: &'static str) {
         self.say("s x", message);
-        focus(&self.button);
+        focus(&self.ui.button);
         self.emit("form:error", Some(reason));
     }
 
@@ -577,7 +612,7 @@ impl State {
     /// field without controls).
     #[inline(never)]
     fn mark(&self, index: usize, message: &str) -> Option<&Element> {
-        let control = &self.controls[index];
+        let control = &self.ui.controls[index];
         let error = control.error.as_ref()?;
         dom::set_text(error, message);
         let _ = dom::remove_attr(error, "hidden");
@@ -598,7 +633,7 @@ impl State {
 
     #[inline(never)]
     fn clear_error(&self, index: usize) {
-        let control = &self.controls[index];
+        let control = &self.ui.controls[index];
         if let Some(error) = &control.error {
             dom::set_text(error, "");
             set(error, "hidden", "");
@@ -612,9 +647,12 @@ impl State {
     /// The index of the field called `name`.
     #[inline(never)]
     fn index_of(&self, name: &str) -> Option<usize> {
-        fields(&self.config)
-            .iter()
-            .position(|field| text(field, "name") == name)
+        for (index, control) in self.ui.controls.iter().enumerate() {
+            if control.name == name {
+                return Some(index);
+            }
+        }
+        None
     }
 
     /// Editing a field clears its error: the message described a value that is gone.
@@ -629,9 +667,10 @@ impl State {
     /// text is cleared first, so a repeated message is announced again.
     #[inline(never)]
     fn say(&self, class: &str, text: &str) {
-        set(&self.status, "class", class);
-        dom::set_text(&self.status, "");
-        dom::set_text(&self.status, text);
+        let status = &self.ui.status;
+        set(status, "class", class);
+        dom::set_text(status, "");
+        dom::set_text(status, text);
     }
 
     /// Bus events carry the instance id and a reason code, never the visitor's values.

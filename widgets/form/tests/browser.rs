@@ -223,10 +223,13 @@ fn fake_server() {
         return Promise.resolve(new Response(JSON.stringify(json), {status}));
       };
     "#);
-    for event in ["form:submit", "form:success", "form:error"] {
+    for event in ["form:submit", "form:success", "form:error", "widget:error"] {
         let record = Function::new_with_args(
             "detail",
-            &format!("window.ckEvents.push({{name: '{event}', detail: JSON.stringify(detail)}})"),
+            &format!(
+                "window.ckEvents.push({{name: '{event}', detail: JSON.stringify(detail), \
+                 element: detail.element}})"
+            ),
         );
         ck_runtime::command(&"on".into(), &event.into(), &record);
     }
@@ -391,4 +394,38 @@ async fn a_fast_submit_waits_for_the_minimum_fill_time() {
         sent("ok-gone").is_empty(),
         "an unmounted form sends nothing"
     );
+}
+
+#[wasm_bindgen_test]
+async fn a_broken_config_mounts_nothing_and_names_the_path() {
+    booted();
+    fake_server();
+    let el = document().create_element("div").unwrap();
+    el.set_attribute("data-ck-widget", "form").unwrap();
+    el.set_attribute(
+        "data-ck-config",
+        r#"{"fields":[{"type":"text","name":"a","label":"A"},
+            {"type":"text","name":"b","label":"B","requried":true}]}"#,
+    )
+    .unwrap();
+    document().body().unwrap().append_child(&el).unwrap();
+    let reported = || {
+        let events: ck_runtime::js_sys::Array = js("return window.ckEvents").unchecked_into();
+        events.iter().find(|e| {
+            let target = Reflect::get(e, &"element".into()).unwrap();
+            target == JsValue::from(el.clone())
+        })
+    };
+    until("widget:error", || reported().is_some()).await;
+    let detail = Reflect::get(&reported().unwrap(), &"detail".into()).unwrap();
+    let detail = detail.as_string().unwrap();
+    assert!(
+        detail.contains(r#""attribute":"data-ck-config""#),
+        "{detail}"
+    );
+    assert!(detail.contains("fields[1].requried"), "{detail}");
+    let rendered = el
+        .shadow_root()
+        .and_then(|root| root.query_selector("form").unwrap());
+    assert!(rendered.is_none(), "nothing is mounted");
 }

@@ -227,37 +227,68 @@ const TOP_KEYS: [(&str, Json); 6] = [
 /// assert_eq!(ck_form::schema::check(&config).unwrap_err().path, "fields[0].requried");
 /// ```
 pub fn check(config: &Value) -> Result<(), ConfigError> {
+    walk(config, &mut ())
+}
+
+/// What [`walk`] hands on as it checks a config, in document order. The widget builds its DOM
+/// from it in the same pass, so the browser reads the config JSON once and keeps no copy of it;
+/// [`check`] ignores it.
+pub(crate) trait Visit {
+    /// The top-level keys are fine; the fields follow.
+    fn start(&mut self, config: &Value);
+    /// One field, fully checked (options included).
+    fn field(&mut self, kind: FieldKind, name: &str, field: &Value);
+}
+
+impl Visit for () {
+    fn start(&mut self, _: &Value) {}
+    fn field(&mut self, _: FieldKind, _: &str, _: &Value) {}
+}
+
+/// [`check`], telling `visit` about every part that passed.
+pub(crate) fn walk(config: &Value, visit: &mut impl Visit) -> Result<(), ConfigError> {
     if !matches!(config, Value::Obj(_)) {
         return Err(fail(None, "", "must be an object"));
     }
-    check_keys(config, &TOP_KEYS, false).map_err(top)?;
-    if config
-        .get("redirect_url")
-        .as_str()
-        .is_some_and(|url| !is_http_url(url))
-    {
-        return Err(fail(None, "redirect_url", "must be an http(s) URL"));
+    if let Err(bad) = check_keys(config, &TOP_KEYS, false) {
+        return Err(top(bad));
+    }
+    if let Some(url) = config.get("redirect_url").as_str() {
+        if !is_http_url(url) {
+            return Err(fail(None, "redirect_url", "must be an http(s) URL"));
+        }
     }
     let fields = fields(config);
     if fields.is_empty() || fields.len() > MAX_FIELDS {
         return Err(fail(None, "fields", "must be an array of 1 to 50 fields"));
     }
-    for (index, field) in fields.iter().enumerate() {
-        check_field(field, &fields[..index])
-            .map_err(|Bad(key, reason)| fail(Some(index), key, reason))?;
+    visit.start(config);
+    for index in 0..fields.len() {
+        let field = &fields[index];
+        match check_field(field, &fields[..index]) {
+            Ok((kind, name)) => visit.field(kind, name, field),
+            Err(Bad(key, reason)) => return Err(fail(Some(index), key, reason)),
+        }
     }
     Ok(())
 }
 
+/// One field's checks; its kind and name when it passes.
 #[inline(never)]
-fn check_field<'a>(field: &'a Value, before: &[Value]) -> Result<(), Bad<'a>> {
+fn check_field<'a>(field: &'a Value, before: &[Value]) -> Result<(FieldKind, &'a str), Bad<'a>> {
     if !matches!(field, Value::Obj(_)) {
         return Err(Bad("", "must be an object"));
     }
     check_keys(field, &FIELD_KEYS, true)?;
-    let kind = FieldKind::parse(text(field, "type")).ok_or(Bad("type", "unknown type"))?;
+    let Some(kind) = FieldKind::parse(text(field, "type")) else {
+        return Err(Bad("type", "unknown type"));
+    };
     let name = text(field, "name");
-    if !is_name(name) || before.iter().any(|other| text(other, "name") == name) {
+    let mut ok = is_name(name);
+    for other in before {
+        ok &= text(other, "name") != name;
+    }
+    if !ok {
         return Err(Bad("name", "invalid or duplicate"));
     }
     if kind != FieldKind::Hidden && is_blank(text(field, "label")) {
@@ -265,28 +296,35 @@ fn check_field<'a>(field: &'a Value, before: &[Value]) -> Result<(), Bad<'a>> {
     }
     if matches!(kind, FieldKind::Select | FieldKind::Radio) {
         let options = options(field);
-        if options.is_empty() || options.iter().any(|item| choice(item).is_none()) {
+        let mut ok = !options.is_empty();
+        for item in options {
+            ok &= choice(item).is_some();
+        }
+        if !ok {
             return Err(Bad("options", "must be strings or {value, label}"));
         }
     }
-    Ok(())
+    Ok((kind, name))
 }
 
 /// Checks the JSON type of every key of `obj` found in `keys`; an unknown key is an error when
 /// `strict`.
 #[inline(never)]
 fn check_keys<'a>(obj: &'a Value, keys: &[(&str, Json)], strict: bool) -> Result<(), Bad<'a>> {
-    if let Value::Obj(members) = obj {
-        for (key, value) in members {
-            let Some(&(_, json)) = keys.iter().find(|(known, _)| known == key) else {
-                if strict {
-                    return Err(Bad(key, "unknown key"));
+    let Value::Obj(members) = obj else {
+        return Ok(());
+    };
+    'members: for (key, value) in members {
+        for &(known, json) in keys {
+            if known == key {
+                if !value.is_null() && Json::of(value) != Some(json) {
+                    return Err(Bad(key, json.expected()));
                 }
-                continue;
-            };
-            if !value.is_null() && Json::of(value) != Some(json) {
-                return Err(Bad(key, json.expected()));
+                continue 'members;
             }
+        }
+        if strict {
+            return Err(Bad(key, "unknown key"));
         }
     }
     Ok(())
@@ -339,24 +377,27 @@ pub(crate) fn is_name(name: &str) -> bool {
 /// `http://` or `https://`, a non-empty host, and nothing that could break out of an attribute
 /// or be read as another scheme.
 pub(crate) fn is_http_url(url: &str) -> bool {
-    let prefix = |scheme: &str| {
-        url.get(..scheme.len())
-            .is_some_and(|p| p.eq_ignore_ascii_case(scheme))
-    };
-    let rest = if prefix("https://") {
-        &url[8..]
-    } else if prefix("http://") {
-        &url[7..]
+    let bytes = url.as_bytes();
+    let host = if starts_with_ignoring_case(bytes, b"https://") {
+        8
+    } else if starts_with_ignoring_case(bytes, b"http://") {
+        7
     } else {
         return false;
     };
-    // The host is what comes before the first `/`, `?` or `#`: it must not be empty nor start
-    // with a port or user info.
+    // The host runs up to the first `/`, `?` or `#`: it must not be empty nor start with a
+    // port or user info.
     !matches!(
-        rest.bytes().next(),
+        bytes.get(host),
         None | Some(b'/' | b'?' | b'#' | b':' | b'@')
     ) && url.len() <= MAX_TEXT
         && all_bytes(url, |b| b > b' ' && b != 0x7f)
+}
+
+/// `text` starts with the lowercase ASCII `prefix`, in any case.
+fn starts_with_ignoring_case(text: &[u8], prefix: &[u8]) -> bool {
+    text.get(..prefix.len())
+        .is_some_and(|head| head.eq_ignore_ascii_case(prefix))
 }
 
 /// A problem inside one field (or a top-level key): which key and why. Two words instead of a
