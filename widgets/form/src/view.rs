@@ -61,14 +61,16 @@ const PROPS: [(&str, &str); 7] = [
     ("max", "max"),
 ];
 
-/// The stylesheet: only dieter-tokens custom properties, logical properties for RTL.
+/// The stylesheet: only dieter-tokens custom properties, logical properties for RTL. Text colour,
+/// font and the regular weight come from the runtime's `:host` rules.
 const CSS: &str = "\
-.w{background:var(--ck-color-surface);color:var(--ck-color-text);padding:var(--ck-space-5);\
+.w{background:var(--ck-color-surface);padding:var(--ck-space-5);\
 border:1px solid var(--ck-color-border);border-radius:var(--ck-radius-lg)}\
 h2{margin:0 0 var(--ck-space-2);font-size:var(--ck-font-size-xl);\
 line-height:var(--ck-line-height-tight);font-weight:var(--ck-font-weight-bold)}\
-.d{margin:0 0 var(--ck-space-4);color:var(--ck-color-muted)}\
-.f{margin:0 0 var(--ck-space-4);border:0;padding:0;min-inline-size:0}\
+.d,.f{margin:0 0 var(--ck-space-4)}\
+.d{color:var(--ck-color-muted)}\
+.f{border:0;padding:0;min-inline-size:0}\
 label,legend{display:block;padding:0;margin-block-end:var(--ck-space-1);\
 font-weight:var(--ck-font-weight-medium)}\
 input,select,textarea,button{font:inherit;color:inherit;margin:0}\
@@ -79,10 +81,10 @@ textarea{min-block-size:120px;resize:vertical}\
 ::placeholder{color:var(--ck-color-muted);opacity:1}\
 [aria-invalid=true]{border-color:var(--ck-color-danger)}\
 .c{display:flex;gap:var(--ck-space-2);align-items:baseline;margin-block-end:var(--ck-space-1)}\
-.c label{margin:0;font-weight:var(--ck-font-weight-regular)}\
+.c label{margin:0;font-weight:inherit}\
 .c input{accent-color:var(--ck-color-accent);flex:none}\
-.e{margin:var(--ck-space-1) 0 0;color:var(--ck-color-danger);font-size:var(--ck-font-size-sm)}\
-.r{color:var(--ck-color-danger)}\
+.e,.r,.x{color:var(--ck-color-danger)}\
+.e{margin:var(--ck-space-1) 0 0;font-size:var(--ck-font-size-sm)}\
 button{padding:var(--ck-space-2) var(--ck-space-5);border:0;border-radius:var(--ck-radius-md);\
 background:var(--ck-color-accent);color:var(--ck-color-accent-text);\
 font-weight:var(--ck-font-weight-bold);cursor:pointer}\
@@ -90,7 +92,6 @@ button:disabled{opacity:.6;cursor:progress}\
 :focus-visible{outline:2px solid var(--ck-color-focus);outline-offset:2px}\
 .h{position:absolute;inline-size:1px;block-size:1px;overflow:hidden;clip-path:inset(50%)}\
 .s:not(:empty){margin:var(--ck-space-3) 0 0}\
-.x{color:var(--ck-color-danger)}\
 .ok{margin:0;color:var(--ck-color-success);font-size:var(--ck-font-size-lg);\
 font-weight:var(--ck-font-weight-medium)}";
 
@@ -522,7 +523,7 @@ impl State {
         }
         let body = Object::new();
         let id = self.instance.instance_id().unwrap_or_default();
-        set_prop(&body, "id", &JsValue::from_str(id));
+        set_str(&body, "id", id);
         set_prop(&body, "values", &self.values());
         set_prop(&body, "hp", &prop(&self.ui.honeypot, "value"));
         self.sending.set(true);
@@ -567,7 +568,7 @@ impl State {
                 self.emit("form:success", reply.get("id").as_str());
                 if let Some(url) = &self.ui.redirect {
                     let page = prop(self.instance.element(), "ownerDocument");
-                    set_prop(&prop(&page, "location"), "href", &JsValue::from_str(url));
+                    set_str(&prop(&page, "location"), "href", url);
                 }
             }
             Err(HttpError::Status { status, body }) if status < 500 && status != 429 => {
@@ -678,14 +679,14 @@ impl State {
         let detail = Object::new();
         let id = self.instance.instance_id();
         set_prop(&detail, "id", &id.map_or(JsValue::NULL, JsValue::from_str));
-        set_prop(&detail, "widget", &JsValue::from_str("form"));
+        set_str(&detail, "widget", "form");
         if let Some(extra) = extra {
             let key = if event == "form:success" {
                 "submission"
             } else {
                 "reason"
             };
-            set_prop(&detail, key, &JsValue::from_str(extra));
+            set_str(&detail, key, extra);
         }
         set_prop(&detail, "element", self.instance.element());
         self.instance.bus().emit(event, detail.into());
@@ -702,6 +703,12 @@ fn set(el: &Element, name: &str, value: &str) {
 
 fn set_prop(target: &JsValue, name: &str, value: &JsValue) {
     let _ = Reflect::set(target, &JsValue::from_str(name), value);
+}
+
+/// [`set_prop`] with a string value.
+#[inline(never)]
+fn set_str(target: &JsValue, name: &str, value: &str) {
+    set_prop(target, name, &JsValue::from_str(value));
 }
 
 fn prop(target: &JsValue, name: &str) -> JsValue {
