@@ -4,6 +4,12 @@
 //! sit in an element linked by `aria-describedby` with `aria-invalid` on the control, focus goes
 //! to the first invalid control, and a persistent `role="status"` region announces errors,
 //! sending and success. Text only ever goes through `textContent` and attributes.
+//!
+//! Size: checking the config and building the DOM are one walk over the JSON
+//! ([`schema::walk`]), which keeps no copy of it (`parse_config` returns the built, still
+//! detached DOM; `mount` attaches it). What the browser can do is left to it: constraint
+//! validation through the controls' own attributes, and the visitor's values go from the DOM
+//! into the request body as JS values without a round trip through Rust strings.
 
 use std::cell::Cell;
 use std::rc::Rc;
@@ -11,28 +17,60 @@ use std::string::String;
 use std::vec::Vec;
 
 use ck_runtime::dom::{self, Listener};
-use ck_runtime::{ConfigError, HttpError, Instance, MountCtx, Value, Widget};
-use js_sys::{Object, Reflect};
+use ck_runtime::{ConfigError, HttpError, Instance, MountCtx, Timer, Value, Widget};
+use js_sys::{Date, Object, Reflect};
 use wasm_bindgen::{JsCast, JsValue, UnwrapThrowExt};
 use web_sys::{Element, Event, HtmlElement, Node};
 
-use crate::schema::{push_number, FieldError, FieldKind, FormConfig, HONEYPOT_FIELD};
-use crate::submit;
+use crate::schema::{
+    self, choice, options, push_number, text, FieldKind, Visit, DEFAULT_MIN_FILL_MS,
+    DEFAULT_SUBMIT_LABEL, DEFAULT_SUCCESS_MESSAGE, HONEYPOT_FIELD,
+};
+
+/// API path the form posts to.
+const SUBMISSIONS_PATH: &str = "/api/v1/submissions";
 
 const MSG_FIX: &str = "Please correct the highlighted fields.";
 const MSG_SENDING: &str = "Sending…";
 const MSG_FAILED: &str = "Sending failed. Your entries are kept; please try again.";
 const MSG_REJECTED: &str = "Your message could not be sent.";
 const MSG_CHOOSE: &str = "Choose…";
+const MSG_SHORT: &str = "Please use more characters.";
 
-/// The stylesheet: only dieter-tokens custom properties, logical properties for RTL.
+/// `validity` flags with a message that does not depend on the kind of field, in the order
+/// they are reported (one message per field).
+const FLAGS: [(&str, &str); 6] = [
+    ("badInput", "Please enter a number."),
+    ("rangeUnderflow", "Please enter a larger number."),
+    ("rangeOverflow", "Please enter a smaller number."),
+    ("patternMismatch", "Please match the requested format."),
+    ("tooLong", "Please use fewer characters."),
+    ("tooShort", MSG_SHORT),
+];
+
+/// Config keys copied onto every control of a field as DOM properties (which set the
+/// attributes of the same name). A key that does not apply to a control is harmless there:
+/// the server refuses such configs anyway.
+const PROPS: [(&str, &str); 7] = [
+    ("placeholder", "placeholder"),
+    ("autocomplete", "autocomplete"),
+    ("pattern", "pattern"),
+    ("min_length", "minLength"),
+    ("max_length", "maxLength"),
+    ("min", "min"),
+    ("max", "max"),
+];
+
+/// The stylesheet: only dieter-tokens custom properties, logical properties for RTL. Text colour,
+/// font and the regular weight come from the runtime's `:host` rules.
 const CSS: &str = "\
-.w{background:var(--ck-color-surface);color:var(--ck-color-text);padding:var(--ck-space-5);\
+.w{background:var(--ck-color-surface);padding:var(--ck-space-5);\
 border:1px solid var(--ck-color-border);border-radius:var(--ck-radius-lg)}\
 h2{margin:0 0 var(--ck-space-2);font-size:var(--ck-font-size-xl);\
 line-height:var(--ck-line-height-tight);font-weight:var(--ck-font-weight-bold)}\
-.d{margin:0 0 var(--ck-space-4);color:var(--ck-color-muted)}\
-.f{margin:0 0 var(--ck-space-4);border:0;padding:0;min-inline-size:0}\
+.d,.f{margin:0 0 var(--ck-space-4)}\
+.d{color:var(--ck-color-muted)}\
+.f{border:0;padding:0;min-inline-size:0}\
 label,legend{display:block;padding:0;margin-block-end:var(--ck-space-1);\
 font-weight:var(--ck-font-weight-medium)}\
 input,select,textarea,button{font:inherit;color:inherit;margin:0}\
@@ -43,10 +81,10 @@ textarea{min-block-size:120px;resize:vertical}\
 ::placeholder{color:var(--ck-color-muted);opacity:1}\
 [aria-invalid=true]{border-color:var(--ck-color-danger)}\
 .c{display:flex;gap:var(--ck-space-2);align-items:baseline;margin-block-end:var(--ck-space-1)}\
-.c label{margin:0;font-weight:var(--ck-font-weight-regular)}\
+.c label{margin:0;font-weight:inherit}\
 .c input{accent-color:var(--ck-color-accent);flex:none}\
-.e{margin:var(--ck-space-1) 0 0;color:var(--ck-color-danger);font-size:var(--ck-font-size-sm)}\
-.r{color:var(--ck-color-danger)}\
+.e,.r,.x{color:var(--ck-color-danger)}\
+.e{margin:var(--ck-space-1) 0 0;font-size:var(--ck-font-size-sm)}\
 button{padding:var(--ck-space-2) var(--ck-space-5);border:0;border-radius:var(--ck-radius-md);\
 background:var(--ck-color-accent);color:var(--ck-color-accent-text);\
 font-weight:var(--ck-font-weight-bold);cursor:pointer}\
@@ -54,12 +92,26 @@ button:disabled{opacity:.6;cursor:progress}\
 :focus-visible{outline:2px solid var(--ck-color-focus);outline-offset:2px}\
 .h{position:absolute;inline-size:1px;block-size:1px;overflow:hidden;clip-path:inset(50%)}\
 .s:not(:empty){margin:var(--ck-space-3) 0 0}\
-.x{color:var(--ck-color-danger)}\
 .ok{margin:0;color:var(--ck-color-success);font-size:var(--ck-font-size-lg);\
 font-weight:var(--ck-font-weight-medium)}";
 
 /// The Form widget (`data-ck-widget="form"`).
 pub struct Form;
+
+/// A form built from a checked config: its DOM, not yet attached, and the few config values
+/// needed after rendering. The widget's `Config`.
+pub struct Built {
+    wrapper: Element,
+    form: Element,
+    button: Element,
+    status: Element,
+    honeypot: Element,
+    /// One per config field, in order.
+    controls: Vec<Control>,
+    success: String,
+    redirect: Option<String>,
+    min_fill: f64,
+}
 
 /// A mounted form; dropping it removes every listener.
 pub struct Mounted {
@@ -71,37 +123,82 @@ impl Drop for Mounted {
     fn drop(&mut self) {
         // A request still in flight finishes against detached nodes and emits nothing.
         self.state.alive.set(false);
+        // A submit still waiting out the minimum fill time never goes out; this also frees the
+        // timer's closure, which holds the state.
+        drop(self.state.timer.take());
     }
 }
 
 impl Widget for Form {
     const TYPE: &'static str = "form";
-    type Config = FormConfig;
+    // Boxed: the runtime moves the config through a few frames, and a pointer is cheaper to
+    // move than the struct.
+    type Config = Box<Built>;
     type Mounted = Mounted;
 
     fn styles() -> &'static [&'static str] {
         &[CSS]
     }
 
-    fn parse_config(config: &Value) -> Result<FormConfig, ConfigError> {
-        FormConfig::parse(config)
+    /// [`schema::check`]'s rules (the server applied the full ones when the config was saved),
+    /// building the DOM as each part passes.
+    fn parse_config(config: &Value) -> Result<Box<Built>, ConfigError> {
+        let mut built = Box::new(Built {
+            wrapper: make("div", &[("class", "w")]),
+            form: make("form", &[("novalidate", "")]),
+            button: make("button", &[("type", "submit")]),
+            // Present from the start and never removed, so screen readers announce every change.
+            status: make("p", &[("class", "s"), ("role", "status")]),
+            honeypot: make(
+                "input",
+                &[
+                    ("id", "ck-hp"),
+                    ("name", HONEYPOT_FIELD),
+                    ("tabindex", "-1"),
+                    ("autocomplete", "off"),
+                ],
+            ),
+            controls: Vec::new(),
+            success: String::new(),
+            redirect: None,
+            min_fill: 0.0,
+        });
+        schema::walk(config, &mut *built)?;
+        // The honeypot: out of sight, out of the tab order and hidden from assistive
+        // technology; bots that fill every input fill it too.
+        let trap = add(
+            &built.form,
+            "div",
+            &[("class", "h"), ("aria-hidden", "true")],
+        );
+        add_label(&trap, "label", "ck-hp", "Leave this field empty", false);
+        append(&trap, &built.honeypot);
+        append(&built.form, &built.button);
+        append(&built.wrapper, &built.status);
+        Ok(built)
     }
 
-    fn mount(ctx: MountCtx<FormConfig>) -> Result<Mounted, JsValue> {
-        let (config, instance) = ctx.into_parts();
-        let state = Rc::new(render(config, instance));
-        let on_submit = state.clone();
-        let on_input = state.clone();
-        let on_focus = state.clone();
+    fn mount(ctx: MountCtx<Box<Built>>) -> Result<Mounted, JsValue> {
+        let (ui, instance) = ctx.into_parts();
+        append(instance.root(), &ui.wrapper);
+        let state = Rc::new(State {
+            ui,
+            instance,
+            rendered_at: Date::now(),
+            sending: Cell::new(false),
+            focused: Cell::new(false),
+            alive: Cell::new(true),
+            timer: Cell::new(None),
+        });
         let listeners = [
-            dom::listen(&state.form, "submit", move |event| {
+            on(&state, "submit", |state, event| {
                 event.prevent_default();
-                on_submit.clone().submit();
+                state.submit();
             })?,
-            dom::listen(&state.form, "input", move |event| on_input.edited(&event))?,
-            dom::listen(&state.form, "focusin", move |_| {
-                if !on_focus.focused.replace(true) {
-                    on_focus.instance.metric_interaction("form_focus");
+            on(&state, "input", State::edited)?,
+            on(&state, "focusin", |state, _| {
+                if !state.focused.replace(true) {
+                    state.instance.metric_interaction("form_focus");
                 }
             })?,
         ];
@@ -112,33 +209,84 @@ impl Widget for Form {
     }
 }
 
+impl Visit for Built {
+    fn start(&mut self, config: &Value) {
+        let title = config.get("title").as_str();
+        if let Some(title) = title {
+            add_text(&self.wrapper, "h2", &[("id", "ck-t")], title);
+            set(&self.form, "aria-labelledby", "ck-t");
+        }
+        if let Some(description) = config.get("description").as_str() {
+            add_text(&self.wrapper, "p", &[("class", "d")], description);
+        }
+        append(&self.wrapper, &self.form);
+        let label = config.get("submit_label").as_str();
+        dom::set_text(&self.button, label.unwrap_or(DEFAULT_SUBMIT_LABEL));
+        let success = config.get("success_message").as_str();
+        self.success = success.unwrap_or(DEFAULT_SUCCESS_MESSAGE).into();
+        // `walk` allowed only http(s) URLs.
+        self.redirect = config.get("redirect_url").as_str().map(String::from);
+        let min_fill = config.get("min_fill_ms").as_f64();
+        self.min_fill = min_fill.unwrap_or(f64::from(DEFAULT_MIN_FILL_MS));
+    }
+
+    fn field(&mut self, kind: FieldKind, name: &str, field: &Value) {
+        self.controls
+            .push(render_field(&self.form, kind, name, field));
+    }
+}
+
+/// Listens on the form. Every handler goes through this one closure type: each distinct
+/// closure given to `dom::listen` would be its own copy of it in the wasm.
+fn on(
+    state: &Rc<State>,
+    event: &'static str,
+    handler: fn(&Rc<State>, &Event),
+) -> Result<Listener, JsValue> {
+    let target = state.clone();
+    dom::listen(&state.ui.form, event, move |event| handler(&target, &event))
+}
+
 /// One field's DOM: its control(s) (several for a radio group, none for hidden) and error slot.
 struct Control {
+    kind: FieldKind,
+    name: String,
+    /// A hidden field's value.
+    value: String,
     inputs: Vec<Element>,
     error: Option<Element>,
 }
 
 struct State {
-    config: FormConfig,
+    ui: Box<Built>,
     instance: Instance,
-    form: Element,
-    button: Element,
-    status: Element,
-    honeypot: Element,
-    controls: Vec<Control>,
     rendered_at: f64,
     sending: Cell<bool>,
     focused: Cell<bool>,
     alive: Cell<bool>,
+    /// The pending send while the minimum fill time runs out.
+    timer: Cell<Option<Timer>>,
 }
 
-/// Creates `tag` with `attrs` and appends it to `parent`. Tags and attribute names are static
-/// and valid and the element is fresh, so these DOM calls cannot fail; one helper instead of a
-/// `?` at every step keeps the error paths (and their drop code) out of the wasm.
+/// Creates `tag` with `attrs`. Tags and attribute names are static and valid and the element is
+/// fresh, so these DOM calls cannot fail; one helper instead of a `?` at every step keeps the
+/// error paths (and their drop code) out of the wasm.
+#[inline(never)]
+fn make(tag: &str, attrs: &[(&str, &str)]) -> Element {
+    dom::element_with(tag, attrs).expect_throw("ck: dom")
+}
+
+/// Appends `child` to `parent` (a fresh child, so this cannot fail either).
+#[inline(never)]
+fn append(parent: &Node, child: &Node) {
+    dom::append(parent, child).expect_throw("ck: dom");
+}
+
+/// Creates `tag` with `attrs` and appends it to `parent`.
 #[inline(never)]
 fn add(parent: &Node, tag: &str, attrs: &[(&str, &str)]) -> Element {
-    let el = dom::element_with(tag, attrs).expect_throw("ck: dom");
-    dom::append(parent, &el).expect_throw("ck: dom");
+    let el = make(tag, attrs);
+    append(parent, &el);
     el
 }
 
@@ -152,6 +300,7 @@ fn add_text(parent: &Node, tag: &str, attrs: &[(&str, &str)], text: &str) -> Ele
 
 /// A label (or legend) with a visual required marker; assistive technology learns "required"
 /// from the control's `required` attribute instead of hearing an asterisk.
+#[inline(never)]
 fn add_label(parent: &Node, tag: &str, for_id: &str, text: &str, required: bool) {
     let label = add_text(parent, tag, &[], text);
     if !for_id.is_empty() {
@@ -167,339 +316,279 @@ fn add_label(parent: &Node, tag: &str, for_id: &str, text: &str, required: bool)
     }
 }
 
-fn set(el: &Element, name: &str, value: &str) {
-    let _ = dom::set_attr(el, name, value);
-}
-
 #[inline(never)]
-fn render(config: FormConfig, instance: Instance) -> State {
-    let wrapper = add(instance.root(), "div", &[("class", "w")]);
-    if let Some(title) = &config.title {
-        add_text(&wrapper, "h2", &[("id", "ck-t")], title);
+fn render_field(form: &Node, kind: FieldKind, name: &str, field: &Value) -> Control {
+    let mut control = Control {
+        kind,
+        name: name.into(),
+        value: String::new(),
+        inputs: Vec::new(),
+        error: None,
+    };
+    if kind == FieldKind::Hidden {
+        control.value = text(field, "value").into();
+        return control;
     }
-    if let Some(description) = &config.description {
-        add_text(&wrapper, "p", &[("class", "d")], description);
-    }
-    let form = add(&wrapper, "form", &[("novalidate", "")]);
-    if config.title.is_some() {
-        set(&form, "aria-labelledby", "ck-t");
-    }
-    let mut controls = Vec::with_capacity(config.fields.len());
-    let mut id = String::new();
-    for field in &config.fields {
-        let mut inputs = Vec::new();
-        if field.kind == FieldKind::Hidden {
-            controls.push(Control {
-                inputs,
-                error: None,
-            });
-            continue;
-        }
-        id.clear();
-        id.push_str("ck-f-");
-        id.push_str(&field.name);
-        let required = field.required;
-        let group = add(
-            &form,
-            if field.kind == FieldKind::Radio {
-                "fieldset"
-            } else {
-                "div"
-            },
-            &[("class", "f")],
-        );
-        match field.kind {
-            FieldKind::Radio => {
-                add_label(&group, "legend", "", &field.label, required);
-                for (index, choice) in field.options.iter().enumerate() {
-                    let mut radio_id = id.clone();
-                    radio_id.push('-');
-                    push_number(&mut radio_id, index as u64);
-                    let row = add(&group, "div", &[("class", "c")]);
-                    inputs.push(add(
-                        &row,
-                        "input",
-                        &[
-                            ("type", "radio"),
-                            ("id", &radio_id),
-                            ("name", &field.name),
-                            ("value", &choice.value),
-                        ],
-                    ));
-                    add_label(&row, "label", &radio_id, &choice.label, false);
-                }
-            }
-            FieldKind::Checkbox => {
+    let inputs = &mut control.inputs;
+    let label = text(field, "label");
+    let required = field.get("required").as_bool() == Some(true);
+    let mut id = String::from("ck-f-");
+    id.push_str(name);
+    let group = add(
+        form,
+        if kind == FieldKind::Radio {
+            "fieldset"
+        } else {
+            "div"
+        },
+        &[("class", "f")],
+    );
+    match kind {
+        FieldKind::Radio => {
+            add_label(&group, "legend", "", label, required);
+            for (index, item) in options(field).iter().enumerate() {
+                let (value, text) = choice(item).unwrap_or_default();
+                let mut radio_id = id.clone() + "-";
+                push_number(&mut radio_id, index as u64);
                 let row = add(&group, "div", &[("class", "c")]);
                 inputs.push(add(
                     &row,
                     "input",
-                    &[("type", "checkbox"), ("id", &id), ("name", &field.name)],
+                    &[
+                        ("type", "radio"),
+                        ("id", &radio_id),
+                        ("name", name),
+                        ("value", value),
+                    ],
                 ));
-                add_label(&row, "label", &id, &field.label, required);
-            }
-            kind => {
-                add_label(&group, "label", &id, &field.label, required);
-                let attrs = [("id", id.as_str()), ("name", &field.name), ("class", "i")];
-                let input = match kind {
-                    FieldKind::Textarea => add(&group, "textarea", &attrs),
-                    FieldKind::Select => {
-                        let select = add(&group, "select", &attrs);
-                        let prompt = field.placeholder.as_deref().unwrap_or(MSG_CHOOSE);
-                        add_text(&select, "option", &[("value", "")], prompt);
-                        for choice in &field.options {
-                            add_text(
-                                &select,
-                                "option",
-                                &[("value", &choice.value)],
-                                &choice.label,
-                            );
-                        }
-                        select
-                    }
-                    FieldKind::Number => {
-                        let input = add(&group, "input", &attrs);
-                        // Any decimal is fine: the config's min/max are the only bounds.
-                        set(&input, "type", "number");
-                        set(&input, "step", "any");
-                        input
-                    }
-                    kind => {
-                        let input = add(&group, "input", &attrs);
-                        set(&input, "type", kind.as_str());
-                        input
-                    }
-                };
-                if let (Some(placeholder), false) = (&field.placeholder, kind == FieldKind::Select)
-                {
-                    set(&input, "placeholder", placeholder);
-                }
-                if let Some(token) = &field.autocomplete {
-                    set(&input, "autocomplete", token);
-                }
-                // The browser's constraint validation checks these; the server re-checks them.
-                if let Some(max) = field.max_length {
-                    set_prop(&input, "maxLength", max.into());
-                }
-                if let Some(min) = field.min_length {
-                    set_prop(&input, "minLength", min.into());
-                }
-                if let Some(min) = field.min {
-                    set_prop(&input, "min", min.into());
-                }
-                if let Some(max) = field.max {
-                    set_prop(&input, "max", max.into());
-                }
-                if let Some(pattern) = &field.pattern {
-                    set(&input, "pattern", pattern.source());
-                }
-                inputs.push(input);
+                add_label(&row, "label", &radio_id, text, false);
             }
         }
-        for input in &inputs {
-            if required {
-                set(input, "required", "");
-            }
+        FieldKind::Checkbox => {
+            let row = add(&group, "div", &[("class", "c")]);
+            inputs.push(add(
+                &row,
+                "input",
+                &[("type", "checkbox"), ("id", &id), ("name", name)],
+            ));
+            add_label(&row, "label", &id, label, required);
         }
-        id.clear();
-        id.push_str("ck-e-");
-        id.push_str(&field.name);
-        let error = add(&group, "p", &[("class", "e"), ("id", &id), ("hidden", "")]);
-        controls.push(Control {
-            inputs,
-            error: Some(error),
+        kind => {
+            add_label(&group, "label", &id, label, required);
+            let tag = match kind {
+                FieldKind::Textarea => "textarea",
+                FieldKind::Select => "select",
+                _ => "input",
+            };
+            let input = add(&group, tag, &[("id", &id), ("name", name), ("class", "i")]);
+            if kind == FieldKind::Select {
+                let prompt = field.get("placeholder").as_str();
+                add_text(
+                    &input,
+                    "option",
+                    &[("value", "")],
+                    prompt.unwrap_or(MSG_CHOOSE),
+                );
+                for item in options(field) {
+                    let (value, text) = choice(item).unwrap_or_default();
+                    add_text(&input, "option", &[("value", value)], text);
+                }
+            } else if tag == "input" {
+                set(&input, "type", kind.as_str());
+            }
+            if kind == FieldKind::Number {
+                // Any decimal is fine: the config's min/max are the only bounds.
+                set(&input, "step", "any");
+            }
+            // The server's default limit, so the browser stops typing where the server would
+            // refuse the value.
+            if let (Some(max), Value::Null) = (kind.default_max_length(), field.get("max_length")) {
+                set_prop(&input, "maxLength", &JsValue::from_f64(f64::from(max)));
+            }
+            inputs.push(input);
+        }
+    }
+    // The browser's constraint validation checks these; the server re-checks them.
+    for input in inputs.iter() {
+        for &(key, name) in &PROPS {
+            let value = match field.get(key) {
+                Value::Str(s) => JsValue::from_str(s),
+                Value::Num(n) => JsValue::from_f64(*n),
+                _ => continue,
+            };
+            set_prop(input, name, &value);
+        }
+        if required {
+            set(input, "required", "");
+        }
+    }
+    id.clear();
+    id.push_str("ck-e-");
+    id.push_str(name);
+    control.error = Some(add(
+        &group,
+        "p",
+        &[("class", "e"), ("id", &id), ("hidden", "")],
+    ));
+    control
+}
+
+/// What the browser's constraint validation says about a control, as our own message (the
+/// form has `novalidate`, so no browser bubbles show). `tooShort` only fires on typed values,
+/// so the minimum length is also counted here. The server checks everything again.
+#[inline(never)]
+fn problem(control: &Control) -> Option<&'static str> {
+    let input = control.inputs.first()?;
+    let validity = prop(input, "validity");
+    let flag = |name| prop(&validity, name).is_truthy();
+    if flag("valueMissing") {
+        return Some(match control.kind {
+            FieldKind::Checkbox => "Please tick this box.",
+            FieldKind::Select | FieldKind::Radio => "Please choose an option.",
+            _ => "Please fill in this field.",
         });
     }
-
-    // The honeypot: out of sight, out of the tab order and hidden from assistive technology;
-    // bots that fill every input fill it too.
-    let trap = add(&form, "div", &[("class", "h"), ("aria-hidden", "true")]);
-    add_label(&trap, "label", "ck-hp", "Leave this field empty", false);
-    let honeypot = add(
-        &trap,
-        "input",
-        &[
-            ("id", "ck-hp"),
-            ("name", HONEYPOT_FIELD),
-            ("tabindex", "-1"),
-            ("autocomplete", "off"),
-        ],
-    );
-    let button = add_text(&form, "button", &[("type", "submit")], &config.submit_label);
-    // Present from the start and never removed, so screen readers announce every change.
-    let status = add(&wrapper, "p", &[("class", "s"), ("role", "status")]);
-
-    State {
-        config,
-        instance,
-        form,
-        button,
-        status,
-        honeypot,
-        controls,
-        rendered_at: js_sys::Date::now(),
-        sending: Cell::new(false),
-        focused: Cell::new(false),
-        alive: Cell::new(true),
+    if flag("typeMismatch") {
+        return Some(if control.kind == FieldKind::Url {
+            "Please enter a web address starting with http:// or https://."
+        } else {
+            "Please enter a valid email address."
+        });
     }
+    for &(name, message) in &FLAGS {
+        if flag(name) {
+            return Some(message);
+        }
+    }
+    // `minLength` is -1 without a limit, undefined on controls without one.
+    let length = prop(&prop(input, "value"), "length")
+        .as_f64()
+        .unwrap_or(0.0);
+    let min = prop(input, "minLength").as_f64().unwrap_or(0.0);
+    (length > 0.0 && length < min).then_some(MSG_SHORT)
 }
 
 impl State {
-    /// Collects the values the visitor entered (hidden fields from the config).
+    /// The visitor's values as a JS object keyed by field name: numbers as numbers (empty ones
+    /// left out), checkboxes as booleans, an unselected radio group left out, hidden fields from
+    /// the config.
     #[inline(never)]
-    fn values(&self) -> Value {
-        let mut members = Vec::with_capacity(self.controls.len());
-        for (field, control) in self.config.fields.iter().zip(&self.controls) {
-            let value = match (field.kind, control.inputs.first()) {
-                (FieldKind::Hidden, _) | (_, None) => {
-                    Value::Str(field.value.clone().unwrap_or_default())
-                }
-                (FieldKind::Checkbox, Some(input)) => Value::Bool(prop_bool(input, "checked")),
+    fn values(&self) -> Object {
+        let values = Object::new();
+        for control in &self.ui.controls {
+            let value = match (control.kind, control.inputs.first()) {
+                (_, None) => JsValue::from_str(&control.value),
+                (FieldKind::Checkbox, Some(input)) => prop(input, "checked"),
                 (FieldKind::Radio, _) => {
-                    match control.inputs.iter().find(|r| prop_bool(r, "checked")) {
-                        Some(radio) => Value::Str(prop_string(radio, "value")),
-                        None => continue,
+                    let mut chosen = JsValue::UNDEFINED;
+                    for radio in &control.inputs {
+                        if prop(radio, "checked").is_truthy() {
+                            chosen = prop(radio, "value");
+                        }
                     }
+                    if chosen.is_undefined() {
+                        continue;
+                    }
+                    chosen
                 }
-                // Empty is NaN; garbage (`validity.badInput`) was already refused by `check`.
+                // Empty is NaN; garbage (`validity.badInput`) was already refused by `problem`.
                 (FieldKind::Number, Some(input)) => {
-                    match prop(input, "valueAsNumber")
-                        .as_f64()
-                        .filter(|n| n.is_finite())
-                    {
-                        Some(n) => Value::Num(n),
-                        None => continue,
+                    let number = prop(input, "valueAsNumber");
+                    if !number.as_f64().is_some_and(f64::is_finite) {
+                        continue;
                     }
+                    number
                 }
-                (_, Some(input)) => Value::Str(prop_string(input, "value")),
+                (_, Some(input)) => prop(input, "value"),
             };
-            members.push((field.name.clone(), value));
+            set_prop(&values, &control.name, &value);
         }
-        Value::Obj(members)
+        values
     }
 
-    /// Client-side checks through the browser's constraint validation (`validity` of each
-    /// control, the form has `novalidate` so no browser bubbles show), with our own messages so
-    /// they match the rest of the widget. `tooShort` only fires on typed values, so the minimum
-    /// length is also counted here. The server runs the full rules again on every submission.
-    #[inline(never)]
-    fn check(&self) -> Vec<FieldError> {
-        let mut errors = Vec::new();
-        for (field, control) in self.config.fields.iter().zip(&self.controls) {
-            let Some(input) = control.inputs.first() else {
-                continue;
-            };
-            let validity = prop(input, "validity");
-            let flag = |name| prop_bool(&validity, name);
-            let message = if flag("valueMissing") {
-                match field.kind {
-                    FieldKind::Checkbox => "Please tick this box.",
-                    FieldKind::Select | FieldKind::Radio => "Please choose an option.",
-                    _ => "Please fill in this field.",
-                }
-            } else if flag("badInput") {
-                "Please enter a number."
-            } else if flag("typeMismatch") {
-                if field.kind == FieldKind::Url {
-                    "Please enter a web address starting with http:// or https://."
-                } else {
-                    "Please enter a valid email address."
-                }
-            } else if flag("rangeUnderflow") {
-                "Please enter a larger number."
-            } else if flag("rangeOverflow") {
-                "Please enter a smaller number."
-            } else if flag("patternMismatch") {
-                "Please match the requested format."
-            } else if flag("tooLong") {
-                "Please use fewer characters."
-            } else if flag("tooShort") || self.too_short(field.min_length, input) {
-                "Please use more characters."
-            } else {
-                continue;
-            };
-            errors.push(FieldError {
-                name: field.name.clone(),
-                code: "invalid",
-                message: message.into(),
-            });
-        }
-        errors
-    }
-
-    fn too_short(&self, min_length: Option<u32>, input: &Element) -> bool {
-        let length = prop(&prop(input, "value"), "length")
-            .as_f64()
-            .unwrap_or(0.0);
-        min_length.is_some_and(|min| length > 0.0 && length < f64::from(min))
-    }
-
-    fn submit(self: Rc<Self>) {
+    fn submit(self: &Rc<Self>) {
         self.instance.metric_interaction("form_submit");
         if self.sending.get() {
             return;
         }
-        self.clear_errors();
-        let errors = self.check();
-        if !errors.is_empty() {
-            self.show_errors(&errors, "validation");
-            return;
-        }
-        let values = self.values();
-        self.sending.set(true);
-        let _ = dom::set_attr(&self.button, "disabled", "");
-        dom::set_attr(&self.status, "class", "s").ok();
-        announce(&self.status, MSG_SENDING);
-        self.emit("form:submit", None);
-        ck_runtime::spawn(async move {
-            let elapsed = js_sys::Date::now() - self.rendered_at;
-            let wait = f64::from(self.config.min_fill_ms()) - elapsed;
-            if wait > 0.0 {
-                // A quick human (or autofill) must not look like a bot to the server.
-                sleep(wait as i32 + 50).await;
+        let mut first = None;
+        for (index, control) in self.ui.controls.iter().enumerate() {
+            self.clear_error(index);
+            if let Some(message) = problem(control) {
+                first = first.or(self.mark(index, message));
             }
-            let body = submit::request_body(
-                self.instance.instance_id().unwrap_or_default(),
-                values,
-                prop_string(&self.honeypot, "value"),
-                js_sys::Date::now() - self.rendered_at,
-            );
-            let result = self
-                .instance
-                .http()
-                .post_json(submit::SUBMISSIONS_PATH, &body)
-                .await;
+        }
+        if let Some(input) = first {
+            return self.invalid(input);
+        }
+        let body = Object::new();
+        let id = self.instance.instance_id().unwrap_or_default();
+        set_str(&body, "id", id);
+        set_prop(&body, "values", &self.values());
+        set_prop(&body, "hp", &prop(&self.ui.honeypot, "value"));
+        self.sending.set(true);
+        set(&self.ui.button, "disabled", "");
+        self.say("s", MSG_SENDING);
+        self.emit("form:submit", None);
+        // A quick human (or autofill) must not look like a bot to the server: the request waits
+        // until the minimum fill time has passed.
+        let wait = self.ui.min_fill - self.elapsed();
+        let delay = if wait > 0.0 { (wait + 50.0) as i32 } else { 0 };
+        let state = self.clone();
+        self.timer
+            .set(Some(Timer::once(delay, move || state.send(body))));
+    }
+
+    fn elapsed(&self) -> f64 {
+        Date::now() - self.rendered_at
+    }
+
+    fn send(self: Rc<Self>, body: Object) {
+        let elapsed = self.elapsed().max(0.0).floor();
+        set_prop(&body, "elapsed_ms", &JsValue::from_f64(elapsed));
+        let http = self.instance.http();
+        http.send(SUBMISSIONS_PATH, &body, move |outcome| {
             self.sending.set(false);
             if self.alive.get() {
-                self.finish(result);
+                self.finish(outcome);
             }
         });
     }
 
-    fn finish(&self, result: Result<Value, HttpError>) {
-        let _ = dom::remove_attr(&self.button, "disabled");
-        match result {
+    fn finish(&self, outcome: Result<Value, HttpError>) {
+        let _ = dom::remove_attr(&self.ui.button, "disabled");
+        match outcome {
             Ok(reply) => {
                 // The success message replaces the form; focus follows so keyboard and screen
                 // reader users land on it.
-                self.form.remove();
-                dom::set_attr(&self.status, "class", "ok").ok();
-                dom::set_attr(&self.status, "tabindex", "-1").ok();
-                announce(&self.status, &self.config.success_message);
-                focus(&self.status);
+                self.ui.form.remove();
+                set(&self.ui.status, "tabindex", "-1");
+                self.say("ok", &self.ui.success);
+                focus(&self.ui.status);
                 self.emit("form:success", reply.get("id").as_str());
-                if let Some(url) = &self.config.redirect_url {
-                    let location = prop(&js_sys::global(), "location");
-                    let _ = Reflect::set(&location, &"href".into(), &url.as_str().into());
+                if let Some(url) = &self.ui.redirect {
+                    let page = prop(self.instance.element(), "ownerDocument");
+                    set_str(&prop(&page, "location"), "href", url);
                 }
             }
             Err(HttpError::Status { status, body }) if status < 500 && status != 429 => {
-                let errors = submit::server_field_errors(&body);
-                if errors.is_empty() {
-                    let message = body.get("error").get("message").as_str();
-                    self.fail(message.unwrap_or(MSG_REJECTED), "rejected");
-                } else {
-                    self.show_errors(&errors, "validation");
+                // `{"error":{"fields":{"email":"…"}}}`: the server's messages at the fields.
+                let mut first = None;
+                if let Value::Obj(members) = body.get("error").get("fields") {
+                    for (name, message) in members {
+                        if let (Some(index), Some(message)) =
+                            (self.index_of(name), message.as_str())
+                        {
+                            first = first.or(self.mark(index, message));
+                        }
+                    }
+                }
+                match first {
+                    Some(input) => self.invalid(input),
+                    None => {
+                        let message = body.get("error").get("message").as_str();
+                        self.fail(message.unwrap_or(MSG_REJECTED), "rejected");
+                    }
                 }
             }
             Err(error) => {
@@ -515,52 +604,40 @@ impl State {
 
     /// A failed send: the values stay where they are, the button works again.
     fn fail(&self, message: &str, reason: &'static str) {
-        dom::set_attr(&self.status, "class", "s x").ok();
-        announce(&self.status, message);
-        focus(&self.button);
+        self.say("s x", message);
+        focus(&self.ui.button);
         self.emit("form:error", Some(reason));
     }
 
-    fn show_errors(&self, errors: &[FieldError], reason: &'static str) {
-        let mut first: Option<&Element> = None;
-        for FieldError { name, message, .. } in errors {
-            let Some(index) = self.config.fields.iter().position(|f| &f.name == name) else {
-                continue;
-            };
-            let control = &self.controls[index];
-            let Some(error) = &control.error else {
-                continue;
-            };
-            dom::set_text(error, message);
-            let _ = dom::remove_attr(error, "hidden");
-            let error_id = dom::attr(error, "id").unwrap_or_default();
-            for input in &control.inputs {
-                let _ = dom::set_attr(input, "aria-invalid", "true");
-                let _ = dom::set_attr(input, "aria-describedby", &error_id);
-            }
-            if first.is_none() {
-                first = control.inputs.first();
-            }
+    /// Shows `message` at control `index`; its first input, to move focus to (`None` for a
+    /// field without controls).
+    #[inline(never)]
+    fn mark(&self, index: usize, message: &str) -> Option<&Element> {
+        let control = &self.ui.controls[index];
+        let error = control.error.as_ref()?;
+        dom::set_text(error, message);
+        let _ = dom::remove_attr(error, "hidden");
+        let error_id = dom::attr(error, "id").unwrap_or_default();
+        for input in &control.inputs {
+            set(input, "aria-invalid", "true");
+            set(input, "aria-describedby", &error_id);
         }
-        dom::set_attr(&self.status, "class", "s x").ok();
-        announce(&self.status, MSG_FIX);
-        if let Some(input) = first {
-            focus(input);
-        }
-        self.emit("form:error", Some(reason));
+        control.inputs.first()
     }
 
-    fn clear_errors(&self) {
-        for index in 0..self.controls.len() {
-            self.clear_error(index);
-        }
+    /// After [`State::mark`]: announce, focus the first invalid control.
+    fn invalid(&self, first: &Element) {
+        self.say("s x", MSG_FIX);
+        focus(first);
+        self.emit("form:error", Some("validation"));
     }
 
+    #[inline(never)]
     fn clear_error(&self, index: usize) {
-        let control = &self.controls[index];
+        let control = &self.ui.controls[index];
         if let Some(error) = &control.error {
             dom::set_text(error, "");
-            let _ = dom::set_attr(error, "hidden", "");
+            set(error, "hidden", "");
         }
         for input in &control.inputs {
             let _ = dom::remove_attr(input, "aria-invalid");
@@ -568,71 +645,72 @@ impl State {
         }
     }
 
+    /// The index of the field called `name`.
+    #[inline(never)]
+    fn index_of(&self, name: &str) -> Option<usize> {
+        for (index, control) in self.ui.controls.iter().enumerate() {
+            if control.name == name {
+                return Some(index);
+            }
+        }
+        None
+    }
+
     /// Editing a field clears its error: the message described a value that is gone.
-    fn edited(&self, event: &Event) {
-        let Some(target) = event.target().and_then(|t| t.dyn_into::<Element>().ok()) else {
-            return;
-        };
-        let name = dom::attr(&target, "name").unwrap_or_default();
-        if let Some(index) = self.config.fields.iter().position(|f| f.name == name) {
+    fn edited(self: &Rc<Self>, event: &Event) {
+        let name = prop(&prop(event, "target"), "name").as_string();
+        if let Some(index) = self.index_of(&name.unwrap_or_default()) {
             self.clear_error(index);
         }
+    }
+
+    /// Puts `text` in the live region, styled by `class` (`s`, `s x` for errors, `ok`). The
+    /// text is cleared first, so a repeated message is announced again.
+    #[inline(never)]
+    fn say(&self, class: &str, text: &str) {
+        let status = &self.ui.status;
+        set(status, "class", class);
+        dom::set_text(status, "");
+        dom::set_text(status, text);
     }
 
     /// Bus events carry the instance id and a reason code, never the visitor's values.
     fn emit(&self, event: &str, extra: Option<&str>) {
         let detail = Object::new();
-        let id = self
-            .instance
-            .instance_id()
-            .map_or(JsValue::NULL, JsValue::from_str);
-        let _ = Reflect::set(&detail, &"id".into(), &id);
-        let _ = Reflect::set(&detail, &"widget".into(), &"form".into());
+        let id = self.instance.instance_id();
+        set_prop(&detail, "id", &id.map_or(JsValue::NULL, JsValue::from_str));
+        set_str(&detail, "widget", "form");
         if let Some(extra) = extra {
             let key = if event == "form:success" {
                 "submission"
             } else {
                 "reason"
             };
-            let _ = Reflect::set(&detail, &key.into(), &extra.into());
+            set_str(&detail, key, extra);
         }
-        let _ = Reflect::set(&detail, &"element".into(), self.instance.element());
+        set_prop(&detail, "element", self.instance.element());
         self.instance.bus().emit(event, detail.into());
     }
-}
-
-/// Sets the text after clearing it, so a repeated message is announced again.
-fn announce(status: &Element, text: &str) {
-    dom::set_text(status, "");
-    dom::set_text(status, text);
 }
 
 fn focus(el: &Element) {
     let _ = el.unchecked_ref::<HtmlElement>().focus();
 }
 
-fn set_prop(target: &JsValue, name: &str, value: JsValue) {
-    let _ = Reflect::set(target, &name.into(), &value);
+fn set(el: &Element, name: &str, value: &str) {
+    let _ = dom::set_attr(el, name, value);
+}
+
+fn set_prop(target: &JsValue, name: &str, value: &JsValue) {
+    let _ = Reflect::set(target, &JsValue::from_str(name), value);
+}
+
+/// [`set_prop`] with a string value.
+#[inline(never)]
+fn set_str(target: &JsValue, name: &str, value: &str) {
+    set_prop(target, name, &JsValue::from_str(value));
 }
 
 fn prop(target: &JsValue, name: &str) -> JsValue {
-    Reflect::get(target, &name.into()).unwrap_or(JsValue::UNDEFINED)
-}
-
-fn prop_string(target: &JsValue, name: &str) -> String {
-    prop(target, name).as_string().unwrap_or_default()
-}
-
-fn prop_bool(target: &JsValue, name: &str) -> bool {
-    prop(target, name).is_truthy()
-}
-
-async fn sleep(ms: i32) {
-    let promise = js_sys::Promise::new(&mut |resolve, _| {
-        let window: web_sys::Window = js_sys::global().unchecked_into();
-        window
-            .set_timeout_with_callback_and_timeout_and_arguments_0(&resolve, ms)
-            .expect_throw("setTimeout");
-    });
-    let _ = ck_runtime::wait(promise).await;
+    Reflect::get(target, &JsValue::from_str(name)).unwrap_or(JsValue::UNDEFINED)
 }

@@ -1,8 +1,9 @@
 //! A deliberately small pattern language for the `pattern` field option.
 //!
-//! Why not a regex engine: the `regex` crate would add far more to the embed than the whole form,
-//! and the browser's own `RegExp` (the HTML `pattern` attribute) does not run on the server, which
-//! must check submissions with exactly the same rules. So both sides run this matcher.
+//! Server side only (feature `validate`): the embed sets the HTML `pattern` attribute and lets the
+//! browser's `RegExp` check it, while the server, which has no `RegExp`, re-checks every
+//! submission with this matcher. Why not the `regex` crate: a subset this small is all a contact
+//! form needs, and its linear-time matcher leaves nothing for a hostile pattern to exploit.
 //!
 //! Syntax (always matched against the whole value, as HTML `pattern` does):
 //! - a literal character; `\` followed by any non-alphanumeric character is that character;
@@ -14,18 +15,14 @@
 //! time is `O(value length × pattern size)` whatever the input: no catastrophic backtracking.
 
 use std::string::String;
-#[cfg(feature = "validate")]
 use std::vec::Vec;
 
 /// Longest accepted pattern source, in characters.
 pub(crate) const MAX_SOURCE: usize = 200;
-#[cfg(feature = "validate")]
 const MAX_REPEAT: u32 = 100;
-#[cfg(feature = "validate")]
 /// Upper bound on expanded NFA nodes (`a{100}` expands to 100 nodes).
 const MAX_NODES: usize = 400;
 
-#[cfg(feature = "validate")]
 #[derive(Clone, Debug, PartialEq)]
 enum Item {
     Range(char, char),
@@ -34,7 +31,6 @@ enum Item {
     Space(bool),
 }
 
-#[cfg(feature = "validate")]
 impl Item {
     fn matches(&self, c: char) -> bool {
         match *self {
@@ -48,21 +44,18 @@ impl Item {
 
 /// One character test: matches when any item matches (or none does, when negated).
 /// `.` is an empty negated set.
-#[cfg(feature = "validate")]
 #[derive(Clone, Debug, PartialEq)]
 struct Atom {
     negated: bool,
     items: Vec<Item>,
 }
 
-#[cfg(feature = "validate")]
 impl Atom {
     fn matches(&self, c: char) -> bool {
         self.items.iter().any(|item| item.matches(c)) != self.negated
     }
 }
 
-#[cfg(feature = "validate")]
 #[derive(Clone, Copy, Debug, PartialEq)]
 enum Rep {
     One,
@@ -70,16 +63,13 @@ enum Rep {
     Star,
 }
 
-/// A compiled pattern. Without the `validate` feature (the embed) it is only its source: the
-/// browser checks it through the input's `pattern` attribute and the server, which has the
-/// feature, rejects configs whose pattern is outside the subset.
+/// A compiled pattern (server side only: the embed leaves `pattern` to the browser's own
+/// `pattern` attribute and never compiles this module).
 #[derive(Clone, Debug, PartialEq)]
 pub struct Pattern {
     source: String,
-    #[cfg(feature = "validate")]
     atoms: Vec<Atom>,
     /// Expanded program: (index into `atoms`, repetition).
-    #[cfg(feature = "validate")]
     nodes: Vec<(u16, Rep)>,
 }
 
@@ -89,16 +79,7 @@ impl Pattern {
         &self.source
     }
 
-    /// Keeps `source` unchecked: only the server (feature `validate`) compiles and matches.
-    #[cfg(not(feature = "validate"))]
-    pub fn compile(source: &str) -> Result<Pattern, &'static str> {
-        Ok(Pattern {
-            source: source.into(),
-        })
-    }
-
     /// Compiles `source`, or says why it is not in the supported subset.
-    #[cfg(feature = "validate")]
     #[inline(never)]
     pub fn compile(source: &str) -> Result<Pattern, &'static str> {
         if super::char_len(source) > MAX_SOURCE {
@@ -175,7 +156,6 @@ impl Pattern {
         })
     }
 
-    #[cfg(feature = "validate")]
     /// True when the whole of `value` matches.
     pub fn matches(&self, value: &str) -> bool {
         let len = self.nodes.len();
@@ -202,7 +182,6 @@ impl Pattern {
         current[len]
     }
 
-    #[cfg(feature = "validate")]
     /// Epsilon closure: an optional or starred node may be skipped. Skips only go forward, so
     /// one forward pass reaches the fixpoint.
     fn skip_optional(&self, states: &mut [bool]) {
@@ -214,7 +193,6 @@ impl Pattern {
     }
 }
 
-#[cfg(feature = "validate")]
 fn escape(c: Option<char>) -> Result<Item, &'static str> {
     Ok(match c {
         Some('d') => Item::Digit(false),
@@ -229,7 +207,6 @@ fn escape(c: Option<char>) -> Result<Item, &'static str> {
     })
 }
 
-#[cfg(feature = "validate")]
 fn class(chars: &mut std::iter::Peekable<std::str::Chars<'_>>) -> Result<Atom, &'static str> {
     let negated = chars.peek() == Some(&'^');
     if negated {
@@ -270,7 +247,6 @@ fn class(chars: &mut std::iter::Peekable<std::str::Chars<'_>>) -> Result<Atom, &
     Ok(Atom { negated, items })
 }
 
-#[cfg(feature = "validate")]
 fn braces(
     chars: &mut std::iter::Peekable<std::str::Chars<'_>>,
 ) -> Result<(u32, Option<u32>), &'static str> {
@@ -297,7 +273,6 @@ fn braces(
     Ok((min, max))
 }
 
-#[cfg(feature = "validate")]
 fn number(chars: &mut std::iter::Peekable<std::str::Chars<'_>>) -> Option<u32> {
     let mut value: Option<u32> = None;
     while let Some(digit) = chars.peek().and_then(|c| c.to_digit(10)) {
@@ -307,7 +282,7 @@ fn number(chars: &mut std::iter::Peekable<std::str::Chars<'_>>) -> Option<u32> {
     value
 }
 
-#[cfg(all(test, feature = "validate"))]
+#[cfg(test)]
 mod tests {
     use super::*;
 
