@@ -37,8 +37,8 @@ pub struct BootOptions {
 }
 
 enum State {
-    /// Waiting for the config manifest.
-    Pending,
+    /// Parsed; waiting for the config manifest (or about to mount).
+    Pending(MountSpec),
     Mounted(Box<dyn Any>),
     /// Rejected (bad attributes or config): not retried until removed or `ck('mount')`.
     Failed,
@@ -218,9 +218,7 @@ fn mount_element(el: &Element, explicit: bool) {
         theme,
         flags,
     };
-    let (key, parsed, default_token) = with_rt(|rt| {
-        let key = rt.next_key;
-        rt.next_key += 1;
+    let parsed = with_rt(|rt| {
         let entries = &rt.entries;
         let parsed = parse_mount(
             &raw,
@@ -228,20 +226,40 @@ fn mount_element(el: &Element, explicit: bool) {
             |t| entries.iter().find(|e| e.widget == t).map(|e| e.widget),
             json::parse,
         );
+        let key = rt.next_key;
+        rt.next_key += 1;
+        // With an instance id the config comes from the server (inline config merged over
+        // it); without, the inline config is all there is.
+        let (state, outcome) = match parsed {
+            Ok(spec) => {
+                let url = match (&spec.id, &spec.token) {
+                    (Some(id), Some(token)) => {
+                        let mut url = crate::http::url("/api/v1/widgets/");
+                        // Validated to [A-Za-z0-9_-]: nothing to percent-encode.
+                        url.push_str(id);
+                        url.push_str("/config?token=");
+                        url.push_str(token);
+                        Some(url)
+                    }
+                    _ => None,
+                };
+                (State::Pending(spec), Ok((key, url)))
+            }
+            Err(e) => (State::Failed, Err((e, rt.token.clone()))),
+        };
         rt.slots.push(Slot {
             key,
             element: el.clone(),
-            state: if parsed.is_ok() {
-                State::Pending
-            } else {
-                State::Failed
-            },
+            state,
         });
-        (key, parsed, rt.token.clone())
+        outcome
     });
     match parsed {
-        Ok(spec) => fetch_manifest(key, spec),
-        Err(e) => report(
+        Ok((key, Some(url))) => {
+            request(url, None, Box::new(move |answer| finish(key, Some(answer))))
+        }
+        Ok((key, None)) => finish(key, None),
+        Err((e, default_token)) => report(
             el,
             e.attribute(),
             e.code(),
@@ -250,99 +268,6 @@ fn mount_element(el: &Element, explicit: bool) {
             None,
         ),
     }
-}
-
-/// With an instance id the config comes from the server (inline config merged over it);
-/// without, the inline config is all there is.
-fn fetch_manifest(key: u32, mut spec: MountSpec) {
-    let (Some(id), Some(token)) = (&spec.id, &spec.token) else {
-        let config = spec.config.take().unwrap_or(Value::Obj(Vec::new()));
-        return finish(key, spec, config, String::new());
-    };
-    let mut url = crate::http::url("/api/v1/widgets/");
-    // Id and token are validated to [A-Za-z0-9_-]: nothing to percent-encode.
-    url.push_str(id);
-    url.push_str("/config?token=");
-    url.push_str(token);
-    request(
-        url,
-        None,
-        Box::new(move |manifest| with_manifest(key, spec, manifest)),
-    );
-}
-
-fn with_manifest(key: u32, mut spec: MountSpec, manifest: HttpResult) {
-    let Some(el) = pending_element(key) else {
-        return;
-    };
-    let (attribute, code, reason) = match manifest {
-        Ok(mut manifest) => {
-            if manifest
-                .get("type")
-                .as_str()
-                .is_some_and(|t| t != spec.widget)
-            {
-                (
-                    "data-ck-widget",
-                    "type_mismatch",
-                    "differs from the widget's type on the server",
-                )
-            } else {
-                // Moved out, not cloned: a deep `Value` clone is sizeable code.
-                let mut config = match take_member(&mut manifest, "config") {
-                    config @ Value::Obj(_) => config,
-                    _ => Value::Obj(Vec::new()),
-                };
-                if let Some(inline) = spec.config.take() {
-                    config.merge(inline);
-                }
-                // Flags from the server join the element's: one comma list, see `has_flag`.
-                let mut flags = String::new();
-                for flag in manifest.get("flags").as_array().unwrap_or_default() {
-                    if let Some(flag) = flag.as_str() {
-                        flags.push_str(flag);
-                        flags.push(',');
-                    }
-                }
-                return finish(key, spec, config, flags);
-            }
-        }
-        // The server answered "no" (unknown instance, revoked token): show nothing.
-        Err(HttpError::Status { status: 404, .. }) => (
-            "data-ck-id",
-            "manifest_refused",
-            "no such widget instance on the server",
-        ),
-        Err(HttpError::Status { status, .. }) if status < 500 => (
-            "data-ck-id",
-            "manifest_refused",
-            "the server refused the embed token",
-        ),
-        // The server is unreachable: inline config, if any, still gives the visitor a widget.
-        Err(_) => {
-            report(
-                &el,
-                "data-ck-id",
-                "manifest_unavailable",
-                "config manifest unavailable",
-                spec.token.as_deref(),
-                spec.id.as_deref(),
-            );
-            if let Some(inline) = spec.config.take() {
-                return finish(key, spec, inline, String::new());
-            }
-            return fail(key);
-        }
-    };
-    fail(key);
-    report(
-        &el,
-        attribute,
-        code,
-        reason,
-        spec.token.as_deref(),
-        spec.id.as_deref(),
-    );
 }
 
 /// Moves member `key` out of an object (`Null` when absent).
@@ -357,61 +282,106 @@ fn take_member(value: &mut Value, key: &str) -> Value {
     Value::Null
 }
 
-fn pending_element(key: u32) -> Option<Element> {
-    with_rt(|rt| {
-        rt.slots
-            .iter()
-            .find(|s| s.key == key && matches!(s.state, State::Pending))
-            .map(|s| s.element.clone())
-    })
-}
-
-fn fail(key: u32) {
-    with_rt(|rt| {
-        if let Some(slot) = rt.slots.iter_mut().find(|s| s.key == key) {
-            slot.state = State::Failed;
-        }
+/// Mounts the pending slot `key`. `manifest`: the server's answer, `None` without an instance id.
+///
+/// The slot's spec is taken out and the slot marked failed first, so every early return below
+/// leaves it failed; only a successful mount stores the handle.
+fn finish(key: u32, manifest: Option<HttpResult>) {
+    let taken = with_rt(|rt| {
+        let slot = rt.slots.iter_mut().find(|s| s.key == key)?;
+        let State::Pending(spec) = std::mem::replace(&mut slot.state, State::Failed) else {
+            return None;
+        };
+        let entry = *rt.entries.iter().find(|e| e.widget == spec.widget)?;
+        Some((slot.element.clone(), spec, entry, rt.t0))
     });
-}
-
-fn finish(key: u32, spec: MountSpec, config: Value, mut flags: String) {
-    let Some(el) = pending_element(key) else {
+    let Some((el, spec, entry, t0)) = taken else {
         return;
     };
-    let found = with_rt(|rt| {
-        let entry = rt
-            .entries
-            .iter()
-            .find(|e| e.widget == spec.widget)
-            .copied()?;
-        Some((entry, rt.t0))
-    });
-    let Some((entry, t0)) = found else {
-        return;
-    };
-    flags.push_str(&spec.flags);
     let MountSpec {
-        id, token, theme, ..
+        id,
+        token,
+        config: inline,
+        theme,
+        flags: own_flags,
+        ..
     } = spec;
+    let (token, id) = (token.as_deref(), id.as_deref());
+    let mut flags = String::new();
+    let config = match manifest {
+        None => inline.unwrap_or(Value::Obj(Vec::new())),
+        Some(Ok(mut manifest)) => {
+            if manifest
+                .get("type")
+                .as_str()
+                .is_some_and(|t| t != entry.widget)
+            {
+                return report(
+                    &el,
+                    "data-ck-widget",
+                    "type_mismatch",
+                    "differs from the widget's type on the server",
+                    token,
+                    id,
+                );
+            }
+            // Flags from the server join the element's: one comma list, see `has_flag`.
+            for flag in manifest.get("flags").as_array().unwrap_or_default() {
+                if let Some(flag) = flag.as_str() {
+                    flags.push_str(flag);
+                    flags.push(',');
+                }
+            }
+            // Moved out, not cloned: a deep `Value` clone is sizeable code.
+            let mut config = match take_member(&mut manifest, "config") {
+                config @ Value::Obj(_) => config,
+                _ => Value::Obj(Vec::new()),
+            };
+            if let Some(inline) = inline {
+                config.merge(inline);
+            }
+            config
+        }
+        // The server answered "no" (unknown instance, revoked token): show nothing.
+        Some(Err(HttpError::Status { status, .. })) if status < 500 => {
+            let reason = if status == 404 {
+                "no such widget instance on the server"
+            } else {
+                "the server refused the embed token"
+            };
+            return report(&el, "data-ck-id", "manifest_refused", reason, token, id);
+        }
+        // The server is unreachable: inline config, if any, still gives the visitor a widget.
+        Some(Err(_)) => {
+            report(
+                &el,
+                "data-ck-id",
+                "manifest_unavailable",
+                "config manifest unavailable",
+                token,
+                id,
+            );
+            match inline {
+                Some(inline) => inline,
+                None => return,
+            }
+        }
+    };
+    flags.push_str(&own_flags);
     let root = match mount::prepare(&el, entry.widget, (entry.styles)()) {
         Ok(root) => root,
-        Err(e) => {
-            fail(key);
-            return report_js(&el, e, token.as_deref(), id.as_deref());
-        }
+        Err(e) => return report_js(&el, e, token, id),
     };
     let instance = Instance(Rc::new(InstanceInner {
         widget: entry.widget,
-        id,
-        token,
+        id: id.map(str::to_owned),
+        token: token.map(str::to_owned),
         theme,
         flags,
         element: el.clone(),
         root,
         bus: Bus::global(),
     }));
-    let inner = instance.0.clone();
-    let (token, id) = (inner.token.as_deref(), inner.id.as_deref());
     match (entry.mount)(&config, instance) {
         Ok(handle) => {
             // The slot may have gone while the widget mounted (a handler unmounted it).
@@ -441,7 +411,6 @@ fn finish(key: u32, spec: MountSpec, config: Value, mut flags: String) {
             Bus::global().emit("widget:mounted", detail(&el, entry.widget, id));
         }
         Err(MountError::Config(e)) => {
-            fail(key);
             let mut reason = String::from("invalid config");
             if !e.path.is_empty() {
                 reason.push_str(" at ");
@@ -452,7 +421,6 @@ fn finish(key: u32, spec: MountSpec, config: Value, mut flags: String) {
             report(&el, "data-ck-config", "config_invalid", &reason, token, id);
         }
         Err(MountError::Js(e)) => {
-            fail(key);
             mount::clear(&el);
             report_js(&el, e, token, id);
         }
