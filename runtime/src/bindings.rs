@@ -153,10 +153,6 @@ pub(crate) fn observe_document(callback: &Function) -> Result<MutationObserver, 
     Ok(observer)
 }
 
-pub(crate) fn document_hidden() -> bool {
-    document().hidden()
-}
-
 /// Fire-and-forget POST of a text body: `sendBeacon`, then `fetch(keepalive)` where the beacon
 /// is refused (queue full, or no `sendBeacon`). `text/plain` keeps it a CORS "simple request":
 /// no preflight, and no credentials are sent.

@@ -18,7 +18,6 @@ use wasm_bindgen::{JsCast, JsValue};
 use web_sys::{Element, MutationObserver};
 
 use crate::attrs::{parse_mount, MountSpec, RawAttrs};
-use crate::dom::{listen, Listener};
 use crate::http::{request, HttpError, HttpResult};
 use crate::metrics::{self, Kind};
 use crate::util::{js_closure, js_object, JsClosure};
@@ -64,7 +63,7 @@ struct Runtime {
     loaded: Vec<String>,
     /// The document observer and the closure it calls (the closure must outlive it).
     _observer: Option<(MutationObserver, JsClosure)>,
-    _page: Vec<Listener>,
+    _page: Option<JsClosure>,
 }
 
 thread_local! {
@@ -80,7 +79,7 @@ thread_local! {
             next_key: 1,
             loaded: Vec::new(),
             _observer: None,
-            _page: Vec::new(),
+            _page: None,
         })
     };
 }
@@ -112,10 +111,10 @@ pub fn boot(registry: Registry, options: BootOptions) {
     if !first {
         return;
     }
-    let page = page_listeners();
+    let page = page_listener();
     let observer = observe();
     with_rt(|rt| {
-        rt._page = page;
+        rt._page = Some(page);
         rt._observer = observer;
     });
     scan();
@@ -123,20 +122,16 @@ pub fn boot(registry: Registry, options: BootOptions) {
     Bus::global().emit("ready", JsValue::UNDEFINED);
 }
 
-/// Flush the metrics when the page goes away or to the background: the last chance to send.
-fn page_listeners() -> Vec<Listener> {
-    let mut out = Vec::new();
-    if let Ok(l) = listen(&bindings::window(), "pagehide", |_| metrics::flush()) {
-        out.push(l);
-    }
-    if let Ok(l) = listen(&bindings::document(), "visibilitychange", |_| {
-        if bindings::document_hidden() {
-            metrics::flush();
-        }
-    }) {
-        out.push(l);
-    }
-    out
+/// Flush the metrics when the page goes away or changes visibility: the last chance to send
+/// before a tab is closed or frozen. One closure for both events (the runtime keeps it for the
+/// page's life); a flush when the page becomes visible again only sends early.
+fn page_listener() -> JsClosure {
+    let flush = js_closure(|_| metrics::flush());
+    let f = flush.as_ref().unchecked_ref();
+    // A refused listener only loses the early send; the 3 s timer still flushes.
+    let _ = bindings::add_listener(&bindings::window(), "pagehide", f);
+    let _ = bindings::add_listener(&bindings::document(), "visibilitychange", f);
+    flush
 }
 
 fn observe() -> Option<(MutationObserver, JsClosure)> {
