@@ -110,12 +110,17 @@ impl Http {
     /// `body.token` unless the object has one (the token never travels in a header, so no
     /// credentials are involved). `done` runs once, from a later task.
     pub fn send(&self, path: &str, body: &JsValue, done: impl FnOnce(HttpResult) + 'static) {
+        self.send_boxed(path, body, Box::new(done));
+    }
+
+    /// The one copy of [`Http::send`]: every caller's callback arrives boxed.
+    fn send_boxed(&self, path: &str, body: &JsValue, done: Done) {
         if let Some(token) = &self.token {
             if get_prop(body, "token").is_undefined() {
                 set_prop(body, "token", &JsValue::from_str(token));
             }
         }
-        request(url(path), Some(json::stringify_js(body)), Box::new(done));
+        request(url(path), Some(json::stringify_js(body)), done);
     }
 
     /// [`Http::send`] as a future, with a [`Value`] body. Costs its own bytes in the embed

@@ -73,6 +73,11 @@ pub struct Timer {
 impl Timer {
     /// Calls `f` once after `ms` milliseconds, unless the timer is dropped first.
     pub fn once(ms: i32, f: impl FnOnce() + 'static) -> Timer {
+        Timer::once_boxed(ms, Box::new(f))
+    }
+
+    /// The one copy of the timer code: every caller's callback arrives boxed.
+    fn once_boxed(ms: i32, f: Box<dyn FnOnce()>) -> Timer {
         let fired = Rc::new(Cell::new(false));
         let flag = fired.clone();
         let mut f = Some(f);
