@@ -34,16 +34,13 @@ impl Kind {
     }
 }
 
-/// Events queued for one token: the JSON objects of the `events` array, already rendered (a
-/// string grows with less code than a `Vec` of structs that is rendered later).
-struct Group {
+/// The batch being collected: one token's events, the JSON objects of the `events` array
+/// already rendered (a string grows with less code than a `Vec` of structs rendered later). A
+/// page normally embeds with one token; an event for another token sends the batch first.
+struct Batch {
     token: String,
     events: String,
     count: usize,
-}
-
-struct Batch {
-    groups: Vec<Group>,
     timer: Option<Timer>,
 }
 
@@ -51,7 +48,9 @@ thread_local! {
     // const: no lazy-init code in the wasm.
     static BATCH: RefCell<Batch> = const {
         RefCell::new(Batch {
-            groups: Vec::new(),
+            token: String::new(),
+            events: String::new(),
+            count: 0,
             timer: None,
         })
     };
@@ -60,24 +59,21 @@ thread_local! {
 /// Queues one event. Without a token there is nobody to count it for, so it is dropped.
 pub(crate) fn record(token: Option<&str>, kind: Kind, id: Option<&str>, ms: Option<f64>) {
     let Some(token) = token else { return };
+    if BATCH.with(|b| {
+        let b = b.borrow();
+        b.count > 0 && b.token != token
+    }) {
+        flush();
+    }
     let (start_timer, full) = BATCH.with(|b| {
         let mut b = b.borrow_mut();
-        let pos = match b.groups.iter().position(|g| g.token == token) {
-            Some(pos) => pos,
-            None => {
-                b.groups.push(Group {
-                    token: token.to_owned(),
-                    events: String::new(),
-                    count: 0,
-                });
-                b.groups.len() - 1
-            }
-        };
-        let no_timer = b.timer.is_none();
-        let group = &mut b.groups[pos];
-        push_event(&mut group.events, kind, id, ms);
-        group.count += 1;
-        (no_timer, group.count >= MAX_PER_BODY)
+        if b.count == 0 {
+            b.token.clear();
+            b.token.push_str(token);
+        }
+        push_event(&mut b.events, kind, id, ms);
+        b.count += 1;
+        (b.timer.is_none(), b.count >= MAX_PER_BODY)
     });
     if full {
         flush();
@@ -110,19 +106,21 @@ fn push_event(out: &mut String, kind: Kind, id: Option<&str>, ms: Option<f64>) {
     out.push('}');
 }
 
-/// Sends everything queued. Called by the timer, on page hide and when a body is full.
+/// Sends everything queued. Called by the timer, on page hide, when a body is full and before
+/// an event of another token.
 pub(crate) fn flush() {
-    let (groups, timer) = BATCH.with(|b| {
+    let (token, events, timer) = BATCH.with(|b| {
         let mut b = b.borrow_mut();
-        (std::mem::take(&mut b.groups), b.timer.take())
+        b.count = 0;
+        (
+            std::mem::take(&mut b.token),
+            std::mem::take(&mut b.events),
+            b.timer.take(),
+        )
     });
     drop(timer);
-    if groups.is_empty() {
-        return;
-    }
-    let url = crate::http::url("/api/v1/events");
-    for group in groups {
-        bindings::beacon(&url, &body(&group.token, &group.events));
+    if !events.is_empty() {
+        bindings::beacon(&crate::http::url("/api/v1/events"), &body(&token, &events));
     }
 }
 
