@@ -12,7 +12,7 @@
 //! into the request body as JS values without a round trip through Rust strings.
 
 use std::cell::Cell;
-use std::rc::Rc;
+use std::rc::{Rc, Weak};
 use std::string::String;
 use std::vec::Vec;
 
@@ -37,16 +37,36 @@ const MSG_REJECTED: &str = "Your message could not be sent.";
 const MSG_CHOOSE: &str = "Choose…";
 const MSG_SHORT: &str = "Please use more characters.";
 
-/// `validity` flags with a message that does not depend on the kind of field, in the order
-/// they are reported (one message per field).
-const FLAGS: [(&str, &str); 6] = [
-    ("badInput", "Please enter a number."),
-    ("rangeUnderflow", "Please enter a larger number."),
-    ("rangeOverflow", "Please enter a smaller number."),
-    ("patternMismatch", "Please match the requested format."),
-    ("tooLong", "Please use fewer characters."),
-    ("tooShort", MSG_SHORT),
+/// Our message for each `validity` flag, in the order they are reported (one message per
+/// field): a row applies to every kind (`None`) or to one. A table rather than `match`es:
+/// data costs fewer bytes than code.
+const FLAGS: [(&str, Option<FieldKind>, &str); 12] = [
+    (
+        "valueMissing",
+        Some(FieldKind::Checkbox),
+        "Please tick this box.",
+    ),
+    ("valueMissing", Some(FieldKind::Select), MSG_CHOOSE_ONE),
+    ("valueMissing", Some(FieldKind::Radio), MSG_CHOOSE_ONE),
+    ("valueMissing", None, "Please fill in this field."),
+    (
+        "typeMismatch",
+        Some(FieldKind::Url),
+        "Please enter a web address starting with http:// or https://.",
+    ),
+    ("typeMismatch", None, "Please enter a valid email address."),
+    ("badInput", None, "Please enter a number."),
+    ("rangeUnderflow", None, "Please enter a larger number."),
+    ("rangeOverflow", None, "Please enter a smaller number."),
+    (
+        "patternMismatch",
+        None,
+        "Please match the requested format.",
+    ),
+    ("tooLong", None, "Please use fewer characters."),
+    ("tooShort", None, MSG_SHORT),
 ];
+const MSG_CHOOSE_ONE: &str = "Please choose an option.";
 
 /// Config keys copied onto every control of a field as DOM properties (which set the
 /// attributes of the same name). A key that does not apply to a control is harmless there:
@@ -113,19 +133,17 @@ pub struct Built {
     min_fill: f64,
 }
 
-/// A mounted form; dropping it removes every listener.
-pub struct Mounted {
-    state: Rc<State>,
-    _listeners: [Listener; 3],
-}
+/// A mounted form; dropping it removes every listener (a request still in flight keeps the
+/// detached form until it ends).
+pub struct Mounted(Rc<State>);
 
 impl Drop for Mounted {
     fn drop(&mut self) {
         // A request still in flight finishes against detached nodes and emits nothing.
-        self.state.alive.set(false);
+        self.0.alive.set(false);
         // A submit still waiting out the minimum fill time never goes out; this also frees the
         // timer's closure, which holds the state.
-        drop(self.state.timer.take());
+        drop(self.0.timer.take());
     }
 }
 
@@ -181,7 +199,20 @@ impl Widget for Form {
     fn mount(ctx: MountCtx<Box<Built>>) -> Result<Mounted, JsValue> {
         let (ui, instance) = ctx.into_parts();
         append(instance.root(), &ui.wrapper);
-        let state = Rc::new(State {
+        // The state owns its listeners, which hold it only weakly: no cycle.
+        Ok(Mounted(Rc::new_cyclic(|state| State {
+            _listeners: [
+                on(state, &ui.form, "submit", |state, event| {
+                    event.prevent_default();
+                    state.submit();
+                }),
+                on(state, &ui.form, "input", State::edited),
+                on(state, &ui.form, "focusin", |state, _| {
+                    if !state.focused.replace(true) {
+                        state.instance.metric_interaction("form_focus");
+                    }
+                }),
+            ],
             ui,
             instance,
             rendered_at: Date::now(),
@@ -189,23 +220,7 @@ impl Widget for Form {
             focused: Cell::new(false),
             alive: Cell::new(true),
             timer: Cell::new(None),
-        });
-        let listeners = [
-            on(&state, "submit", |state, event| {
-                event.prevent_default();
-                state.submit();
-            })?,
-            on(&state, "input", State::edited)?,
-            on(&state, "focusin", |state, _| {
-                if !state.focused.replace(true) {
-                    state.instance.metric_interaction("form_focus");
-                }
-            })?,
-        ];
-        Ok(Mounted {
-            state,
-            _listeners: listeners,
-        })
+        })))
     }
 }
 
@@ -239,12 +254,18 @@ impl Visit for Built {
 /// Listens on the form. Every handler goes through this one closure type: each distinct
 /// closure given to `dom::listen` would be its own copy of it in the wasm.
 fn on(
-    state: &Rc<State>,
+    state: &Weak<State>,
+    form: &Element,
     event: &'static str,
     handler: fn(&Rc<State>, &Event),
-) -> Result<Listener, JsValue> {
-    let target = state.clone();
-    dom::listen(&state.ui.form, event, move |event| handler(&target, &event))
+) -> Listener {
+    let state = state.clone();
+    dom::listen(form, event, move |event| {
+        if let Some(state) = state.upgrade() {
+            handler(&state, &event);
+        }
+    })
+    .expect_throw("ck: dom")
 }
 
 /// One field's DOM: its control(s) (several for a radio group, none for hidden) and error slot.
@@ -258,6 +279,7 @@ struct Control {
 }
 
 struct State {
+    _listeners: [Listener; 3],
     ui: Box<Built>,
     instance: Instance,
     rendered_at: f64,
@@ -440,23 +462,8 @@ fn render_field(form: &Node, kind: FieldKind, name: &str, field: &Value) -> Cont
 fn problem(control: &Control) -> Option<&'static str> {
     let input = control.inputs.first()?;
     let validity = prop(input, "validity");
-    let flag = |name| prop(&validity, name).is_truthy();
-    if flag("valueMissing") {
-        return Some(match control.kind {
-            FieldKind::Checkbox => "Please tick this box.",
-            FieldKind::Select | FieldKind::Radio => "Please choose an option.",
-            _ => "Please fill in this field.",
-        });
-    }
-    if flag("typeMismatch") {
-        return Some(if control.kind == FieldKind::Url {
-            "Please enter a web address starting with http:// or https://."
-        } else {
-            "Please enter a valid email address."
-        });
-    }
-    for &(name, message) in &FLAGS {
-        if flag(name) {
+    for &(flag, kind, message) in &FLAGS {
+        if kind.is_none_or(|kind| kind == control.kind) && prop(&validity, flag).is_truthy() {
             return Some(message);
         }
     }
