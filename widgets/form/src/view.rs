@@ -24,8 +24,11 @@ use web_sys::{Element, Event, HtmlElement, Node};
 
 use crate::schema::{
     self, choice, options, push_number, text, FieldKind, Visit, DEFAULT_MIN_FILL_MS,
-    DEFAULT_SUBMIT_LABEL, DEFAULT_SUCCESS_MESSAGE, HONEYPOT_FIELD,
+    DEFAULT_SUBMIT_LABEL, DEFAULT_SUCCESS_MESSAGE,
 };
+
+/// The honeypot input's attributes (see [`make`]); its name is [`HONEYPOT_FIELD`].
+const HONEYPOT: &str = "id=ck-hp name=ck_website tabindex=-1 autocomplete=off";
 
 /// API path the form posts to.
 const SUBMISSIONS_PATH: &str = "/api/v1/submissions";
@@ -162,20 +165,12 @@ impl Widget for Form {
     /// building the DOM as each part passes.
     fn parse_config(config: &Value) -> Result<Box<Built>, ConfigError> {
         let mut built = Box::new(Built {
-            wrapper: make("div", &[("class", "w")]),
-            form: make("form", &[("novalidate", "")]),
-            button: make("button", &[("type", "submit")]),
+            wrapper: make("div", "class=w"),
+            form: make("form", "novalidate="),
+            button: make("button", "type=submit"),
             // Present from the start and never removed, so screen readers announce every change.
-            status: make("p", &[("class", "s"), ("role", "status")]),
-            honeypot: make(
-                "input",
-                &[
-                    ("id", "ck-hp"),
-                    ("name", HONEYPOT_FIELD),
-                    ("tabindex", "-1"),
-                    ("autocomplete", "off"),
-                ],
-            ),
+            status: make("p", "class=s role=status"),
+            honeypot: make("input", HONEYPOT),
             controls: Vec::new(),
             success: String::new(),
             redirect: None,
@@ -184,11 +179,7 @@ impl Widget for Form {
         schema::walk(config, &mut *built)?;
         // The honeypot: out of sight, out of the tab order and hidden from assistive
         // technology; bots that fill every input fill it too.
-        let trap = add(
-            &built.form,
-            "div",
-            &[("class", "h"), ("aria-hidden", "true")],
-        );
+        let trap = add(&built.form, "div", "class=h aria-hidden=true");
         add_label(&trap, "label", "ck-hp", "Leave this field empty", false);
         append(&trap, &built.honeypot);
         append(&built.form, &built.button);
@@ -228,11 +219,11 @@ impl Visit for Built {
     fn start(&mut self, config: &Value) {
         let title = config.get("title").as_str();
         if let Some(title) = title {
-            add_text(&self.wrapper, "h2", &[("id", "ck-t")], title);
+            add_text(&self.wrapper, "h2", "id=ck-t", title);
             set(&self.form, "aria-labelledby", "ck-t");
         }
         if let Some(description) = config.get("description").as_str() {
-            add_text(&self.wrapper, "p", &[("class", "d")], description);
+            add_text(&self.wrapper, "p", "class=d", description);
         }
         append(&self.wrapper, &self.form);
         let label = config.get("submit_label").as_str();
@@ -290,12 +281,36 @@ struct State {
     timer: Cell<Option<Timer>>,
 }
 
-/// Creates `tag` with `attrs`. Tags and attribute names are static and valid and the element is
-/// fresh, so these DOM calls cannot fail; one helper instead of a `?` at every step keeps the
-/// error paths (and their drop code) out of the wasm.
+/// Creates `tag` with the static attributes `attrs`, written `name=value` and separated by
+/// single spaces (`"class=e hidden="`). One string per element rather than a slice of pairs:
+/// each pair in a slice literal costs four stores of wasm code. Attributes that come from the
+/// config are set with [`set`] afterwards. Tags and names are static and valid and the element
+/// is fresh, so these DOM calls cannot fail; one helper instead of a `?` at every step keeps
+/// the error paths (and their drop code) out of the wasm.
 #[inline(never)]
-fn make(tag: &str, attrs: &[(&str, &str)]) -> Element {
-    dom::element_with(tag, attrs).expect_throw("ck: dom")
+fn make(tag: &str, attrs: &str) -> Element {
+    let el = dom::element(tag).expect_throw("ck: dom");
+    let mut rest = attrs;
+    while !rest.is_empty() {
+        let end = find(rest, b' ');
+        let pair = &rest[..end];
+        let eq = find(pair, b'=');
+        set(&el, &pair[..eq], pair.get(eq + 1..).unwrap_or_default());
+        rest = rest.get(end + 1..).unwrap_or_default();
+    }
+    el
+}
+
+/// The index of the first `byte` in `text`, or its length.
+fn find(text: &str, byte: u8) -> usize {
+    let mut at = 0;
+    for &b in text.as_bytes() {
+        if b == byte {
+            break;
+        }
+        at += 1;
+    }
+    at
 }
 
 /// Appends `child` to `parent` (a fresh child, so this cannot fail either).
@@ -304,9 +319,9 @@ fn append(parent: &Node, child: &Node) {
     dom::append(parent, child).expect_throw("ck: dom");
 }
 
-/// Creates `tag` with `attrs` and appends it to `parent`.
+/// Creates `tag` with `attrs` (see [`make`]) and appends it to `parent`.
 #[inline(never)]
-fn add(parent: &Node, tag: &str, attrs: &[(&str, &str)]) -> Element {
+fn add(parent: &Node, tag: &str, attrs: &str) -> Element {
     let el = make(tag, attrs);
     append(parent, &el);
     el
@@ -314,7 +329,7 @@ fn add(parent: &Node, tag: &str, attrs: &[(&str, &str)]) -> Element {
 
 /// [`add`] with text content.
 #[inline(never)]
-fn add_text(parent: &Node, tag: &str, attrs: &[(&str, &str)], text: &str) -> Element {
+fn add_text(parent: &Node, tag: &str, attrs: &str, text: &str) -> Element {
     let el = add(parent, tag, attrs);
     dom::set_text(&el, text);
     el
@@ -324,17 +339,12 @@ fn add_text(parent: &Node, tag: &str, attrs: &[(&str, &str)], text: &str) -> Ele
 /// from the control's `required` attribute instead of hearing an asterisk.
 #[inline(never)]
 fn add_label(parent: &Node, tag: &str, for_id: &str, text: &str, required: bool) {
-    let label = add_text(parent, tag, &[], text);
+    let label = add_text(parent, tag, "", text);
     if !for_id.is_empty() {
         set(&label, "for", for_id);
     }
     if required {
-        add_text(
-            &label,
-            "span",
-            &[("class", "r"), ("aria-hidden", "true")],
-            " *",
-        );
+        add_text(&label, "span", "class=r aria-hidden=true", " *");
     }
 }
 
@@ -363,7 +373,7 @@ fn render_field(form: &Node, kind: FieldKind, name: &str, field: &Value) -> Cont
         } else {
             "div"
         },
-        &[("class", "f")],
+        "class=f",
     );
     match kind {
         FieldKind::Radio => {
@@ -372,27 +382,21 @@ fn render_field(form: &Node, kind: FieldKind, name: &str, field: &Value) -> Cont
                 let (value, text) = choice(item).unwrap_or_default();
                 let mut radio_id = id.clone() + "-";
                 push_number(&mut radio_id, index as u64);
-                let row = add(&group, "div", &[("class", "c")]);
-                inputs.push(add(
-                    &row,
-                    "input",
-                    &[
-                        ("type", "radio"),
-                        ("id", &radio_id),
-                        ("name", name),
-                        ("value", value),
-                    ],
-                ));
+                let row = add(&group, "div", "class=c");
+                let radio = add(&row, "input", "type=radio");
+                set(&radio, "id", &radio_id);
+                set(&radio, "name", name);
+                set(&radio, "value", value);
+                inputs.push(radio);
                 add_label(&row, "label", &radio_id, text, false);
             }
         }
         FieldKind::Checkbox => {
-            let row = add(&group, "div", &[("class", "c")]);
-            inputs.push(add(
-                &row,
-                "input",
-                &[("type", "checkbox"), ("id", &id), ("name", name)],
-            ));
+            let row = add(&group, "div", "class=c");
+            let checkbox = add(&row, "input", "type=checkbox");
+            set(&checkbox, "id", &id);
+            set(&checkbox, "name", name);
+            inputs.push(checkbox);
             add_label(&row, "label", &id, label, required);
         }
         kind => {
@@ -402,18 +406,16 @@ fn render_field(form: &Node, kind: FieldKind, name: &str, field: &Value) -> Cont
                 FieldKind::Select => "select",
                 _ => "input",
             };
-            let input = add(&group, tag, &[("id", &id), ("name", name), ("class", "i")]);
+            let input = add(&group, tag, "class=i");
+            set(&input, "id", &id);
+            set(&input, "name", name);
             if kind == FieldKind::Select {
                 let prompt = field.get("placeholder").as_str();
-                add_text(
-                    &input,
-                    "option",
-                    &[("value", "")],
-                    prompt.unwrap_or(MSG_CHOOSE),
-                );
+                add_text(&input, "option", "value=", prompt.unwrap_or(MSG_CHOOSE));
                 for item in options(field) {
                     let (value, text) = choice(item).unwrap_or_default();
-                    add_text(&input, "option", &[("value", value)], text);
+                    let option = add_text(&input, "option", "", text);
+                    set(&option, "value", value);
                 }
             } else if tag == "input" {
                 set(&input, "type", kind.as_str());
@@ -447,11 +449,9 @@ fn render_field(form: &Node, kind: FieldKind, name: &str, field: &Value) -> Cont
     id.clear();
     id.push_str("ck-e-");
     id.push_str(name);
-    control.error = Some(add(
-        &group,
-        "p",
-        &[("class", "e"), ("id", &id), ("hidden", "")],
-    ));
+    let error = add(&group, "p", "class=e hidden=");
+    set(&error, "id", &id);
+    control.error = Some(error);
     control
 }
 
@@ -720,4 +720,15 @@ fn set_str(target: &JsValue, name: &str, value: &str) {
 
 fn prop(target: &JsValue, name: &str) -> JsValue {
     Reflect::get(target, &JsValue::from_str(name)).unwrap_or(JsValue::UNDEFINED)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_honeypot_input_is_named_as_the_server_expects() {
+        let name = String::from("name=") + crate::schema::HONEYPOT_FIELD + " ";
+        assert!(HONEYPOT.contains(&name), "{HONEYPOT}");
+    }
 }
