@@ -132,7 +132,8 @@ pub struct Built {
     /// One per config field, in order.
     controls: Vec<Control>,
     success: String,
-    redirect: Option<String>,
+    /// Empty for none.
+    redirect: String,
     min_fill: f64,
 }
 
@@ -173,7 +174,7 @@ impl Widget for Form {
             honeypot: make("input", HONEYPOT),
             controls: Vec::new(),
             success: String::new(),
-            redirect: None,
+            redirect: String::new(),
             min_fill: 0.0,
         });
         schema::walk(config, &mut *built)?;
@@ -216,22 +217,25 @@ impl Widget for Form {
 }
 
 impl Visit for Built {
+    /// An empty title or description is left out, an empty button label or success message
+    /// falls back to the default: an empty heading or button would only confuse.
     fn start(&mut self, config: &Value) {
-        let title = config.get("title").as_str();
-        if let Some(title) = title {
+        let title = text(config, "title");
+        if !title.is_empty() {
             add_text(&self.wrapper, "h2", "id=ck-t", title);
             set(&self.form, "aria-labelledby", "ck-t");
         }
-        if let Some(description) = config.get("description").as_str() {
+        let description = text(config, "description");
+        if !description.is_empty() {
             add_text(&self.wrapper, "p", "class=d", description);
         }
         append(&self.wrapper, &self.form);
-        let label = config.get("submit_label").as_str();
-        dom::set_text(&self.button, label.unwrap_or(DEFAULT_SUBMIT_LABEL));
-        let success = config.get("success_message").as_str();
-        self.success = success.unwrap_or(DEFAULT_SUCCESS_MESSAGE).into();
-        // `walk` allowed only http(s) URLs.
-        self.redirect = config.get("redirect_url").as_str().map(String::from);
+        let label = or_default(text(config, "submit_label"), DEFAULT_SUBMIT_LABEL);
+        dom::set_text(&self.button, label);
+        let success = text(config, "success_message");
+        self.success = or_default(success, DEFAULT_SUCCESS_MESSAGE).into();
+        // `walk` allowed only http(s) URLs (or none: empty).
+        self.redirect = text(config, "redirect_url").into();
         let min_fill = config.get("min_fill_ms").as_f64();
         self.min_fill = min_fill.unwrap_or(f64::from(DEFAULT_MIN_FILL_MS));
     }
@@ -573,7 +577,8 @@ impl State {
                 self.say("ok", &self.ui.success);
                 focus(&self.ui.status);
                 self.emit("form:success", reply.get("id").as_str());
-                if let Some(url) = &self.ui.redirect {
+                let url = &self.ui.redirect;
+                if !url.is_empty() {
                     let page = prop(self.instance.element(), "ownerDocument");
                     set_str(&prop(&page, "location"), "href", url);
                 }
@@ -710,6 +715,15 @@ fn set(el: &Element, name: &str, value: &str) {
 
 fn set_prop(target: &JsValue, name: &str, value: &JsValue) {
     let _ = Reflect::set(target, &JsValue::from_str(name), value);
+}
+
+/// `text`, or `default` when it is empty.
+fn or_default<'a>(text: &'a str, default: &'a str) -> &'a str {
+    if text.is_empty() {
+        default
+    } else {
+        text
+    }
 }
 
 /// [`set_prop`] with a string value.
