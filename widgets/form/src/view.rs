@@ -12,7 +12,7 @@
 //! into the request body as JS values without a round trip through Rust strings.
 
 use std::cell::Cell;
-use std::rc::Rc;
+use std::rc::{Rc, Weak};
 use std::string::String;
 use std::vec::Vec;
 
@@ -24,8 +24,11 @@ use web_sys::{Element, Event, HtmlElement, Node};
 
 use crate::schema::{
     self, choice, options, push_number, text, FieldKind, Visit, DEFAULT_MIN_FILL_MS,
-    DEFAULT_SUBMIT_LABEL, DEFAULT_SUCCESS_MESSAGE, HONEYPOT_FIELD,
+    DEFAULT_SUBMIT_LABEL, DEFAULT_SUCCESS_MESSAGE,
 };
+
+/// The honeypot input's attributes (see [`make`]); its name is [`HONEYPOT_FIELD`].
+const HONEYPOT: &str = "id=ck-hp name=ck_website tabindex=-1 autocomplete=off";
 
 /// API path the form posts to.
 const SUBMISSIONS_PATH: &str = "/api/v1/submissions";
@@ -37,16 +40,36 @@ const MSG_REJECTED: &str = "Your message could not be sent.";
 const MSG_CHOOSE: &str = "Choose…";
 const MSG_SHORT: &str = "Please use more characters.";
 
-/// `validity` flags with a message that does not depend on the kind of field, in the order
-/// they are reported (one message per field).
-const FLAGS: [(&str, &str); 6] = [
-    ("badInput", "Please enter a number."),
-    ("rangeUnderflow", "Please enter a larger number."),
-    ("rangeOverflow", "Please enter a smaller number."),
-    ("patternMismatch", "Please match the requested format."),
-    ("tooLong", "Please use fewer characters."),
-    ("tooShort", MSG_SHORT),
+/// Our message for each `validity` flag, in the order they are reported (one message per
+/// field): a row applies to every kind (`None`) or to one. A table rather than `match`es:
+/// data costs fewer bytes than code.
+const FLAGS: [(&str, Option<FieldKind>, &str); 12] = [
+    (
+        "valueMissing",
+        Some(FieldKind::Checkbox),
+        "Please tick this box.",
+    ),
+    ("valueMissing", Some(FieldKind::Select), MSG_CHOOSE_ONE),
+    ("valueMissing", Some(FieldKind::Radio), MSG_CHOOSE_ONE),
+    ("valueMissing", None, "Please fill in this field."),
+    (
+        "typeMismatch",
+        Some(FieldKind::Url),
+        "Please enter a web address starting with http:// or https://.",
+    ),
+    ("typeMismatch", None, "Please enter a valid email address."),
+    ("badInput", None, "Please enter a number."),
+    ("rangeUnderflow", None, "Please enter a larger number."),
+    ("rangeOverflow", None, "Please enter a smaller number."),
+    (
+        "patternMismatch",
+        None,
+        "Please match the requested format.",
+    ),
+    ("tooLong", None, "Please use fewer characters."),
+    ("tooShort", None, MSG_SHORT),
 ];
+const MSG_CHOOSE_ONE: &str = "Please choose an option.";
 
 /// Config keys copied onto every control of a field as DOM properties (which set the
 /// attributes of the same name). A key that does not apply to a control is harmless there:
@@ -109,23 +132,22 @@ pub struct Built {
     /// One per config field, in order.
     controls: Vec<Control>,
     success: String,
-    redirect: Option<String>,
+    /// Empty for none.
+    redirect: String,
     min_fill: f64,
 }
 
-/// A mounted form; dropping it removes every listener.
-pub struct Mounted {
-    state: Rc<State>,
-    _listeners: [Listener; 3],
-}
+/// A mounted form; dropping it removes every listener (a request still in flight keeps the
+/// detached form until it ends).
+pub struct Mounted(Rc<State>);
 
 impl Drop for Mounted {
     fn drop(&mut self) {
         // A request still in flight finishes against detached nodes and emits nothing.
-        self.state.alive.set(false);
+        self.0.alive.set(false);
         // A submit still waiting out the minimum fill time never goes out; this also frees the
         // timer's closure, which holds the state.
-        drop(self.state.timer.take());
+        drop(self.0.timer.take());
     }
 }
 
@@ -144,33 +166,21 @@ impl Widget for Form {
     /// building the DOM as each part passes.
     fn parse_config(config: &Value) -> Result<Box<Built>, ConfigError> {
         let mut built = Box::new(Built {
-            wrapper: make("div", &[("class", "w")]),
-            form: make("form", &[("novalidate", "")]),
-            button: make("button", &[("type", "submit")]),
+            wrapper: make("div", "class=w"),
+            form: make("form", "novalidate="),
+            button: make("button", "type=submit"),
             // Present from the start and never removed, so screen readers announce every change.
-            status: make("p", &[("class", "s"), ("role", "status")]),
-            honeypot: make(
-                "input",
-                &[
-                    ("id", "ck-hp"),
-                    ("name", HONEYPOT_FIELD),
-                    ("tabindex", "-1"),
-                    ("autocomplete", "off"),
-                ],
-            ),
+            status: make("p", "class=s role=status"),
+            honeypot: make("input", HONEYPOT),
             controls: Vec::new(),
             success: String::new(),
-            redirect: None,
+            redirect: String::new(),
             min_fill: 0.0,
         });
         schema::walk(config, &mut *built)?;
         // The honeypot: out of sight, out of the tab order and hidden from assistive
         // technology; bots that fill every input fill it too.
-        let trap = add(
-            &built.form,
-            "div",
-            &[("class", "h"), ("aria-hidden", "true")],
-        );
+        let trap = add(&built.form, "div", "class=h aria-hidden=true");
         add_label(&trap, "label", "ck-hp", "Leave this field empty", false);
         append(&trap, &built.honeypot);
         append(&built.form, &built.button);
@@ -181,7 +191,20 @@ impl Widget for Form {
     fn mount(ctx: MountCtx<Box<Built>>) -> Result<Mounted, JsValue> {
         let (ui, instance) = ctx.into_parts();
         append(instance.root(), &ui.wrapper);
-        let state = Rc::new(State {
+        // The state owns its listeners, which hold it only weakly: no cycle.
+        Ok(Mounted(Rc::new_cyclic(|state| State {
+            _listeners: [
+                on(state, &ui.form, "submit", |state, event| {
+                    event.prevent_default();
+                    state.submit();
+                }),
+                on(state, &ui.form, "input", State::edited),
+                on(state, &ui.form, "focusin", |state, _| {
+                    if !state.focused.replace(true) {
+                        state.instance.metric_interaction("form_focus");
+                    }
+                }),
+            ],
             ui,
             instance,
             rendered_at: Date::now(),
@@ -189,43 +212,30 @@ impl Widget for Form {
             focused: Cell::new(false),
             alive: Cell::new(true),
             timer: Cell::new(None),
-        });
-        let listeners = [
-            on(&state, "submit", |state, event| {
-                event.prevent_default();
-                state.submit();
-            })?,
-            on(&state, "input", State::edited)?,
-            on(&state, "focusin", |state, _| {
-                if !state.focused.replace(true) {
-                    state.instance.metric_interaction("form_focus");
-                }
-            })?,
-        ];
-        Ok(Mounted {
-            state,
-            _listeners: listeners,
-        })
+        })))
     }
 }
 
 impl Visit for Built {
+    /// An empty title or description is left out, an empty button label or success message
+    /// falls back to the default: an empty heading or button would only confuse.
     fn start(&mut self, config: &Value) {
-        let title = config.get("title").as_str();
-        if let Some(title) = title {
-            add_text(&self.wrapper, "h2", &[("id", "ck-t")], title);
+        let title = text(config, "title");
+        if !title.is_empty() {
+            add_text(&self.wrapper, "h2", "id=ck-t", title);
             set(&self.form, "aria-labelledby", "ck-t");
         }
-        if let Some(description) = config.get("description").as_str() {
-            add_text(&self.wrapper, "p", &[("class", "d")], description);
+        let description = text(config, "description");
+        if !description.is_empty() {
+            add_text(&self.wrapper, "p", "class=d", description);
         }
         append(&self.wrapper, &self.form);
-        let label = config.get("submit_label").as_str();
-        dom::set_text(&self.button, label.unwrap_or(DEFAULT_SUBMIT_LABEL));
-        let success = config.get("success_message").as_str();
-        self.success = success.unwrap_or(DEFAULT_SUCCESS_MESSAGE).into();
-        // `walk` allowed only http(s) URLs.
-        self.redirect = config.get("redirect_url").as_str().map(String::from);
+        let label = or_default(text(config, "submit_label"), DEFAULT_SUBMIT_LABEL);
+        dom::set_text(&self.button, label);
+        let success = text(config, "success_message");
+        self.success = or_default(success, DEFAULT_SUCCESS_MESSAGE).into();
+        // `walk` allowed only http(s) URLs (or none: empty).
+        self.redirect = text(config, "redirect_url").into();
         let min_fill = config.get("min_fill_ms").as_f64();
         self.min_fill = min_fill.unwrap_or(f64::from(DEFAULT_MIN_FILL_MS));
     }
@@ -239,12 +249,18 @@ impl Visit for Built {
 /// Listens on the form. Every handler goes through this one closure type: each distinct
 /// closure given to `dom::listen` would be its own copy of it in the wasm.
 fn on(
-    state: &Rc<State>,
+    state: &Weak<State>,
+    form: &Element,
     event: &'static str,
     handler: fn(&Rc<State>, &Event),
-) -> Result<Listener, JsValue> {
-    let target = state.clone();
-    dom::listen(&state.ui.form, event, move |event| handler(&target, &event))
+) -> Listener {
+    let state = state.clone();
+    dom::listen(form, event, move |event| {
+        if let Some(state) = state.upgrade() {
+            handler(&state, &event);
+        }
+    })
+    .expect_throw("ck: dom")
 }
 
 /// One field's DOM: its control(s) (several for a radio group, none for hidden) and error slot.
@@ -258,6 +274,7 @@ struct Control {
 }
 
 struct State {
+    _listeners: [Listener; 3],
     ui: Box<Built>,
     instance: Instance,
     rendered_at: f64,
@@ -268,12 +285,36 @@ struct State {
     timer: Cell<Option<Timer>>,
 }
 
-/// Creates `tag` with `attrs`. Tags and attribute names are static and valid and the element is
-/// fresh, so these DOM calls cannot fail; one helper instead of a `?` at every step keeps the
-/// error paths (and their drop code) out of the wasm.
+/// Creates `tag` with the static attributes `attrs`, written `name=value` and separated by
+/// single spaces (`"class=e hidden="`). One string per element rather than a slice of pairs:
+/// each pair in a slice literal costs four stores of wasm code. Attributes that come from the
+/// config are set with [`set`] afterwards. Tags and names are static and valid and the element
+/// is fresh, so these DOM calls cannot fail; one helper instead of a `?` at every step keeps
+/// the error paths (and their drop code) out of the wasm.
 #[inline(never)]
-fn make(tag: &str, attrs: &[(&str, &str)]) -> Element {
-    dom::element_with(tag, attrs).expect_throw("ck: dom")
+fn make(tag: &str, attrs: &str) -> Element {
+    let el = dom::element(tag).expect_throw("ck: dom");
+    let mut rest = attrs;
+    while !rest.is_empty() {
+        let end = find(rest, b' ');
+        let pair = &rest[..end];
+        let eq = find(pair, b'=');
+        set(&el, &pair[..eq], pair.get(eq + 1..).unwrap_or_default());
+        rest = rest.get(end + 1..).unwrap_or_default();
+    }
+    el
+}
+
+/// The index of the first `byte` in `text`, or its length.
+fn find(text: &str, byte: u8) -> usize {
+    let mut at = 0;
+    for &b in text.as_bytes() {
+        if b == byte {
+            break;
+        }
+        at += 1;
+    }
+    at
 }
 
 /// Appends `child` to `parent` (a fresh child, so this cannot fail either).
@@ -282,9 +323,9 @@ fn append(parent: &Node, child: &Node) {
     dom::append(parent, child).expect_throw("ck: dom");
 }
 
-/// Creates `tag` with `attrs` and appends it to `parent`.
+/// Creates `tag` with `attrs` (see [`make`]) and appends it to `parent`.
 #[inline(never)]
-fn add(parent: &Node, tag: &str, attrs: &[(&str, &str)]) -> Element {
+fn add(parent: &Node, tag: &str, attrs: &str) -> Element {
     let el = make(tag, attrs);
     append(parent, &el);
     el
@@ -292,7 +333,7 @@ fn add(parent: &Node, tag: &str, attrs: &[(&str, &str)]) -> Element {
 
 /// [`add`] with text content.
 #[inline(never)]
-fn add_text(parent: &Node, tag: &str, attrs: &[(&str, &str)], text: &str) -> Element {
+fn add_text(parent: &Node, tag: &str, attrs: &str, text: &str) -> Element {
     let el = add(parent, tag, attrs);
     dom::set_text(&el, text);
     el
@@ -302,17 +343,12 @@ fn add_text(parent: &Node, tag: &str, attrs: &[(&str, &str)], text: &str) -> Ele
 /// from the control's `required` attribute instead of hearing an asterisk.
 #[inline(never)]
 fn add_label(parent: &Node, tag: &str, for_id: &str, text: &str, required: bool) {
-    let label = add_text(parent, tag, &[], text);
+    let label = add_text(parent, tag, "", text);
     if !for_id.is_empty() {
         set(&label, "for", for_id);
     }
     if required {
-        add_text(
-            &label,
-            "span",
-            &[("class", "r"), ("aria-hidden", "true")],
-            " *",
-        );
+        add_text(&label, "span", "class=r aria-hidden=true", " *");
     }
 }
 
@@ -341,7 +377,7 @@ fn render_field(form: &Node, kind: FieldKind, name: &str, field: &Value) -> Cont
         } else {
             "div"
         },
-        &[("class", "f")],
+        "class=f",
     );
     match kind {
         FieldKind::Radio => {
@@ -350,27 +386,21 @@ fn render_field(form: &Node, kind: FieldKind, name: &str, field: &Value) -> Cont
                 let (value, text) = choice(item).unwrap_or_default();
                 let mut radio_id = id.clone() + "-";
                 push_number(&mut radio_id, index as u64);
-                let row = add(&group, "div", &[("class", "c")]);
-                inputs.push(add(
-                    &row,
-                    "input",
-                    &[
-                        ("type", "radio"),
-                        ("id", &radio_id),
-                        ("name", name),
-                        ("value", value),
-                    ],
-                ));
+                let row = add(&group, "div", "class=c");
+                let radio = add(&row, "input", "type=radio");
+                set(&radio, "id", &radio_id);
+                set(&radio, "name", name);
+                set(&radio, "value", value);
+                inputs.push(radio);
                 add_label(&row, "label", &radio_id, text, false);
             }
         }
         FieldKind::Checkbox => {
-            let row = add(&group, "div", &[("class", "c")]);
-            inputs.push(add(
-                &row,
-                "input",
-                &[("type", "checkbox"), ("id", &id), ("name", name)],
-            ));
+            let row = add(&group, "div", "class=c");
+            let checkbox = add(&row, "input", "type=checkbox");
+            set(&checkbox, "id", &id);
+            set(&checkbox, "name", name);
+            inputs.push(checkbox);
             add_label(&row, "label", &id, label, required);
         }
         kind => {
@@ -380,18 +410,16 @@ fn render_field(form: &Node, kind: FieldKind, name: &str, field: &Value) -> Cont
                 FieldKind::Select => "select",
                 _ => "input",
             };
-            let input = add(&group, tag, &[("id", &id), ("name", name), ("class", "i")]);
+            let input = add(&group, tag, "class=i");
+            set(&input, "id", &id);
+            set(&input, "name", name);
             if kind == FieldKind::Select {
                 let prompt = field.get("placeholder").as_str();
-                add_text(
-                    &input,
-                    "option",
-                    &[("value", "")],
-                    prompt.unwrap_or(MSG_CHOOSE),
-                );
+                add_text(&input, "option", "value=", prompt.unwrap_or(MSG_CHOOSE));
                 for item in options(field) {
                     let (value, text) = choice(item).unwrap_or_default();
-                    add_text(&input, "option", &[("value", value)], text);
+                    let option = add_text(&input, "option", "", text);
+                    set(&option, "value", value);
                 }
             } else if tag == "input" {
                 set(&input, "type", kind.as_str());
@@ -425,11 +453,9 @@ fn render_field(form: &Node, kind: FieldKind, name: &str, field: &Value) -> Cont
     id.clear();
     id.push_str("ck-e-");
     id.push_str(name);
-    control.error = Some(add(
-        &group,
-        "p",
-        &[("class", "e"), ("id", &id), ("hidden", "")],
-    ));
+    let error = add(&group, "p", "class=e hidden=");
+    set(&error, "id", &id);
+    control.error = Some(error);
     control
 }
 
@@ -440,23 +466,8 @@ fn render_field(form: &Node, kind: FieldKind, name: &str, field: &Value) -> Cont
 fn problem(control: &Control) -> Option<&'static str> {
     let input = control.inputs.first()?;
     let validity = prop(input, "validity");
-    let flag = |name| prop(&validity, name).is_truthy();
-    if flag("valueMissing") {
-        return Some(match control.kind {
-            FieldKind::Checkbox => "Please tick this box.",
-            FieldKind::Select | FieldKind::Radio => "Please choose an option.",
-            _ => "Please fill in this field.",
-        });
-    }
-    if flag("typeMismatch") {
-        return Some(if control.kind == FieldKind::Url {
-            "Please enter a web address starting with http:// or https://."
-        } else {
-            "Please enter a valid email address."
-        });
-    }
-    for &(name, message) in &FLAGS {
-        if flag(name) {
+    for &(flag, kind, message) in &FLAGS {
+        if kind.is_none_or(|kind| kind == control.kind) && prop(&validity, flag).is_truthy() {
             return Some(message);
         }
     }
@@ -566,7 +577,8 @@ impl State {
                 self.say("ok", &self.ui.success);
                 focus(&self.ui.status);
                 self.emit("form:success", reply.get("id").as_str());
-                if let Some(url) = &self.ui.redirect {
+                let url = &self.ui.redirect;
+                if !url.is_empty() {
                     let page = prop(self.instance.element(), "ownerDocument");
                     set_str(&prop(&page, "location"), "href", url);
                 }
@@ -705,6 +717,15 @@ fn set_prop(target: &JsValue, name: &str, value: &JsValue) {
     let _ = Reflect::set(target, &JsValue::from_str(name), value);
 }
 
+/// `text`, or `default` when it is empty.
+fn or_default<'a>(text: &'a str, default: &'a str) -> &'a str {
+    if text.is_empty() {
+        default
+    } else {
+        text
+    }
+}
+
 /// [`set_prop`] with a string value.
 #[inline(never)]
 fn set_str(target: &JsValue, name: &str, value: &str) {
@@ -713,4 +734,15 @@ fn set_str(target: &JsValue, name: &str, value: &str) {
 
 fn prop(target: &JsValue, name: &str) -> JsValue {
     Reflect::get(target, &JsValue::from_str(name)).unwrap_or(JsValue::UNDEFINED)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_honeypot_input_is_named_as_the_server_expects() {
+        let name = String::from("name=") + crate::schema::HONEYPOT_FIELD + " ";
+        assert!(HONEYPOT.contains(&name), "{HONEYPOT}");
+    }
 }

@@ -285,6 +285,9 @@ async fn submit_posts_the_contract_body_and_success_replaces_the_form() {
     set_value(&q(&root, "[name=name]"), "Ada");
     set_value(&q(&root, "[name=seats]"), "12.5");
     set_value(&q(&root, "[name=topic]"), "s");
+    q(&root, "[name=plan][value=Pro]")
+        .unchecked_into::<HtmlElement>()
+        .click();
     click_submit(&root);
     until("the success message", || {
         root.query_selector("form").unwrap().is_none()
@@ -317,11 +320,11 @@ async fn submit_posts_the_contract_body_and_success_replaces_the_form() {
     assert_eq!(get("hp").as_string().as_deref(), Some(""));
     let elapsed = get("elapsed_ms").as_f64().expect("elapsed_ms is a number");
     assert!(elapsed >= 0.0 && elapsed.fract() == 0.0, "{elapsed}");
-    // Numbers as numbers, checkboxes as booleans, no key for an empty number or an unchosen
-    // radio group, hidden values from the config.
+    // Numbers as numbers, checkboxes as booleans, no key for an empty number, the chosen
+    // radio's value, hidden values from the config.
     assert_eq!(
         stringify(&get("values")),
-        r#"{"name":"Ada","seats":12.5,"agree":false,"topic":"s","reply":"ok-body"}"#
+        r#"{"name":"Ada","seats":12.5,"agree":false,"plan":"Pro","topic":"s","reply":"ok-body"}"#
     );
     let events = stringify(&js("return window.ckEvents"));
     assert!(
@@ -372,7 +375,9 @@ async fn server_field_errors_show_at_the_fields() {
 
 #[wasm_bindgen_test]
 async fn a_fast_submit_waits_for_the_minimum_fill_time() {
+    // An unchosen radio group is left out of the values.
     let config = r#"{"fields":[{"type":"text","name":"name","label":"Name"},
+          {"type":"radio","name":"plan","label":"Plan","options":["Free","Pro"]},
           {"type":"hidden","name":"reply","value":"ok-slow"}],"min_fill_ms":700}"#;
     let root = mount(config).await;
     click_submit(&root);
@@ -384,6 +389,8 @@ async fn a_fast_submit_waits_for_the_minimum_fill_time() {
     let body = Reflect::get(&sent("ok-slow")[0], &"body".into()).unwrap();
     let elapsed = Reflect::get(&body, &"elapsed_ms".into()).unwrap();
     assert!(elapsed.as_f64().unwrap() >= 700.0, "{elapsed:?}");
+    let values = Reflect::get(&body, &"values".into()).unwrap();
+    assert_eq!(stringify(&values), r#"{"name":"","reply":"ok-slow"}"#);
 
     // Unmounted while waiting: the request never goes out.
     let (el, root) = mount_element(&config.replace("ok-slow", "ok-gone")).await;

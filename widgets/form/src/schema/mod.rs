@@ -175,12 +175,12 @@ impl Json {
     }
 
     fn expected(self) -> &'static str {
-        match self {
-            Json::Bool => "must be true or false",
-            Json::Num => "must be a number",
-            Json::Str => "must be a string",
-            Json::Arr => "must be an array",
-        }
+        [
+            "must be true or false",
+            "must be a number",
+            "must be a string",
+            "must be an array",
+        ][self as usize]
     }
 }
 
