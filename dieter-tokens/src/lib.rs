@@ -66,6 +66,16 @@ pub struct Shadow {
 /// Keeps only the custom properties of a generated `sheet` ([`css::THEME`], [`css::ROOT`], …) that `used_css`
 /// refers to (`var(--ck-…)`), dropping rules left empty. `color-scheme` stays wherever a colour stays.
 ///
+/// Joins a stylesheet written one rule per line into one line (leading and trailing blanks of
+/// each line dropped, blank lines skipped), for build scripts that ship a readable `.css` file.
+///
+/// ```
+/// assert_eq!(dieter_tokens::join_lines("a{color:red}\n  b{margin:0}\n\n"), "a{color:red}b{margin:0}");
+/// ```
+pub fn join_lines(css: &str) -> String {
+    css.lines().map(str::trim).collect()
+}
+
 /// Meant for build scripts: a widget crate with its CSS in a file can write
 /// `subset(css::THEME, include_str!("widget.css"))` into `OUT_DIR`, so the embed carries only the tokens
 /// that widget uses.

@@ -37,4 +37,4 @@ pub use value::Value;
 pub use widget::{ConfigError, Instance, MountCtx, Registry, Widget};
 
 /// Re-exported so widget crates use the exact versions the runtime was built with.
-pub use {js_sys, wasm_bindgen, web_sys};
+pub use {dieter_tokens, js_sys, wasm_bindgen, web_sys};

@@ -13,9 +13,10 @@ use web_sys::ShadowRoot;
 
 use crate::bindings;
 
-/// The dieter-tokens theme block (`:host{--ck-…}` light, dark by media query or
-/// `data-ck-theme`).
-pub(crate) const THEME_CSS: &str = dieter_tokens::css::THEME;
+/// The dieter tokens [`BASE_CSS`] uses (`:host{--ck-…}` light, dark by media query or
+/// `data-ck-theme`), cut from the full theme by `build.rs`. Each widget brings the tokens its own
+/// CSS uses (see `Widget::styles`), so the embed carries no token nobody reads.
+pub(crate) const THEME_CSS: &str = include_str!(concat!(env!("OUT_DIR"), "/base_theme.css"));
 
 /// Isolation of the widget from the host page.
 ///
@@ -25,16 +26,7 @@ pub(crate) const THEME_CSS: &str = dieter_tokens::css::THEME;
 /// Inherited typography is re-declared `!important`: for important declarations the shadow
 /// context beats the page, even a page's `* {color: red !important}` or a 40px root font size.
 /// Custom properties are untouched by `all`, so the theme variables survive.
-pub(crate) const BASE_CSS: &str = ":host{all:initial;display:block}\
-:host{color:var(--ck-color-text)!important;font-family:var(--ck-font-family)!important;\
-font-size:var(--ck-font-size-md)!important;font-weight:var(--ck-font-weight-regular)!important;\
-line-height:var(--ck-line-height-normal)!important;font-style:normal!important;\
-font-variant:normal!important;letter-spacing:normal!important;word-spacing:normal!important;\
-text-align:start!important;text-indent:0!important;text-transform:none!important;\
-text-shadow:none!important;white-space:normal!important;visibility:visible!important;\
-cursor:auto!important;-webkit-text-fill-color:currentColor!important}\
-:host([hidden]){display:none!important}\
-*,::before,::after{box-sizing:border-box}";
+pub(crate) const BASE_CSS: &str = include_str!(concat!(env!("OUT_DIR"), "/base.css"));
 
 enum Sheets {
     /// Adopted stylesheets: base + theme first, then the widget's own.

@@ -27,7 +27,7 @@ use crate::{metrics, Bus, Http, Theme, Value};
 ///     type Mounted = dom::Listener;
 ///
 ///     fn styles() -> &'static [&'static str] {
-///         &["p{color:var(--ck-color-accent);margin:0}"]
+///         &[ck_runtime::dieter_tokens::css::THEME, "p{color:var(--ck-color-accent);margin:0}"]
 ///     }
 ///
 ///     fn parse_config(config: &Value) -> Result<HelloConfig, ConfigError> {
@@ -56,6 +56,12 @@ pub trait Widget: 'static {
     /// everything (listeners, timers, closures) in its `Drop`.
     type Mounted: 'static;
     /// CSS texts; each becomes one constructable stylesheet shared by all instances of the type.
+    ///
+    /// Include the dieter tokens your CSS reads: the runtime's own sheets define only the few its
+    /// isolation reset uses (text colour, font family, size, regular weight, line height). Either
+    /// all of them, `ck_runtime::dieter_tokens::css::THEME`, or, smaller, only yours, cut at build
+    /// time with `dieter_tokens::subset(css::THEME, your_css)` in a `build.rs` (the form widget
+    /// does that).
     fn styles() -> &'static [&'static str];
     /// Parses the merged config (manifest config with inline `data-ck-config` over it).
     fn parse_config(config: &Value) -> Result<Self::Config, ConfigError>;

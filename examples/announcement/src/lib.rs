@@ -66,7 +66,9 @@ impl Widget for Announcement {
     type Mounted = Mounted;
 
     fn styles() -> &'static [&'static str] {
-        &[CSS]
+        // Every dieter token: the simplest choice for an author. A `build.rs` with
+        // `dieter_tokens::subset` would ship only the ones CSS reads (see ck-form).
+        &[ck_runtime::dieter_tokens::css::THEME, CSS]
     }
 
     fn parse_config(config: &Value) -> Result<Config, ConfigError> {

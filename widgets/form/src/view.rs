@@ -84,39 +84,13 @@ const PROPS: [(&str, &str); 7] = [
     ("max", "max"),
 ];
 
-/// The stylesheet: only dieter-tokens custom properties, logical properties for RTL. Text colour,
-/// font and the regular weight come from the runtime's `:host` rules.
-const CSS: &str = "\
-.w{background:var(--ck-color-surface);padding:var(--ck-space-5);\
-border:1px solid var(--ck-color-border);border-radius:var(--ck-radius-lg)}\
-h2{margin:0 0 var(--ck-space-2);font-size:var(--ck-font-size-xl);\
-line-height:var(--ck-line-height-tight);font-weight:var(--ck-font-weight-bold)}\
-.d,.f{margin:0 0 var(--ck-space-4)}\
-.d{color:var(--ck-color-muted)}\
-.f{border:0;padding:0;min-inline-size:0}\
-label,legend{display:block;padding:0;margin-block-end:var(--ck-space-1);\
-font-weight:var(--ck-font-weight-medium)}\
-input,select,textarea,button{font:inherit;color:inherit;margin:0}\
-.i{display:block;inline-size:100%;padding:var(--ck-space-2) var(--ck-space-3);\
-background:var(--ck-color-surface);border:1px solid var(--ck-color-border);\
-border-radius:var(--ck-radius-md)}\
-textarea{min-block-size:120px;resize:vertical}\
-::placeholder{color:var(--ck-color-muted);opacity:1}\
-[aria-invalid=true]{border-color:var(--ck-color-danger)}\
-.c{display:flex;gap:var(--ck-space-2);align-items:baseline;margin-block-end:var(--ck-space-1)}\
-.c label{margin:0;font-weight:inherit}\
-.c input{accent-color:var(--ck-color-accent);flex:none}\
-.e,.r,.x{color:var(--ck-color-danger)}\
-.e{margin:var(--ck-space-1) 0 0;font-size:var(--ck-font-size-sm)}\
-button{padding:var(--ck-space-2) var(--ck-space-5);border:0;border-radius:var(--ck-radius-md);\
-background:var(--ck-color-accent);color:var(--ck-color-accent-text);\
-font-weight:var(--ck-font-weight-bold);cursor:pointer}\
-button:disabled{opacity:.6;cursor:progress}\
-:focus-visible{outline:2px solid var(--ck-color-focus);outline-offset:2px}\
-.h{position:absolute;inline-size:1px;block-size:1px;overflow:hidden;clip-path:inset(50%)}\
-.s:not(:empty){margin:var(--ck-space-3) 0 0}\
-.ok{margin:0;color:var(--ck-color-success);font-size:var(--ck-font-size-lg);\
-font-weight:var(--ck-font-weight-medium)}";
+/// The stylesheet (`src/form.css`, one rule per line, joined by `build.rs`): only dieter-tokens
+/// custom properties, logical properties for RTL. Text colour, font and the regular weight come
+/// from the runtime's `:host` rules.
+const CSS: &str = include_str!(concat!(env!("OUT_DIR"), "/form.css"));
+/// The dieter tokens `form.css` reads and no others (light, dark, `data-ck-theme`), cut from
+/// the full theme by `build.rs`.
+const THEME: &str = include_str!(concat!(env!("OUT_DIR"), "/form_theme.css"));
 
 /// The Form widget (`data-ck-widget="form"`).
 pub struct Form;
@@ -159,7 +133,7 @@ impl Widget for Form {
     type Mounted = Mounted;
 
     fn styles() -> &'static [&'static str] {
-        &[CSS]
+        &[THEME, CSS]
     }
 
     /// [`schema::check`]'s rules (the server applied the full ones when the config was saved),
