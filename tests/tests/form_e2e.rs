@@ -222,27 +222,32 @@ async fn keyboard_only_fill_and_submit() -> Result<()> {
     Ok(())
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn failed_submit_keeps_values_and_allows_retry() -> Result<()> {
-    let mut page = FormPage::open(&contact_config(), &[]).await?;
-    fill_valid(&page).await?;
-    // The server goes away: the request fails at the network level (after one retry).
-    page.server.stop().await?;
-    submit(&page).await?;
+/// Submits, waits for `form:error`, and reads what the visitor sees: the entered values, the
+/// button, whether the form is still there, and the live region.
+async fn submit_until_error(page: &FormPage) -> Result<Value> {
+    submit(page).await?;
     page.browser
         .wait_for(
             "window.ckEvents.some(e => e.name === 'form:error')",
             "form:error",
         )
         .await?;
-    let state = page
-        .in_root(
-            "({name: root.querySelector('[name=name]').value, email: root.querySelector('[name=email]').value,\
-              message: root.querySelector('[name=message]').value, agree: root.querySelector('[name=agree]').checked,\
-              disabled: root.querySelector('button').disabled,\
-              status: root.querySelector('[role=status]').textContent})",
-        )
-        .await?;
+    page.in_root(
+        "({name: root.querySelector('[name=name]').value, email: root.querySelector('[name=email]').value,\
+          message: root.querySelector('[name=message]').value, agree: root.querySelector('[name=agree]').checked,\
+          disabled: root.querySelector('button').disabled, form: !!root.querySelector('form'),\
+          status: root.querySelector('[role=status]').textContent})",
+    )
+    .await
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn failed_submit_keeps_values_and_allows_retry() -> Result<()> {
+    let mut page = FormPage::open(&contact_config(), &[]).await?;
+    fill_valid(&page).await?;
+    // The server goes away: the request fails at the network level (after one retry).
+    page.server.stop().await?;
+    let state = submit_until_error(&page).await?;
     assert_eq!(state["name"], "Ada Lovelace");
     assert_eq!(state["email"], "ada@example.com");
     assert_eq!(state["message"], "Hello there");
@@ -277,20 +282,7 @@ async fn server_error_keeps_values_and_retry_succeeds() -> Result<()> {
          BEGIN SELECT RAISE(ABORT, 'store unavailable (test)'); END;",
     )
     .await?;
-    submit(&page).await?;
-    page.browser
-        .wait_for(
-            "window.ckEvents.some(e => e.name === 'form:error')",
-            "form:error",
-        )
-        .await?;
-    let state = page
-        .in_root(
-            "({email: root.querySelector('[name=email]').value, agree: root.querySelector('[name=agree]').checked,\
-              disabled: root.querySelector('button').disabled, form: !!root.querySelector('form'),\
-              status: root.querySelector('[role=status]').textContent})",
-        )
-        .await?;
+    let state = submit_until_error(&page).await?;
     assert_eq!(state["email"], "ada@example.com");
     assert_eq!(state["agree"], true);
     assert_eq!(state["form"], true, "the form stays");
