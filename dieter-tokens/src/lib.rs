@@ -66,6 +66,30 @@ pub struct Shadow {
 /// Keeps only the custom properties of a generated `sheet` ([`css::THEME`], [`css::ROOT`], …) that `used_css`
 /// refers to (`var(--ck-…)`), dropping rules left empty. `color-scheme` stays wherever a colour stays.
 ///
+/// For a widget's (or the runtime's) `build.rs`: reads `src/{name}.css` (one rule per line),
+/// writes it joined into one line to `$OUT_DIR/{name}.css` and the dieter tokens it reads
+/// ([`subset`] of [`css::THEME`]) to `$OUT_DIR/{name}_theme.css`, and tells cargo to rerun when
+/// the file changes. Include both with `include_str!(concat!(env!("OUT_DIR"), "/…"))`.
+///
+/// Panics with the file name when a file cannot be read or written: a build script has no
+/// better way to fail.
+pub fn build_sheets(name: &str) {
+    let source = format!("src/{name}.css");
+    println!("cargo::rerun-if-changed={source}");
+    let css =
+        std::fs::read_to_string(&source).unwrap_or_else(|e| panic!("cannot read {source}: {e}"));
+    let css = join_lines(&css);
+    let theme = subset(css::THEME, &css);
+    let out = std::path::PathBuf::from(std::env::var_os("OUT_DIR").expect("cargo sets OUT_DIR"));
+    for (file, text) in [
+        (format!("{name}.css"), &css),
+        (format!("{name}_theme.css"), &theme),
+    ] {
+        std::fs::write(out.join(&file), text)
+            .unwrap_or_else(|e| panic!("cannot write {file}: {e}"));
+    }
+}
+
 /// Joins a stylesheet written one rule per line into one line (leading and trailing blanks of
 /// each line dropped, blank lines skipped), for build scripts that ship a readable `.css` file.
 ///
