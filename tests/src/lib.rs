@@ -1,6 +1,22 @@
-//! Browser end-to-end tests of the embed (in `tests/`) and the `embed-bench` bin.
+//! The browser end-to-end harness: what the tests in `tests/e2e/` and the `embed-bench` bin share.
 //!
-//! The shared harness lives in `tests/form_support/mod.rs`: the real server
-//! (`ck_server::spawn` on port 0 with a fresh SQLite database, serving `dist/` and
-//! `examples/pages/`) and chromedriver + headless Chromium over plain WebDriver HTTP.
+//! - [`Server`]: the real server (`ck_server::spawn` on port 0, a fresh SQLite database) serving
+//!   `dist/` (or a widget variant of it, [`dist_dir`]) and `examples/pages/`.
+//! - [`Browser`]: chromedriver + headless Chromium over plain WebDriver HTTP. Dropping it ends the
+//!   WebDriver session and kills whatever is left of that browser, so no test (failing,
+//!   panicking or timing out) leaves Chromium running.
+//! - [`Page`]: a server and a browser on one of its pages; [`FormPage`]: the Form widget mounted
+//!   from a real draft.
+//!
 //! Run `cargo xtask dist` first; the harness fails with that advice when `dist/` is missing.
+
+mod axe;
+mod browser;
+mod form;
+mod page;
+mod server;
+
+pub use browser::{keys, Browser};
+pub use form::{contact_config, FormPage, HOST};
+pub use page::Page;
+pub use server::{dist_dir, repo_root, Server};

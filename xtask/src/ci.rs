@@ -8,6 +8,7 @@ use std::time::{Duration, Instant};
 use anyhow::{bail, Context, Result};
 use size_budget::{check, deps, manifest, BudgetFile};
 
+use crate::browsers::{self, RunMark};
 use crate::dist::{self, Opts};
 use crate::sh::{self, cmd, env_nonempty, on_path, run_counting, Counts};
 use crate::toolchain::{self, Wasm, WASM_TARGET};
@@ -237,6 +238,8 @@ pub(crate) fn test(root: &Path, target: &Path) -> Result<()> {
         bail!("cannot test without the toolchain and the database (see above)");
     }
     let wasm = wasm.expect("setup succeeded");
+    // Every test command carries it; the last check finds the browsers they left running.
+    let mark = RunMark::new(target)?;
 
     r.step("cargo fmt --check", |_| {
         sh::run(&mut cargo(root, target, &["fmt", "--all", "--check"]))?;
@@ -303,7 +306,8 @@ pub(crate) fn test(root: &Path, target: &Path) -> Result<()> {
             cargo(root, target, &["test", "--workspace", "--no-fail-fast"])
         };
         c.env("CHROMEDRIVER", toolchain::chromedriver())
-            .env("CK_DIST_DIR", root.join("dist"));
+            .env("CK_DIST_DIR", root.join("dist"))
+            .env(browsers::ROOT_ENV, mark.dir());
         if dist_ok {
             // Lets size-budget's manifest test check the real release, not only its fixtures.
             c.env("CK_DIST_MANIFEST_DIR", &release);
@@ -347,6 +351,7 @@ pub(crate) fn test(root: &Path, target: &Path) -> Result<()> {
             "wasm-bindgen-test-runner",
         )
         .env("CHROMEDRIVER", toolchain::chromedriver())
+        .env(browsers::ROOT_ENV, mark.dir())
         .env(
             "WASM_BINDGEN_TEST_WEBDRIVER_JSON",
             root.join("webdriver.json"),
@@ -364,6 +369,7 @@ pub(crate) fn test(root: &Path, target: &Path) -> Result<()> {
         }
         Ok(None)
     });
+    r.step("no browser or driver left running", |_| mark.check());
     r.step("size gate", |_| {
         if !dist_ok {
             bail!("the embed build failed, nothing to measure");

@@ -12,6 +12,7 @@
 //! bench                     benchmark tables (embed, icons)
 //! ```
 
+mod browsers;
 mod ci;
 mod dist;
 mod glue;

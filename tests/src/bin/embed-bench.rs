@@ -3,13 +3,10 @@
 //! mark (`ck:load:start`) to the loader's end mark and to the first `widget:mounted`.
 //! Needs `cargo xtask dist`. Numbers live here, never in timed tests.
 
-#[path = "../../tests/form_support/mod.rs"]
-mod form_support;
-
 use std::time::Duration;
 
 use anyhow::{bail, Result};
-use form_support::{Browser, Server};
+use ck_e2e::Page;
 use serde_json::json;
 
 fn percentile(sorted: &[f64], p: f64) -> f64 {
@@ -28,13 +25,11 @@ async fn main() -> Result<()> {
     if loads < 1 {
         bail!("LOADS must be at least 1");
     }
-    let server = Server::start(None).await?;
-    let browser = Browser::start().await?;
+    let bench = Page::start(None).await?;
+    let browser = &bench.browser;
     let (mut to_mount, mut to_wasm) = (Vec::new(), Vec::new());
     for i in 0..loads {
-        browser
-            .goto(&format!("{}/{page}?run={i}", server.base))
-            .await?;
+        bench.goto(&format!("{page}?run={i}")).await?;
         browser
             .wait_for(
                 "ckEvents.some(e => e.name === 'widget:mounted')",
@@ -70,8 +65,11 @@ async fn main() -> Result<()> {
             v[v.len() - 1]
         );
     }
+    let Page {
+        browser,
+        mut server,
+    } = bench;
     drop(browser);
-    let mut server = server;
     server.stop().await?;
     Ok(())
 }

@@ -1,62 +1,9 @@
-//! The embed runtime end to end: the real server (`ck_server::spawn`, serving `dist/` built by
-//! `cargo xtask dist` and the `examples/pages/embed-*.html` pages) and real headless Chromium.
-//! Every page records the runtime's standard events in `window.ckEvents` (`embed-test.js`).
-
-#[path = "form_support/mod.rs"]
-mod form_support;
+//! The embed runtime end to end on the `examples/pages/embed-*.html` pages. Every page records
+//! the runtime's standard events in `window.ckEvents` (`embed-test.js`).
 
 use anyhow::Result;
-use form_support::{Browser, Server};
+use ck_e2e::Page;
 use serde_json::{json, Value};
-
-struct Page {
-    server: Server,
-    browser: Browser,
-}
-
-impl Page {
-    async fn open(page: &str) -> Result<Page> {
-        let server = Server::start(None).await?;
-        let browser = Browser::start().await?;
-        browser.goto(&format!("{}/{page}", server.base)).await?;
-        Ok(Page { server, browser })
-    }
-
-    async fn js(&self, expr: &str) -> Result<Value> {
-        self.browser
-            .eval(&format!("return ({expr});"), json!([]))
-            .await
-    }
-
-    async fn wait(&self, cond: &str, what: &str) -> Result<()> {
-        self.browser.wait_for(cond, what).await
-    }
-
-    async fn count(&self, event: &str) -> Result<u64> {
-        let n = self
-            .js(&format!(
-                "ckEvents.filter(e => e.name === '{event}').length"
-            ))
-            .await?;
-        Ok(n.as_u64().unwrap_or(0))
-    }
-
-    /// How many `.ck-slot`/mount elements host a rendered form.
-    async fn rendered(&self) -> Result<u64> {
-        let n = self
-            .js("[...document.querySelectorAll('[data-ck-widget]')].filter(e => e.shadowRoot && e.shadowRoot.querySelector('form')).length")
-            .await?;
-        Ok(n.as_u64().unwrap_or(0))
-    }
-
-    async fn wait_mounted(&self, n: u64) -> Result<()> {
-        self.wait(
-            &format!("ckEvents.filter(e => e.name === 'widget:mounted').length >= {n}"),
-            "widgets to mount",
-        )
-        .await
-    }
-}
 
 async fn mounts_all(page: &str, expected: u64) -> Result<Page> {
     let p = Page::open(page).await?;
@@ -78,24 +25,21 @@ async fn mounts_all(page: &str, expected: u64) -> Result<Page> {
     Ok(p)
 }
 
+/// Every way a publisher may place the snippet: script after the mount points, in the head
+/// before them, `async`, `defer`, and ten widgets on one page. Each page in its own server and
+/// browser, as a publisher's visitor would meet it.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn script_after_mount_points() -> Result<()> {
-    mounts_all("embed-after.html", 2).await.map(drop)
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn script_before_mount_points_in_head() -> Result<()> {
-    mounts_all("embed-head.html", 2).await.map(drop)
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn async_script() -> Result<()> {
-    mounts_all("embed-async.html", 2).await.map(drop)
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn defer_script() -> Result<()> {
-    mounts_all("embed-defer.html", 2).await.map(drop)
+async fn every_script_placement_mounts_each_widget_once() -> Result<()> {
+    for (page, widgets) in [
+        ("embed-after.html", 2),
+        ("embed-head.html", 2),
+        ("embed-async.html", 2),
+        ("embed-defer.html", 2),
+        ("embed-ten.html", 10),
+    ] {
+        mounts_all(page, widgets).await?;
+    }
+    Ok(())
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -107,11 +51,6 @@ async fn loader_included_twice_keeps_the_first() -> Result<()> {
         .await?;
     assert_eq!(wasm_loads, 1);
     Ok(())
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn ten_widgets_on_one_page() -> Result<()> {
-    mounts_all("embed-ten.html", 10).await.map(drop)
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -138,21 +77,23 @@ async fn queued_calls_replay_in_global_call_order() -> Result<()> {
 async fn late_mount_point_mounts_then_unmounts_on_removal() -> Result<()> {
     let p = Page::open("embed-late.html").await?;
     p.wait_mounted(1).await?;
-    p.wait(
-        "document.getElementById('late')?.shadowRoot?.querySelector('form')",
-        "the late widget",
-    )
-    .await?;
+    p.browser
+        .wait_for(
+            "document.getElementById('late')?.shadowRoot?.querySelector('form')",
+            "the late widget",
+        )
+        .await?;
     let added_at = p.js("ckLateAddedAt").await?.as_f64().unwrap_or(0.0);
     assert!(added_at > 0.0);
     assert_eq!(p.count("widget:mounted").await?, 2);
     p.js("(document.getElementById('late').remove(), 1)")
         .await?;
-    p.wait(
-        "ckEvents.filter(e => e.name === 'widget:unmounted').length === 1",
-        "the unmount",
-    )
-    .await?;
+    p.browser
+        .wait_for(
+            "ckEvents.filter(e => e.name === 'widget:unmounted').length === 1",
+            "the unmount",
+        )
+        .await?;
     // The removed element's shadow root was emptied: its listeners and closures are gone.
     // The first widget is untouched.
     assert_eq!(p.rendered().await?, 1);
@@ -163,11 +104,12 @@ async fn late_mount_point_mounts_then_unmounts_on_removal() -> Result<()> {
 async fn invalid_config_next_to_a_valid_widget() -> Result<()> {
     let p = Page::open("embed-invalid.html").await?;
     p.wait_mounted(1).await?;
-    p.wait(
-        "ckEvents.filter(e => e.name === 'widget:error').length >= 3",
-        "three errors",
-    )
-    .await?;
+    p.browser
+        .wait_for(
+            "ckEvents.filter(e => e.name === 'widget:error').length >= 3",
+            "three errors",
+        )
+        .await?;
     assert_eq!(p.rendered().await?, 1, "the valid widget renders");
     let errors = p
         .js("ckEvents.filter(e => e.name === 'widget:error').map(e => e.attribute + '/' + e.code).sort()")
@@ -182,11 +124,12 @@ async fn invalid_config_next_to_a_valid_widget() -> Result<()> {
     );
     // The page's own scripts kept running, before and after the embed.
     assert_eq!(p.js("window.ckAfterEmbed").await?, json!("ran"));
-    p.wait(
-        "document.body.dataset.pageOk === '1'",
-        "the page's load handler",
-    )
-    .await?;
+    p.browser
+        .wait_for(
+            "document.body.dataset.pageOk === '1'",
+            "the page's load handler",
+        )
+        .await?;
     // The broken mount points were left as they were.
     assert_eq!(
         p.js("document.getElementById('bad').shadowRoot").await?,
@@ -239,15 +182,11 @@ async fn host_css_cannot_restyle_the_widget() -> Result<()> {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn pixel_batches_reach_the_events_endpoint_with_expected_counts() -> Result<()> {
-    let server = Server::start(None).await?;
+    let p = Page::start(None).await?;
     let config =
         json!({"title": "Hi", "fields": [{"type": "email", "name": "email", "label": "Email"}]});
-    let (id_a, token) = server.draft(&config).await?;
-    let browser = Browser::start().await?;
-    browser
-        .goto(&format!("{}/embed-late.html", server.base))
-        .await?;
-    let p = Page { server, browser };
+    let (id_a, token) = p.server.draft(&config).await?;
+    p.goto("embed-late.html").await?;
     // Two real instances (same token) mounted from their config manifests, one of them twice.
     p.browser
         .eval(
@@ -259,16 +198,18 @@ async fn pixel_batches_reach_the_events_endpoint_with_expected_counts() -> Resul
         .await?;
     // embed-late.html has its own inline widget (test token) and adds one more after 500 ms.
     p.wait_mounted(4).await?;
-    p.wait("document.getElementById('late')?.shadowRoot", "late widget")
+    p.browser
+        .wait_for("document.getElementById('late')?.shadowRoot", "late widget")
         .await?;
     // Page hide flushes at once (the interval would flush after 3 s anyway).
     p.js("(window.dispatchEvent(new Event('pagehide')), 1)")
         .await?;
-    p.wait(
-        &format!("ckBeacons.some(b => b.body.includes('{token}'))"),
-        "the beacon for the real token",
-    )
-    .await?;
+    p.browser
+        .wait_for(
+            &format!("ckBeacons.some(b => b.body.includes('{token}'))"),
+            "the beacon for the real token",
+        )
+        .await?;
     let beacons = p.js("ckBeacons").await?;
     let mut views = 0;
     let mut loads = 0;

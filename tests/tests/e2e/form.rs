@@ -1,12 +1,17 @@
-//! The Form widget in real headless Chromium against the real server (drafts for config and
-//! token, submissions stored in SQLite). Needs `cargo xtask dist` (the served embed), chromedriver
-//! and chromium (`CHROMEDRIVER`, `CHROME` to override), and npm for axe-core on first run.
-
-mod form_support;
+//! The Form widget against the real server (drafts for config and token, submissions stored in
+//! SQLite).
 
 use anyhow::Result;
-use form_support::{contact_config, FormPage, ENTER, HOST, SPACE, TAB};
+use ck_e2e::keys::{ARROW_DOWN, ENTER, SPACE, TAB};
+use ck_e2e::{contact_config, FormPage, HOST};
 use serde_json::{json, Value};
+
+/// Asserts `facts[key] == want` for every row, naming the row that differs.
+fn assert_facts(facts: &Value, rows: &[(&str, Value)]) {
+    for (key, want) in rows {
+        assert_eq!(&facts[*key], want, "{key} in {facts}");
+    }
+}
 
 async fn fill_valid(page: &FormPage) -> Result<()> {
     let b = &page.browser;
@@ -45,12 +50,18 @@ async fn form_renders_from_config_with_labels() -> Result<()> {
             })",
         )
         .await?;
-    assert_eq!(facts["title"], "Contact us");
-    assert_eq!(facts["labelledby"], "ck-t");
-    assert_eq!(facts["button"], "Send");
-    assert_eq!(facts["legend"], "Team size");
-    assert!(facts["hidden"].is_null(), "hidden fields render no input");
-    assert_eq!(facts["status"], true);
+    assert_facts(
+        &facts,
+        &[
+            ("title", json!("Contact us")),
+            ("labelledby", json!("ck-t")),
+            ("button", json!("Send")),
+            ("legend", json!("Team size")),
+            // Hidden fields render no input.
+            ("hidden", Value::Null),
+            ("status", json!(true)),
+        ],
+    );
     let controls = facts["controls"].as_array().expect("controls");
     let names: Vec<&str> = controls
         .iter()
@@ -94,26 +105,27 @@ async fn invalid_fields_block_submit_and_are_announced() -> Result<()> {
             })",
         )
         .await?;
-    assert_eq!(state["status"], "Please correct the highlighted fields.");
-    assert_eq!(state["nameInvalid"], "true");
-    assert_eq!(state["nameDescribed"], "ck-e-name");
-    assert_eq!(state["nameError"], "Please fill in this field.");
-    assert_eq!(state["nameErrorHidden"], false);
-    assert_eq!(state["emailError"], "Please enter a valid email address.");
-    assert_eq!(state["agreeError"], "Please tick this box.");
-    assert!(
-        state["topicInvalid"].is_null(),
-        "optional untouched field stays valid"
+    assert_facts(
+        &state,
+        &[
+            ("status", json!("Please correct the highlighted fields.")),
+            ("nameInvalid", json!("true")),
+            ("nameDescribed", json!("ck-e-name")),
+            ("nameError", json!("Please fill in this field.")),
+            ("nameErrorHidden", json!(false)),
+            ("emailError", json!("Please enter a valid email address.")),
+            ("agreeError", json!("Please tick this box.")),
+            // An optional untouched field stays valid.
+            ("topicInvalid", Value::Null),
+            // Focus moves to the first invalid field.
+            ("focused", json!("name")),
+        ],
     );
-    assert_eq!(
-        state["focused"], "name",
-        "focus moves to the first invalid field"
-    );
     assert!(
-        page.events("form:submit").await?.is_empty(),
+        page.browser.events("form:submit").await?.is_empty(),
         "nothing was sent"
     );
-    let errors = page.events("form:error").await?;
+    let errors = page.browser.events("form:error").await?;
     assert_eq!(errors.len(), 1);
     assert_eq!(errors[0]["detail"]["reason"], "validation");
     assert!(
@@ -146,18 +158,21 @@ async fn successful_submit_shows_success_and_emits_event() -> Result<()> {
               focused: root.activeElement && root.activeElement.getAttribute('role')})",
         )
         .await?;
-    assert!(
-        state["form"].is_null(),
-        "the success message replaces the form"
+    assert_facts(
+        &state,
+        &[
+            // The success message replaces the form.
+            ("form", Value::Null),
+            ("status", json!("Thanks, we got it!")),
+            ("focused", json!("status")),
+        ],
     );
-    assert_eq!(state["status"], "Thanks, we got it!");
-    assert_eq!(state["focused"], "status");
-    let success = &page.events("form:success").await?[0]["detail"];
+    let success = &page.browser.events("form:success").await?[0]["detail"];
     assert_eq!(success["id"], Value::String(page.id.clone()));
     assert!(success["submission"]
         .as_str()
         .is_some_and(|s| s.len() >= 32));
-    assert_eq!(page.events("form:submit").await?.len(), 1);
+    assert_eq!(page.browser.events("form:submit").await?.len(), 1);
     Ok(())
 }
 
@@ -188,7 +203,7 @@ async fn keyboard_only_fill_and_submit() -> Result<()> {
         TAB,
         "grace@example.com",
         TAB,
-        "\u{E015}",
+        ARROW_DOWN,
         TAB,
         SPACE,
     ])
@@ -202,11 +217,17 @@ async fn keyboard_only_fill_and_submit() -> Result<()> {
               focusVisible: root.activeElement && getComputedStyle(root.activeElement).outlineStyle})",
         )
         .await?;
-    assert_eq!(state["name"], "Grace");
-    assert_eq!(state["email"], "grace@example.com");
-    assert_eq!(state["plan"], "Pro");
-    assert_eq!(state["agree"], true);
-    assert_eq!(state["focusVisible"], "solid", "keyboard focus is visible");
+    assert_facts(
+        &state,
+        &[
+            ("name", json!("Grace")),
+            ("email", json!("grace@example.com")),
+            ("plan", json!("Pro")),
+            ("agree", json!(true)),
+            // Keyboard focus is visible.
+            ("focusVisible", json!("solid")),
+        ],
+    );
     // The honeypot is skipped: the next Tab reaches the submit button.
     b.keys(&[TAB]).await?;
     let focused = page
@@ -221,6 +242,9 @@ async fn keyboard_only_fill_and_submit() -> Result<()> {
     .await?;
     Ok(())
 }
+
+/// What a failed submit announces.
+const KEPT: &str = "Sending failed. Your entries are kept; please try again.";
 
 /// Submits, waits for `form:error`, and reads what the visitor sees: the entered values, the
 /// button, whether the form is still there, and the live region.
@@ -248,16 +272,19 @@ async fn failed_submit_keeps_values_and_allows_retry() -> Result<()> {
     // The server goes away: the request fails at the network level (after one retry).
     page.server.stop().await?;
     let state = submit_until_error(&page).await?;
-    assert_eq!(state["name"], "Ada Lovelace");
-    assert_eq!(state["email"], "ada@example.com");
-    assert_eq!(state["message"], "Hello there");
-    assert_eq!(state["agree"], true);
-    assert_eq!(state["disabled"], false, "retry is possible");
-    assert_eq!(
-        state["status"],
-        "Sending failed. Your entries are kept; please try again."
+    assert_facts(
+        &state,
+        &[
+            ("name", json!("Ada Lovelace")),
+            ("email", json!("ada@example.com")),
+            ("message", json!("Hello there")),
+            ("agree", json!(true)),
+            // Retry is possible.
+            ("disabled", json!(false)),
+            ("status", json!(KEPT)),
+        ],
     );
-    let error = &page.events("form:error").await?[0]["detail"];
+    let error = &page.browser.events("form:error").await?[0]["detail"];
     assert_eq!(error["reason"], "network");
     Ok(())
 }
@@ -283,16 +310,19 @@ async fn server_error_keeps_values_and_retry_succeeds() -> Result<()> {
     )
     .await?;
     let state = submit_until_error(&page).await?;
-    assert_eq!(state["email"], "ada@example.com");
-    assert_eq!(state["agree"], true);
-    assert_eq!(state["form"], true, "the form stays");
-    assert_eq!(state["disabled"], false, "retry is possible");
-    assert_eq!(
-        state["status"],
-        "Sending failed. Your entries are kept; please try again."
+    assert_facts(
+        &state,
+        &[
+            ("email", json!("ada@example.com")),
+            ("agree", json!(true)),
+            // The form stays, and retry is possible.
+            ("form", json!(true)),
+            ("disabled", json!(false)),
+            ("status", json!(KEPT)),
+        ],
     );
     assert_eq!(
-        page.events("form:error").await?[0]["detail"]["reason"],
+        page.browser.events("form:error").await?[0]["detail"]["reason"],
         "server"
     );
     // The store recovers; the same entries go through on the visitor's retry.
@@ -320,8 +350,10 @@ async fn button_is_disabled_while_sending() -> Result<()> {
             "({disabled: root.querySelector('button').disabled, status: root.querySelector('[role=status]').textContent})",
         )
         .await?;
-    assert_eq!(state["disabled"], true);
-    assert_eq!(state["status"], "Sending…");
+    assert_facts(
+        &state,
+        &[("disabled", json!(true)), ("status", json!("Sending…"))],
+    );
     page.browser
         .wait_for(
             "window.ckEvents.some(e => e.name === 'form:success')",

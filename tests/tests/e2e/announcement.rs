@@ -1,20 +1,15 @@
-//! The outside author's widget (examples/announcement) in real headless Chromium, served by the
-//! real server from the embed variant built with the `announcement` feature
-//! (`dist/sizes/announcement/`, made by `cargo xtask dist`).
-
-mod form_support;
+//! The outside author's widget (examples/announcement), served from the embed variant built with
+//! the `announcement` feature (`dist/sizes/announcement/`, made by `cargo xtask dist`).
 
 use anyhow::Result;
-use form_support::{Browser, Server};
+use ck_e2e::Page;
 use serde_json::json;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn author_widget_mounts_ticks_and_dismisses() -> Result<()> {
-    let server = Server::start(Some("announcement")).await?;
-    let browser = Browser::start().await?;
-    browser
-        .goto(&format!("{}/announcement.html", server.base))
-        .await?;
+    let page = Page::start(Some("announcement")).await?;
+    page.goto("announcement.html").await?;
+    let browser = &page.browser;
     browser
         .wait_for(
             "document.querySelector('#bar')?.shadowRoot?.querySelector('time')?.textContent",

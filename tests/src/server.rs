@@ -1,0 +1,119 @@
+//! The real server (`ck_server::spawn` on port 0, a fresh SQLite database in a temp dir) serving
+//! an embed build and `examples/pages/`.
+
+use std::path::{Path, PathBuf};
+
+use anyhow::{bail, Context, Result};
+use serde_json::{json, Value};
+
+/// The workspace root (the parent of `tests/`).
+pub fn repo_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .expect("tests/ has a parent")
+        .to_path_buf()
+}
+
+/// The embed build the server serves. `variant` None: `dist/` as built by `cargo xtask dist`;
+/// Some("announcement"): a scratch dist whose only release, `embed/v{version}/`, holds the loader
+/// and that variant's glue and wasm (`dist/sizes/<variant>/`, also built by `cargo xtask dist`).
+/// The server answers `/embed/latest/` from the newest `v*` folder, never from a folder named
+/// `latest`, so the copy must be a version folder.
+pub fn dist_dir(variant: Option<&str>, scratch: &Path) -> Result<PathBuf> {
+    // CK_DIST_DIR: another build of the same layout (e.g. a scratch build while iterating).
+    let dist = std::env::var("CK_DIST_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|_| repo_root().join("dist"));
+    let latest = dist.join("embed/latest");
+    if !latest.join("loader.js").is_file() || !latest.join("ck_bindings_bg.wasm").is_file() {
+        bail!(
+            "{} has no embed build: run `cargo xtask dist` first",
+            latest.display()
+        );
+    }
+    let Some(variant) = variant else {
+        return Ok(dist);
+    };
+    let from = dist.join("sizes").join(variant);
+    if !from.join("ck_bindings_bg.wasm").is_file() {
+        bail!(
+            "{} is missing: run `cargo xtask dist` (it builds one variant per widget feature)",
+            from.display()
+        );
+    }
+    let manifest: Value = serde_json::from_str(
+        &std::fs::read_to_string(latest.join("manifest.json"))
+            .with_context(|| format!("{} has no manifest.json", latest.display()))?,
+    )?;
+    let version = manifest["version"]
+        .as_str()
+        .context("manifest.json has no version")?;
+    let out = scratch.join("dist");
+    // No .gz/.br siblings: the server then sends the files uncompressed.
+    let embed = out.join("embed").join(format!("v{version}"));
+    std::fs::create_dir_all(&embed)?;
+    std::fs::copy(latest.join("loader.js"), embed.join("loader.js"))?;
+    for name in ["ck_bindings.js", "ck_bindings_bg.wasm"] {
+        std::fs::copy(from.join(name), embed.join(name))?;
+    }
+    Ok(out)
+}
+
+/// A running server (real axum app, fresh SQLite database in a temp dir).
+pub struct Server {
+    /// `http://127.0.0.1:PORT`.
+    pub base: String,
+    /// The server's SQLite database (`sqlx` URL), for tests that break the store on purpose.
+    pub database_url: String,
+    running: Option<ck_server::Running>,
+    _dir: tempfile::TempDir,
+}
+
+impl Server {
+    /// Starts the server with the embed build `variant` (see [`dist_dir`]).
+    pub async fn start(variant: Option<&str>) -> Result<Server> {
+        let dir = tempfile::tempdir()?;
+        let mut config = ck_server::Config::for_tests(dir.path());
+        config.dist_dir = dist_dir(variant, dir.path())?;
+        config.examples_dir = repo_root().join("examples/pages");
+        let database_url = config.database_url.clone();
+        let running = ck_server::spawn(config).await?;
+        Ok(Server {
+            base: format!("http://{}", running.addr),
+            database_url,
+            running: Some(running),
+            _dir: dir,
+        })
+    }
+
+    /// Stops the server (graceful); later requests fail with a network error.
+    pub async fn stop(&mut self) -> Result<()> {
+        if let Some(running) = self.running.take() {
+            running.shutdown().await?;
+        }
+        Ok(())
+    }
+
+    /// Creates an anonymous draft form with `config`; returns (instance id, embed token).
+    pub async fn draft(&self, config: &Value) -> Result<(String, String)> {
+        let response = reqwest::Client::new()
+            .post(format!("{}/api/v1/drafts", self.base))
+            .json(&json!({"type": "form", "config": config}))
+            .send()
+            .await?;
+        let status = response.status();
+        let body: Value = response.json().await?;
+        if !status.is_success() {
+            bail!("draft failed: {status} {body}");
+        }
+        let id = body["instance_id"]
+            .as_str()
+            .context("instance_id")?
+            .to_owned();
+        let token = body["embed_token"]
+            .as_str()
+            .context("embed_token")?
+            .to_owned();
+        Ok((id, token))
+    }
+}
