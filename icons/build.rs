@@ -1,17 +1,15 @@
-//! Runs the icon pipeline over `svg/` (plus `CK_ICONS_DIR`, if set) into `$OUT_DIR/icons.rs`.
-
-#[path = "src/pipeline.rs"]
-#[allow(dead_code, unreachable_pub)]
-mod pipeline;
+//! Runs the icon pipeline (`ck_build::icons`) over `svg/` (plus `CK_ICONS_DIR`, if set) into
+//! `$OUT_DIR/icons.rs`.
 
 use std::path::{Path, PathBuf};
+
+use ck_build::icons as pipeline;
 
 fn main() {
     let manifest_dir = PathBuf::from(
         std::env::var_os("CARGO_MANIFEST_DIR").expect("cargo sets CARGO_MANIFEST_DIR"),
     );
     let default_dir = manifest_dir.join("svg");
-    println!("cargo::rerun-if-changed=src/pipeline.rs");
     println!("cargo::rerun-if-changed={}", default_dir.display());
     println!("cargo::rerun-if-env-changed=CK_ICONS_DIR");
     println!("cargo::rerun-if-env-changed=CK_ICONS_PRECISION");

@@ -1,8 +1,9 @@
 //! Dieter design tokens: one look for the embed's widgets and the server's dashboard.
 //!
-//! The single source is `tokens.json` (W3C Design Tokens format). `build.rs` turns it into typed constants
-//! (`color::light::SURFACE`, `space::SPACE_4`, …) and CSS custom properties (`--ck-…`) in [`css`]. All sizes
-//! are whole pixels: widgets live inside other people's pages, whose root font-size must not matter.
+//! The single source is `tokens.json` (W3C Design Tokens format). `build.rs` turns it, with the token
+//! compiler of the `ck-build` crate, into typed constants (`color::light::SURFACE`, `space::SPACE_4`, …)
+//! and CSS custom properties (`--ck-…`) in [`css`]. All sizes are whole pixels: widgets live inside other
+//! people's pages, whose root font-size must not matter.
 //!
 //! ```
 //! use dieter_tokens::{color, css, space};
@@ -167,11 +168,6 @@ pub fn subset(sheet: &str, used_css: &str) -> String {
     }
     out
 }
-
-#[cfg(test)]
-#[path = "../codegen.rs"]
-#[allow(dead_code)]
-mod codegen;
 
 #[cfg(test)]
 mod tests;

@@ -1,19 +1,13 @@
-//! Unit tests of the token compiler (`codegen.rs`), run against the shipped file and bad fixtures.
+//! The shipped `tokens.json` through the token compiler (`ck_build::tokens`, whose own tests cover
+//! bad files and value forms), and the constants this crate was built with.
 
-use crate::codegen::{self, Scope, Value};
+use ck_build::tokens::{self as codegen, Scope};
 
 const TOKENS: &str = include_str!("../tokens.json");
 
-fn fixture(name: &str) -> String {
-    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("tests/fixtures/bad")
-        .join(name);
-    std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
-}
-
 #[test]
 fn shipped_tokens_compile_and_generated_constants_match_them() {
-    let tokens = codegen::parse_tokens(TOKENS).expect("tokens.json is valid");
+    let tokens = codegen::parse(TOKENS).expect("tokens.json is valid");
     assert!(tokens.len() > 40, "only {} tokens", tokens.len());
     let surface = tokens
         .iter()
@@ -27,82 +21,8 @@ fn shipped_tokens_compile_and_generated_constants_match_them() {
 }
 
 #[test]
-fn bad_token_files_name_the_token_path() {
-    let cases = [
-        ("bad-color.json", "color.light.text", "hex colour"),
-        ("rem-unit.json", "space.2", "host page"),
-        (
-            "missing-dark.json",
-            "color.light.focus",
-            "no dark counterpart",
-        ),
-        ("no-type.json", "size.big", "$type"),
-        ("bad-alias.json", "color.light.accent", "points at no token"),
-        ("bad-shadow.json", "shadow.sm", "blur"),
-        ("bad-weight.json", "font.weight.bold", "font weight"),
-        ("injection.json", "font.family", "plain strings"),
-        ("syntax.json", "2:28", "invalid JSON"),
-    ];
-    for (file, path, reason) in cases {
-        let error = codegen::parse_tokens(&fixture(file)).expect_err(file);
-        assert!(
-            error.path.starts_with(path),
-            "{file}: error names {:?}, want {path:?} ({error})",
-            error.path
-        );
-        assert!(
-            error.to_string().contains(reason),
-            "{file}: {error} should mention {reason:?}"
-        );
-        assert!(
-            error.to_string().contains(path),
-            "{file}: message {error} should name {path}"
-        );
-    }
-}
-
-#[test]
-fn values_are_written_in_their_shortest_css_form() {
-    let src = r##"{
-      "c": { "$type": "color", "a": { "$value": "#FFFFFF" }, "b": { "$value": "#11223344" }, "c": { "$value": "#16181d" },
-             "d": { "$value": { "colorSpace": "srgb", "components": [1, 0, 0], "alpha": 0.5 } } },
-      "n": { "$type": "number", "h": { "$value": 0.75 } },
-      "d": { "$type": "dimension", "z": { "$value": "0px" }, "o": { "$value": { "value": 8, "unit": "px" } } },
-      "t": { "$type": "duration", "s": { "$value": "0.2s" } },
-      "f": { "$type": "fontFamily", "$value": ["system-ui", "Segoe UI", "sans-serif"] }
-    }"##;
-    let tokens = codegen::parse_tokens(src).expect("valid");
-    let values: Vec<String> = tokens.iter().map(|t| t.css_value()).collect();
-    assert_eq!(
-        values,
-        [
-            "#fff",
-            "#1234",
-            "#16181d",
-            "#ff000080",
-            ".75",
-            "0",
-            "8px",
-            "200ms",
-            "system-ui,\"Segoe UI\",sans-serif"
-        ]
-    );
-    assert!(matches!(tokens[5].value, Value::Dimension(0)));
-}
-
-#[test]
-fn aliases_resolve_to_their_target() {
-    let src = r##"{ "color": { "$type": "color",
-      "light": { "accent": { "$value": "#2452cc" }, "focus": { "$value": "{color.light.accent}" } },
-      "dark": { "accent": { "$value": "#7ea3ff" }, "focus": { "$value": "{color.dark.accent}" } } } }"##;
-    let tokens = codegen::parse_tokens(src).expect("valid");
-    assert_eq!(tokens[1].css_value(), "#2452cc");
-    assert_eq!(tokens[3].css_value(), "#7ea3ff");
-}
-
-#[test]
 fn themed_css_switches_by_preference_and_by_attribute() {
-    let tokens = codegen::parse_tokens(&fixture("../../../tokens.json")).expect("valid");
+    let tokens = codegen::parse(TOKENS).expect("valid");
     let colors: Vec<_> = tokens.iter().filter(|t| t.path[0] == "color").collect();
     let css = codegen::css(&colors, Scope::Host);
     assert!(
@@ -121,7 +41,7 @@ fn themed_css_switches_by_preference_and_by_attribute() {
 
 #[test]
 fn generated_rust_has_a_documented_constant_per_token() {
-    let tokens = codegen::parse_tokens(TOKENS).expect("valid");
+    let tokens = codegen::parse(TOKENS).expect("valid");
     let rust = codegen::rust(&tokens);
     assert!(rust.contains("pub const SPACE_1: u16 = 4;"), "{rust}");
     assert!(rust.contains("pub mod line_height {"));

@@ -1,6 +1,6 @@
 //! Icons as plain data: one `pub const` per SVG file, painted with `currentColor`.
 //!
-//! `build.rs` runs the pipeline (`ck_icons::pipeline` with the `pipeline` feature) over `icons/svg/` (and `CK_ICONS_DIR`, if set): every
+//! `build.rs` runs the pipeline (`ck_build::icons`, host only) over `icons/svg/` (and `CK_ICONS_DIR`, if set): every
 //! file is parsed, checked for unsafe content, flattened to leaf shapes and minified. Each icon is a `const`,
 //! so an icon no code names never reaches the wasm; `by_name` (feature `lookup`) keeps them all.
 //!
@@ -116,10 +116,6 @@ pub fn by_name(name: &str) -> Option<&'static Icon> {
         .ok()
         .map(|i| &icons::ALL[i])
 }
-
-/// The SVG → Rust pipeline (what `build.rs` runs), for tools. Also compiled for the crate's own tests.
-#[cfg(all(any(feature = "pipeline", test), not(target_arch = "wasm32")))]
-pub mod pipeline;
 
 #[cfg(test)]
 mod tests {

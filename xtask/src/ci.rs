@@ -413,7 +413,7 @@ pub(crate) fn bench(root: &Path) -> Result<()> {
     )?;
     let meta: serde_json::Value = serde_json::from_str(&meta)?;
     let mut ran = 0;
-    for (package, bin) in [("ck-e2e", "embed-bench"), ("ck-icons", "icons-bench")] {
+    for (package, bin) in [("ck-e2e", "embed-bench"), ("ck-build", "icons-bench")] {
         if !bin_exists(&meta, package, bin) {
             println!("bench: {package} has no `{bin}` binary yet; skipped");
             continue;
@@ -452,10 +452,10 @@ mod tests {
 
     #[test]
     fn finds_bins_in_metadata() {
-        let meta = serde_json::json!({"packages":[{"name":"ck-icons","targets":[
-            {"name":"ck_icons","kind":["lib"]},{"name":"icons-bench","kind":["bin"]}]}]});
-        assert!(bin_exists(&meta, "ck-icons", "icons-bench"));
-        assert!(!bin_exists(&meta, "ck-icons", "ck_icons"));
+        let meta = serde_json::json!({"packages":[{"name":"ck-build","targets":[
+            {"name":"ck_build","kind":["lib"]},{"name":"icons-bench","kind":["bin"]}]}]});
+        assert!(bin_exists(&meta, "ck-build", "icons-bench"));
+        assert!(!bin_exists(&meta, "ck-build", "ck_build"));
         assert!(!bin_exists(&meta, "ck-e2e", "embed-bench"));
     }
 }

@@ -1,4 +1,4 @@
-//! `cargo run -p ck-icons --release --bin icons-bench [-- COUNT] [--simple] [--out DIR]` or `-- --dir DIR`
+//! `cargo run -p ck-build --release --bin icons-bench [-- COUNT] [--simple] [--out DIR]` or `-- --dir DIR`
 //!
 //! Generates COUNT (default 7,000) SVGs in a temp directory, runs the icon pipeline over them and prints a
 //! table: count, time, peak memory, output size. By default each file is shaped like an SF Symbols app
@@ -6,15 +6,8 @@
 //! small single-glyph files instead. `--out DIR` keeps the files, e.g. to time
 //! `CK_ICONS_DIR=DIR cargo build -p ck-icons`. `--dir DIR` runs the pipeline over an existing directory.
 
-// The pipeline needs a filesystem and roxmltree, which wasm builds do not have.
-#[cfg(not(target_arch = "wasm32"))]
-#[path = "../pipeline.rs"]
-#[allow(dead_code, unreachable_pub)]
-mod pipeline;
-
-#[cfg(not(target_arch = "wasm32"))]
 mod bench {
-    use super::pipeline;
+    use ck_build::icons as pipeline;
 
     use std::fmt::Write as _;
     use std::path::{Path, PathBuf};
@@ -284,6 +277,5 @@ mod bench {
 }
 
 fn main() {
-    #[cfg(not(target_arch = "wasm32"))]
     bench::real_main();
 }

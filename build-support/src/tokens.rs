@@ -1,17 +1,20 @@
-//! Token compiler: DTCG JSON in, Rust source and CSS out.
+//! Token compiler: DTCG JSON in, Rust source and CSS out, for `dieter-tokens/build.rs`.
 //!
-//! Shared by `build.rs` (through `#[path]`) and the crate's unit tests, so the generator is tested like any
-//! other code. It has no dependencies on purpose: a tiny order-preserving JSON reader keeps the CSS in the
-//! order the designer wrote the tokens and lets every error name the token path.
+//! [`parse`] reads a token file (document order kept, aliases and inherited `$type`s resolved,
+//! every error naming the token path), [`rust`] writes the `dieter-tokens` crate's constants and
+//! [`css`] the custom properties of any set of tokens.
 
 use std::fmt::{self, Write as _};
 
+use serde::de::{self, Deserialize, Deserializer, MapAccess, SeqAccess, Visitor};
+
 /// A token file problem, naming the token (or JSON position) it is about.
 #[derive(Debug, Clone, PartialEq)]
-pub(crate) struct Error {
+pub struct Error {
     /// Dotted token path (`color.light.surface`), or `line:col` for JSON syntax errors.
-    pub(crate) path: String,
-    pub(crate) message: String,
+    pub path: String,
+    /// What is wrong.
+    pub message: String,
 }
 
 impl fmt::Display for Error {
@@ -37,8 +40,11 @@ fn err(path: &[String], message: impl Into<String>) -> Error {
 // JSON
 // ---------------------------------------------------------------------------------------------------------
 
+/// A JSON value that keeps object members in document order (the CSS follows the order the
+/// designer wrote the tokens in) and refuses duplicate keys (where "the last one wins" would hide
+/// a typo). serde_json reads the text; this is only the shape it reads into.
 #[derive(Debug, Clone, PartialEq)]
-pub(crate) enum Json {
+enum Json {
     Null,
     Bool(bool),
     Num(f64),
@@ -67,182 +73,84 @@ impl Json {
     }
 }
 
-/// Parses JSON, keeping object member order.
-pub(crate) fn parse_json(src: &str) -> Result<Json, Error> {
-    let mut p = JsonParser {
-        src: src.as_bytes(),
-        pos: 0,
-    };
-    let value = p.value(0)?;
-    p.ws();
-    if p.pos != p.src.len() {
-        return Err(p.error("trailing characters after the JSON value"));
+impl<'de> Deserialize<'de> for Json {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Json, D::Error> {
+        deserializer.deserialize_any(JsonVisitor)
     }
-    Ok(value)
 }
 
-struct JsonParser<'a> {
-    src: &'a [u8],
-    pos: usize,
+struct JsonVisitor;
+
+impl<'de> Visitor<'de> for JsonVisitor {
+    type Value = Json;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a JSON value")
+    }
+
+    fn visit_unit<E>(self) -> Result<Json, E> {
+        Ok(Json::Null)
+    }
+
+    fn visit_bool<E>(self, b: bool) -> Result<Json, E> {
+        Ok(Json::Bool(b))
+    }
+
+    fn visit_i64<E>(self, n: i64) -> Result<Json, E> {
+        Ok(Json::Num(n as f64))
+    }
+
+    fn visit_u64<E>(self, n: u64) -> Result<Json, E> {
+        Ok(Json::Num(n as f64))
+    }
+
+    fn visit_f64<E>(self, n: f64) -> Result<Json, E> {
+        Ok(Json::Num(n))
+    }
+
+    fn visit_str<E>(self, s: &str) -> Result<Json, E> {
+        Ok(Json::Str(s.to_owned()))
+    }
+
+    fn visit_string<E>(self, s: String) -> Result<Json, E> {
+        Ok(Json::Str(s))
+    }
+
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Json, A::Error> {
+        let mut items = Vec::new();
+        while let Some(item) = seq.next_element()? {
+            items.push(item);
+        }
+        Ok(Json::Arr(items))
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Json, A::Error> {
+        let mut members: Vec<(String, Json)> = Vec::new();
+        while let Some(key) = map.next_key::<String>()? {
+            if members.iter().any(|(k, _)| *k == key) {
+                return Err(de::Error::custom(format!("duplicate key {key:?}")));
+            }
+            let value = map.next_value()?;
+            members.push((key, value));
+        }
+        Ok(Json::Obj(members))
+    }
 }
 
-impl JsonParser<'_> {
-    fn error(&self, message: &str) -> Error {
-        let before = &self.src[..self.pos.min(self.src.len())];
-        let line = before.iter().filter(|&&b| b == b'\n').count() + 1;
-        let col = before.iter().rev().take_while(|&&b| b != b'\n').count() + 1;
+/// Parses JSON; a syntax error is named by its `line:column`.
+fn parse_json(src: &str) -> Result<Json, Error> {
+    serde_json::from_str(src).map_err(|e| {
+        let message = e.to_string();
+        // serde_json appends the position; the error's path carries it instead.
+        let position = format!(" at line {} column {}", e.line(), e.column());
         Error {
-            path: format!("{line}:{col}"),
-            message: format!("invalid JSON: {message}"),
+            path: format!("{}:{}", e.line(), e.column()),
+            message: format!(
+                "invalid JSON: {}",
+                message.strip_suffix(&position).unwrap_or(&message)
+            ),
         }
-    }
-
-    fn ws(&mut self) {
-        while matches!(self.src.get(self.pos), Some(b' ' | b'\t' | b'\n' | b'\r')) {
-            self.pos += 1;
-        }
-    }
-
-    fn eat(&mut self, byte: u8) -> bool {
-        self.ws();
-        if self.src.get(self.pos) == Some(&byte) {
-            self.pos += 1;
-            true
-        } else {
-            false
-        }
-    }
-
-    fn value(&mut self, depth: usize) -> Result<Json, Error> {
-        if depth > 64 {
-            return Err(self.error("nested too deeply"));
-        }
-        self.ws();
-        match self.src.get(self.pos) {
-            Some(b'{') => {
-                self.pos += 1;
-                let mut members = Vec::new();
-                if self.eat(b'}') {
-                    return Ok(Json::Obj(members));
-                }
-                loop {
-                    self.ws();
-                    let key = self.string()?;
-                    if members.iter().any(|(k, _)| *k == key) {
-                        return Err(self.error(&format!("duplicate key {key:?}")));
-                    }
-                    if !self.eat(b':') {
-                        return Err(self.error("expected ':'"));
-                    }
-                    let value = self.value(depth + 1)?;
-                    members.push((key, value));
-                    if self.eat(b',') {
-                        continue;
-                    }
-                    if self.eat(b'}') {
-                        return Ok(Json::Obj(members));
-                    }
-                    return Err(self.error("expected ',' or '}'"));
-                }
-            }
-            Some(b'[') => {
-                self.pos += 1;
-                let mut items = Vec::new();
-                if self.eat(b']') {
-                    return Ok(Json::Arr(items));
-                }
-                loop {
-                    items.push(self.value(depth + 1)?);
-                    if self.eat(b',') {
-                        continue;
-                    }
-                    if self.eat(b']') {
-                        return Ok(Json::Arr(items));
-                    }
-                    return Err(self.error("expected ',' or ']'"));
-                }
-            }
-            Some(b'"') => self.string().map(Json::Str),
-            Some(b't') => self.literal("true", Json::Bool(true)),
-            Some(b'f') => self.literal("false", Json::Bool(false)),
-            Some(b'n') => self.literal("null", Json::Null),
-            Some(b'-' | b'0'..=b'9') => {
-                let start = self.pos;
-                while matches!(
-                    self.src.get(self.pos),
-                    Some(b'-' | b'+' | b'.' | b'e' | b'E' | b'0'..=b'9')
-                ) {
-                    self.pos += 1;
-                }
-                let text = std::str::from_utf8(&self.src[start..self.pos]).unwrap_or("");
-                text.parse()
-                    .map(Json::Num)
-                    .map_err(|_| self.error("bad number"))
-            }
-            Some(_) => Err(self.error("unexpected character")),
-            None => Err(self.error("unexpected end of input")),
-        }
-    }
-
-    fn literal(&mut self, word: &str, value: Json) -> Result<Json, Error> {
-        if self.src[self.pos..].starts_with(word.as_bytes()) {
-            self.pos += word.len();
-            Ok(value)
-        } else {
-            Err(self.error("unexpected word"))
-        }
-    }
-
-    fn string(&mut self) -> Result<String, Error> {
-        if self.src.get(self.pos) != Some(&b'"') {
-            return Err(self.error("expected a string"));
-        }
-        self.pos += 1;
-        let mut out = Vec::new();
-        loop {
-            match self.src.get(self.pos) {
-                None => return Err(self.error("unterminated string")),
-                Some(b'"') => {
-                    self.pos += 1;
-                    return String::from_utf8(out).map_err(|_| self.error("invalid UTF-8"));
-                }
-                Some(b'\\') => {
-                    let escaped = self.src.get(self.pos + 1).copied();
-                    self.pos += 2;
-                    let ch = match escaped {
-                        Some(b'"') => '"',
-                        Some(b'\\') => '\\',
-                        Some(b'/') => '/',
-                        Some(b'n') => '\n',
-                        Some(b't') => '\t',
-                        Some(b'r') => '\r',
-                        Some(b'b') => '\u{8}',
-                        Some(b'f') => '\u{c}',
-                        Some(b'u') => {
-                            let hex = self
-                                .src
-                                .get(self.pos..self.pos + 4)
-                                .ok_or_else(|| self.error("bad \\u escape"))?;
-                            let code = std::str::from_utf8(hex)
-                                .ok()
-                                .and_then(|h| u32::from_str_radix(h, 16).ok())
-                                .and_then(char::from_u32)
-                                .ok_or_else(|| self.error("bad \\u escape"))?;
-                            self.pos += 4;
-                            code
-                        }
-                        _ => return Err(self.error("bad escape")),
-                    };
-                    let mut buf = [0; 4];
-                    out.extend_from_slice(ch.encode_utf8(&mut buf).as_bytes());
-                }
-                Some(&b) => {
-                    out.push(b);
-                    self.pos += 1;
-                }
-            }
-        }
-    }
+    })
 }
 
 // ---------------------------------------------------------------------------------------------------------
@@ -251,16 +159,20 @@ impl JsonParser<'_> {
 
 /// An sRGB colour with 8-bit channels.
 #[derive(Debug, Clone, Copy, PartialEq)]
-pub(crate) struct Rgba {
-    pub(crate) r: u8,
-    pub(crate) g: u8,
-    pub(crate) b: u8,
-    pub(crate) a: u8,
+pub struct Rgba {
+    /// Red.
+    pub r: u8,
+    /// Green.
+    pub g: u8,
+    /// Blue.
+    pub b: u8,
+    /// Alpha (255 = opaque).
+    pub a: u8,
 }
 
 impl Rgba {
     /// Shortest CSS hex form (`#fff`, `#16181d`, `#00000014`).
-    pub(crate) fn css(&self) -> String {
+    pub fn css(&self) -> String {
         let channels: Vec<u8> = if self.a == 255 {
             vec![self.r, self.g, self.b]
         } else {
@@ -278,45 +190,63 @@ impl Rgba {
     }
 }
 
+/// One box-shadow layer.
 #[derive(Debug, Clone, PartialEq)]
-pub(crate) struct ShadowValue {
-    pub(crate) color: Rgba,
-    pub(crate) offset_x: i16,
-    pub(crate) offset_y: i16,
-    pub(crate) blur: u16,
-    pub(crate) spread: i16,
+pub struct ShadowValue {
+    /// Shadow colour.
+    pub color: Rgba,
+    /// Horizontal offset (px).
+    pub offset_x: i16,
+    /// Vertical offset (px).
+    pub offset_y: i16,
+    /// Blur radius (px).
+    pub blur: u16,
+    /// Spread (px).
+    pub spread: i16,
 }
 
+/// A token's value, by its `$type`.
 #[derive(Debug, Clone, PartialEq)]
-pub(crate) enum Value {
+pub enum Value {
+    /// `color`.
     Color(Rgba),
-    /// Whole pixels.
+    /// `dimension`, in whole pixels.
     Dimension(u16),
+    /// `number`.
     Number(f64),
+    /// `fontWeight`, 1..=1000.
     FontWeight(u16),
+    /// `fontFamily`: family names, most wanted first.
     FontFamily(Vec<String>),
-    /// Milliseconds.
+    /// `duration`, in milliseconds.
     Duration(u16),
+    /// `shadow`.
     Shadow(ShadowValue),
 }
 
+/// One design token.
 #[derive(Debug, Clone, PartialEq)]
-pub(crate) struct Token {
+pub struct Token {
     /// Path segments as written, e.g. `["color", "light", "surface"]`.
-    pub(crate) path: Vec<String>,
-    pub(crate) value: Value,
-    pub(crate) description: Option<String>,
+    pub path: Vec<String>,
+    /// The value, aliases resolved.
+    pub value: Value,
+    /// `$description`, if any.
+    pub description: Option<String>,
 }
 
 /// The theme a token belongs to: tokens under a `light` / `dark` group switch with the colour scheme.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum Theme {
+pub enum Theme {
+    /// Under a `light` group.
     Light,
+    /// Under a `dark` group.
     Dark,
 }
 
 impl Token {
-    pub(crate) fn theme(&self) -> Option<Theme> {
+    /// The theme group the token sits in, if any.
+    pub fn theme(&self) -> Option<Theme> {
         self.path.iter().find_map(|s| match s.as_str() {
             "light" => Some(Theme::Light),
             "dark" => Some(Theme::Dark),
@@ -334,11 +264,12 @@ impl Token {
     }
 
     /// `--ck-color-surface`, `--ck-space-1`, `--ck-line-height-tight`.
-    pub(crate) fn css_var(&self) -> String {
+    pub fn css_var(&self) -> String {
         format!("--ck-{}", self.role().join("-"))
     }
 
-    pub(crate) fn css_value(&self) -> String {
+    /// The value in its shortest CSS form.
+    pub fn css_value(&self) -> String {
         match &self.value {
             Value::Color(c) => c.css(),
             Value::Dimension(px) => px_css(i32::from(*px)),
@@ -400,7 +331,7 @@ fn is_css_ident_list(name: &str) -> bool {
 // ---------------------------------------------------------------------------------------------------------
 
 /// Reads a DTCG document into tokens (document order), resolving `{alias.paths}` and inherited `$type`s.
-pub(crate) fn parse_tokens(src: &str) -> Result<Vec<Token>, Error> {
+pub fn parse(src: &str) -> Result<Vec<Token>, Error> {
     let doc = parse_json(src)?;
     let mut raw = Vec::new();
     collect(&doc, &mut Vec::new(), None, &mut raw)?;
@@ -598,7 +529,7 @@ fn color(path: &[String], value: &Json) -> Result<Rgba, Error> {
     }
 }
 
-pub(crate) fn parse_hex(s: &str) -> Option<Rgba> {
+fn parse_hex(s: &str) -> Option<Rgba> {
     let hex = s.strip_prefix('#')?;
     if !hex.chars().all(|c| c.is_ascii_hexdigit()) {
         return None;
@@ -807,7 +738,7 @@ fn check_themes(tokens: &[Token]) -> Result<(), Error> {
 
 /// Which selectors a stylesheet targets.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum Scope {
+pub enum Scope {
     /// Widgets: `:host`, theme forced by `data-ck-theme` on the mount element.
     Host,
     /// Dashboard pages: `:root`, theme forced by `data-theme`.
@@ -828,7 +759,7 @@ fn block(selector: &str, body: &str) -> String {
 
 /// CSS for `tokens` (one top-level group or all of them): light and theme-independent values on the scope,
 /// dark values under the OS preference unless forced light, and under the forcing attribute.
-pub(crate) fn css(tokens: &[&Token], scope: Scope) -> String {
+pub fn css(tokens: &[&Token], scope: Scope) -> String {
     let (base_sel, auto_dark_sel, forced_dark_sel) = match scope {
         Scope::Host => (
             ":host",
@@ -887,7 +818,7 @@ pub(crate) fn css(tokens: &[&Token], scope: Scope) -> String {
 }
 
 /// Top-level groups in document order (`color`, `font`, …).
-pub(crate) fn groups(tokens: &[Token]) -> Vec<&str> {
+pub fn groups(tokens: &[Token]) -> Vec<&str> {
     let mut groups: Vec<&str> = Vec::new();
     for t in tokens {
         let g = t.path[0].as_str();
@@ -960,7 +891,7 @@ fn unit_doc(value: &Value) -> &'static str {
 }
 
 /// Generates the crate's token modules and `css` module.
-pub(crate) fn rust(tokens: &[Token]) -> String {
+pub fn rust(tokens: &[Token]) -> String {
     let mut out =
         String::from("// @generated by dieter-tokens/build.rs from tokens.json. Do not edit.\n\n");
     // Nested modules: walk tokens in order, opening/closing `pub mod` blocks as the path prefix changes.
@@ -1085,4 +1016,106 @@ fn css_module(tokens: &[Token]) -> String {
     }
     out += "}\n";
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn fixture(name: &str) -> String {
+        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("tests/fixtures/tokens")
+            .join(name);
+        std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+    }
+
+    #[test]
+    fn bad_token_files_name_the_token_path() {
+        let cases = [
+            ("bad-color.json", "color.light.text", "hex colour"),
+            ("rem-unit.json", "space.2", "host page"),
+            (
+                "missing-dark.json",
+                "color.light.focus",
+                "no dark counterpart",
+            ),
+            ("no-type.json", "size.big", "$type"),
+            ("bad-alias.json", "color.light.accent", "points at no token"),
+            ("bad-shadow.json", "shadow.sm", "blur"),
+            ("bad-weight.json", "font.weight.bold", "font weight"),
+            ("injection.json", "font.family", "plain strings"),
+            ("syntax.json", "2:28", "invalid JSON"),
+            ("duplicate-key.json", "3:", "duplicate key \"1\""),
+        ];
+        for (file, path, reason) in cases {
+            let error = parse(&fixture(file)).expect_err(file);
+            assert!(
+                error.path.starts_with(path),
+                "{file}: error names {:?}, want {path:?} ({error})",
+                error.path
+            );
+            assert!(
+                error.to_string().contains(reason),
+                "{file}: {error} should mention {reason:?}"
+            );
+            assert!(
+                error.to_string().contains(path),
+                "{file}: message {error} should name {path}"
+            );
+        }
+    }
+
+    #[test]
+    fn values_are_written_in_their_shortest_css_form() {
+        let src = r##"{
+          "c": { "$type": "color", "a": { "$value": "#FFFFFF" }, "b": { "$value": "#11223344" }, "c": { "$value": "#16181d" },
+                 "d": { "$value": { "colorSpace": "srgb", "components": [1, 0, 0], "alpha": 0.5 } } },
+          "n": { "$type": "number", "h": { "$value": 0.75 } },
+          "d": { "$type": "dimension", "z": { "$value": "0px" }, "o": { "$value": { "value": 8, "unit": "px" } } },
+          "t": { "$type": "duration", "s": { "$value": "0.2s" } },
+          "f": { "$type": "fontFamily", "$value": ["system-ui", "Segoe UI", "sans-serif"] }
+        }"##;
+        let tokens = parse(src).expect("valid");
+        let values: Vec<String> = tokens.iter().map(|t| t.css_value()).collect();
+        assert_eq!(
+            values,
+            [
+                "#fff",
+                "#1234",
+                "#16181d",
+                "#ff000080",
+                ".75",
+                "0",
+                "8px",
+                "200ms",
+                "system-ui,\"Segoe UI\",sans-serif"
+            ]
+        );
+        assert!(matches!(tokens[5].value, Value::Dimension(0)));
+    }
+
+    #[test]
+    fn aliases_resolve_to_their_target() {
+        let src = r##"{ "color": { "$type": "color",
+          "light": { "accent": { "$value": "#2452cc" }, "focus": { "$value": "{color.light.accent}" } },
+          "dark": { "accent": { "$value": "#7ea3ff" }, "focus": { "$value": "{color.dark.accent}" } } } }"##;
+        let tokens = parse(src).expect("valid");
+        assert_eq!(tokens[1].css_value(), "#2452cc");
+        assert_eq!(tokens[3].css_value(), "#7ea3ff");
+    }
+
+    #[test]
+    fn tokens_keep_document_order_in_css_and_rust() {
+        let src = r##"{ "space": { "$type": "dimension",
+          "4": { "$value": "16px" }, "1": { "$value": "4px" }, "2": { "$value": "8px" } } }"##;
+        let tokens = parse(src).expect("valid");
+        let all: Vec<&Token> = tokens.iter().collect();
+        assert_eq!(
+            css(&all, Scope::Host),
+            ":host{--ck-space-4:16px;--ck-space-1:4px;--ck-space-2:8px}"
+        );
+        let rust = rust(&tokens);
+        let at = |name: &str| rust.find(name).expect(name);
+        assert!(at("SPACE_4:") < at("SPACE_1:") && at("SPACE_1:") < at("SPACE_2:"));
+    }
 }

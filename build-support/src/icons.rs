@@ -1,7 +1,7 @@
 //! The icon pipeline: a directory of SVG files in, one Rust `const` per icon out.
 //!
-//! Used by `build.rs` (through `#[path]`), by the `icons-bench` binary, and exposed as `ck_icons::pipeline`
-//! behind the `pipeline` feature for tools. Every file is parsed with a real XML parser, checked for unsafe
+//! Used by `icons/build.rs` (the `ck-icons` constants), by the `icons-bench` binary and by tools.
+//! Every file is parsed with a real XML parser, checked for unsafe
 //! content, then flattened to the `Icon`/`Node` shape: leaf shapes only, inherited presentation attributes
 //! pushed down, colours replaced by `currentColor`, numbers and path data minified.
 
