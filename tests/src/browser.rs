@@ -201,22 +201,14 @@ impl Browser {
         Ok(Browser { http, session })
     }
 
-    async fn call(
-        &self,
-        method: reqwest::Method,
-        path: &str,
-        body: Option<Value>,
-    ) -> Result<Value> {
+    /// A WebDriver command of this session (all the harness sends are POSTs with a JSON body).
+    async fn post(&self, path: &str, body: Value) -> Result<Value> {
         let url = format!(
             "http://{}/session/{}{path}",
             self.session.driver_addr,
             self.session.id.as_deref().unwrap_or_default()
         );
-        let mut request = self.http.request(method, url);
-        if let Some(body) = body {
-            request = request.json(&body);
-        }
-        let reply: Value = request.send().await?.json().await?;
+        let reply: Value = self.http.post(url).json(&body).send().await?.json().await?;
         if let Some(error) = reply["value"].get("error") {
             bail!(
                 "webdriver {path}: {error} {}",
@@ -228,29 +220,19 @@ impl Browser {
 
     /// Navigates to `url` and waits for the load.
     pub async fn goto(&self, url: &str) -> Result<()> {
-        self.call(reqwest::Method::POST, "/url", Some(json!({ "url": url })))
-            .await
-            .map(drop)
+        self.post("/url", json!({ "url": url })).await.map(drop)
     }
 
     /// Runs `script` (a function body; `arguments[i]` are `args`) and returns its result.
     pub async fn eval(&self, script: &str, args: Value) -> Result<Value> {
-        self.call(
-            reqwest::Method::POST,
-            "/execute/sync",
-            Some(json!({ "script": script, "args": args })),
-        )
-        .await
+        self.post("/execute/sync", json!({ "script": script, "args": args }))
+            .await
     }
 
     /// Like [`Browser::eval`] for asynchronous scripts: the last argument is the callback.
     pub async fn eval_async(&self, script: &str, args: Value) -> Result<Value> {
-        self.call(
-            reqwest::Method::POST,
-            "/execute/async",
-            Some(json!({ "script": script, "args": args })),
-        )
-        .await
+        self.post("/execute/async", json!({ "script": script, "args": args }))
+            .await
     }
 
     /// Polls `condition` (a JS expression) until it is truthy.
@@ -307,10 +289,9 @@ impl Browser {
                 actions.push(json!({"type": "keyUp", "value": c.to_string()}));
             }
         }
-        self.call(
-            reqwest::Method::POST,
+        self.post(
             "/actions",
-            Some(json!({"actions": [{"type": "key", "id": "keyboard", "actions": actions}]})),
+            json!({"actions": [{"type": "key", "id": "keyboard", "actions": actions}]}),
         )
         .await
         .map(drop)
@@ -329,12 +310,8 @@ impl Browser {
 
     /// A Chrome DevTools Protocol command (chromedriver's `goog/cdp/execute`).
     pub async fn cdp(&self, cmd: &str, params: Value) -> Result<Value> {
-        self.call(
-            reqwest::Method::POST,
-            "/goog/cdp/execute",
-            Some(json!({"cmd": cmd, "params": params})),
-        )
-        .await
+        self.post("/goog/cdp/execute", json!({"cmd": cmd, "params": params}))
+            .await
     }
 
     /// The runtime events named `name` the page recorded, oldest first (the test pages'
@@ -347,5 +324,17 @@ impl Browser {
             )
             .await?;
         Ok(all.as_array().cloned().unwrap_or_default())
+    }
+
+    /// Waits until the page has recorded at least `at_least` runtime events named `name`.
+    pub async fn wait_events(&self, name: &str, at_least: u64) -> Result<()> {
+        self.wait_for(
+            &format!(
+                "window.ckEvents.filter(e => e.name === {}).length >= {at_least}",
+                json!(name)
+            ),
+            &format!("{at_least} {name} event(s)"),
+        )
+        .await
     }
 }

@@ -55,14 +55,4 @@ impl Page {
             .await?;
         Ok(n.as_u64().unwrap_or(0))
     }
-
-    /// Waits until `n` widgets have mounted.
-    pub async fn wait_mounted(&self, n: u64) -> Result<()> {
-        self.browser
-            .wait_for(
-                &format!("ckEvents.filter(e => e.name === 'widget:mounted').length >= {n}"),
-                "widgets to mount",
-            )
-            .await
-    }
 }

@@ -30,12 +30,7 @@ async fn main() -> Result<()> {
     let (mut to_mount, mut to_wasm) = (Vec::new(), Vec::new());
     for i in 0..loads {
         bench.goto(&format!("{page}?run={i}")).await?;
-        browser
-            .wait_for(
-                "ckEvents.some(e => e.name === 'widget:mounted')",
-                "the first widget:mounted",
-            )
-            .await?;
+        browser.wait_events("widget:mounted", 1).await?;
         let t = browser
             .eval(
                 "const s = performance.getEntriesByName('ck:load:start')[0].startTime;\

@@ -53,12 +53,7 @@ async fn author_widget_mounts_ticks_and_dismisses() -> Result<()> {
     assert_eq!(ended["msg"], "Early-bird pricing has ended.");
     assert_eq!(ended["timerHidden"], true);
     assert!(ended["button"].is_null(), "dismissible: false");
-    browser
-        .wait_for(
-            "window.ckEvents.some(e => e.name === 'announcement:ended')",
-            "announcement:ended",
-        )
-        .await?;
+    browser.wait_events("announcement:ended", 1).await?;
 
     // Dismiss by keyboard-reachable button.
     browser
@@ -73,12 +68,7 @@ async fn author_widget_mounts_ticks_and_dismisses() -> Result<()> {
             "the bar to hide",
         )
         .await?;
-    browser
-        .wait_for(
-            "window.ckEvents.some(e => e.name === 'announcement:dismissed')",
-            "announcement:dismissed",
-        )
-        .await?;
+    browser.wait_events("announcement:dismissed", 1).await?;
 
     // Removing the mount point unmounts it (timer and listener released with the handle).
     browser

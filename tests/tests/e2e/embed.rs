@@ -7,7 +7,7 @@ use serde_json::{json, Value};
 
 async fn mounts_all(page: &str, expected: u64) -> Result<Page> {
     let p = Page::open(page).await?;
-    p.wait_mounted(expected).await?;
+    p.browser.wait_events("widget:mounted", expected).await?;
     // Settle, then make sure nothing mounted twice.
     tokio::time::sleep(std::time::Duration::from_millis(300)).await;
     assert_eq!(
@@ -76,7 +76,7 @@ async fn queued_calls_replay_in_global_call_order() -> Result<()> {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn late_mount_point_mounts_then_unmounts_on_removal() -> Result<()> {
     let p = Page::open("embed-late.html").await?;
-    p.wait_mounted(1).await?;
+    p.browser.wait_events("widget:mounted", 1).await?;
     p.browser
         .wait_for(
             "document.getElementById('late')?.shadowRoot?.querySelector('form')",
@@ -88,12 +88,8 @@ async fn late_mount_point_mounts_then_unmounts_on_removal() -> Result<()> {
     assert_eq!(p.count("widget:mounted").await?, 2);
     p.js("(document.getElementById('late').remove(), 1)")
         .await?;
-    p.browser
-        .wait_for(
-            "ckEvents.filter(e => e.name === 'widget:unmounted').length === 1",
-            "the unmount",
-        )
-        .await?;
+    p.browser.wait_events("widget:unmounted", 1).await?;
+    assert_eq!(p.count("widget:unmounted").await?, 1);
     // The removed element's shadow root was emptied: its listeners and closures are gone.
     // The first widget is untouched.
     assert_eq!(p.rendered().await?, 1);
@@ -103,13 +99,8 @@ async fn late_mount_point_mounts_then_unmounts_on_removal() -> Result<()> {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn invalid_config_next_to_a_valid_widget() -> Result<()> {
     let p = Page::open("embed-invalid.html").await?;
-    p.wait_mounted(1).await?;
-    p.browser
-        .wait_for(
-            "ckEvents.filter(e => e.name === 'widget:error').length >= 3",
-            "three errors",
-        )
-        .await?;
+    p.browser.wait_events("widget:mounted", 1).await?;
+    p.browser.wait_events("widget:error", 3).await?;
     assert_eq!(p.rendered().await?, 1, "the valid widget renders");
     let errors = p
         .js("ckEvents.filter(e => e.name === 'widget:error').map(e => e.attribute + '/' + e.code).sort()")
@@ -197,7 +188,7 @@ async fn pixel_batches_reach_the_events_endpoint_with_expected_counts() -> Resul
         )
         .await?;
     // embed-late.html has its own inline widget (test token) and adds one more after 500 ms.
-    p.wait_mounted(4).await?;
+    p.browser.wait_events("widget:mounted", 4).await?;
     p.browser
         .wait_for("document.getElementById('late')?.shadowRoot", "late widget")
         .await?;
