@@ -23,7 +23,7 @@ pub mod keys {
 }
 
 /// chromedriver + one headless Chromium session. Dropping it ends the session and makes sure no
-/// process of that browser is left (see [`Session`]), also when a test fails or panics.
+/// process of that browser is left (see `Session`), also when a test fails or panics.
 pub struct Browser {
     http: reqwest::Client,
     session: Session,
