@@ -1,4 +1,6 @@
-//! Storage: one query layer over SQLite (default) and Postgres (with row-level security).
+//! Storage: one query layer over SQLite (default) and Postgres (with row-level security). This
+//! module is the database handle, transactions, actors and migrations; each domain keeps its own
+//! SQL in its `db.rs`.
 //!
 //! Queries are written once, with `$1`-style parameters that both drivers accept, and run through
 //! [`on_tx!`] which expands the same code for each dialect. Column types that differ between the
@@ -10,8 +12,6 @@
 //! caller's memberships, which the Postgres queries do as well (defence in depth).
 
 mod time;
-pub(crate) mod users;
-pub(crate) mod workspaces;
 
 #[cfg(test)]
 mod conformance;
