@@ -3,7 +3,7 @@
 
 use uuid::Uuid;
 
-use crate::store::{on_tx, Ts, Tx};
+use crate::store::{execute, fetch, Ts, Tx};
 
 /// A user as the auth service sees it.
 #[derive(Clone, Debug, sqlx::FromRow)]
@@ -21,16 +21,13 @@ pub(crate) async fn insert_user(
     password_hash: Option<&str>,
     now: Ts,
 ) -> Result<bool, sqlx::Error> {
-    let result = on_tx!(tx, c => sqlx::query(
+    let result = execute!(tx, sqlx::query(
         "insert into users (id, email, password_hash, created_at, updated_at) values ($1, $2, $3, $4, $4) \
          on conflict (email) do nothing")
         .bind(id)
         .bind(email)
         .bind(password_hash)
-        .bind(now)
-        .execute(&mut **c)
-        .await
-        .map(|r| r.rows_affected()))?;
+        .bind(now))?;
     Ok(result == 1)
 }
 
@@ -42,14 +39,11 @@ pub(crate) async fn ensure_user(
     email: &str,
     now: Ts,
 ) -> Result<(), sqlx::Error> {
-    on_tx!(tx, c => sqlx::query(
+    execute!(tx, sqlx::query(
         "insert into users (id, email, created_at, updated_at) values ($1, $2, $3, $3) on conflict do nothing")
         .bind(id)
         .bind(email)
-        .bind(now)
-        .execute(&mut **c)
-        .await
-        .map(|r| r.rows_affected()))?;
+        .bind(now))?;
     Ok(())
 }
 
@@ -57,11 +51,12 @@ pub(crate) async fn find_by_email(
     tx: &mut Tx,
     email: &str,
 ) -> Result<Option<UserRow>, sqlx::Error> {
-    on_tx!(tx, c => sqlx::query_as::<_, UserRow>(
-        "select id, email, password_hash from users where email = $1")
-        .bind(email)
-        .fetch_optional(&mut **c)
-        .await)
+    fetch!(
+        tx,
+        fetch_optional,
+        sqlx::query_as::<_, UserRow>("select id, email, password_hash from users where email = $1")
+            .bind(email)
+    )
 }
 
 pub(crate) async fn mark_email_confirmed(
@@ -69,13 +64,10 @@ pub(crate) async fn mark_email_confirmed(
     id: Uuid,
     now: Ts,
 ) -> Result<(), sqlx::Error> {
-    on_tx!(tx, c => sqlx::query(
+    execute!(tx, sqlx::query(
         "update users set email_confirmed_at = coalesce(email_confirmed_at, $2), updated_at = $2 where id = $1")
         .bind(id)
-        .bind(now)
-        .execute(&mut **c)
-        .await
-        .map(|r| r.rows_affected()))?;
+        .bind(now))?;
     Ok(())
 }
 
@@ -86,15 +78,16 @@ pub(crate) async fn insert_session(
     now: Ts,
     expires: Ts,
 ) -> Result<(), sqlx::Error> {
-    on_tx!(tx, c => sqlx::query(
-        "insert into sessions (id, user_id, created_at, expires_at) values ($1, $2, $3, $4)")
+    execute!(
+        tx,
+        sqlx::query(
+            "insert into sessions (id, user_id, created_at, expires_at) values ($1, $2, $3, $4)"
+        )
         .bind(id)
         .bind(user)
         .bind(now)
         .bind(expires)
-        .execute(&mut **c)
-        .await
-        .map(|r| r.rows_affected()))?;
+    )?;
     Ok(())
 }
 
@@ -105,22 +98,21 @@ pub(crate) async fn session_active(
     session: Uuid,
     now: Ts,
 ) -> Result<Option<bool>, sqlx::Error> {
-    let row: Option<(Option<Ts>, Ts)> = on_tx!(tx, c => sqlx::query_as(
-        "select revoked_at, expires_at from sessions where id = $1")
-        .bind(session)
-        .fetch_optional(&mut **c)
-        .await)?;
+    let row: Option<(Option<Ts>, Ts)> = fetch!(
+        tx,
+        fetch_optional,
+        sqlx::query_as("select revoked_at, expires_at from sessions where id = $1").bind(session)
+    )?;
     Ok(row.map(|(revoked, expires)| revoked.is_none() && expires > now))
 }
 
 pub(crate) async fn revoke_session(tx: &mut Tx, session: Uuid, now: Ts) -> Result<(), sqlx::Error> {
-    on_tx!(tx, c => sqlx::query(
-        "update sessions set revoked_at = coalesce(revoked_at, $2) where id = $1")
-        .bind(session)
-        .bind(now)
-        .execute(&mut **c)
-        .await
-        .map(|r| r.rows_affected()))?;
+    execute!(
+        tx,
+        sqlx::query("update sessions set revoked_at = coalesce(revoked_at, $2) where id = $1")
+            .bind(session)
+            .bind(now)
+    )?;
     Ok(())
 }
 
@@ -131,16 +123,13 @@ pub(crate) async fn insert_refresh_token(
     now: Ts,
     expires: Ts,
 ) -> Result<(), sqlx::Error> {
-    on_tx!(tx, c => sqlx::query(
+    execute!(tx, sqlx::query(
         "insert into refresh_tokens (id, session_id, token_hash, created_at, expires_at) values ($1, $2, $3, $4, $5)")
         .bind(Uuid::new_v4())
         .bind(session)
         .bind(hash)
         .bind(now)
-        .bind(expires)
-        .execute(&mut **c)
-        .await
-        .map(|r| r.rows_affected()))?;
+        .bind(expires))?;
     Ok(())
 }
 
@@ -165,32 +154,31 @@ pub(crate) async fn use_refresh_token(
     hash: &[u8],
     now: Ts,
 ) -> Result<RefreshUse, sqlx::Error> {
-    let consumed: Option<(Uuid,)> = on_tx!(tx, c => sqlx::query_as(
+    let consumed: Option<(Uuid,)> = fetch!(tx, fetch_optional, sqlx::query_as(
         "update refresh_tokens set used_at = $2 where token_hash = $1 and used_at is null and expires_at > $2 \
          returning session_id")
         .bind(hash)
-        .bind(now)
-        .fetch_optional(&mut **c)
-        .await)?;
+        .bind(now))?;
     let Some((session,)) = consumed else {
-        let used: Option<(Uuid,)> = on_tx!(tx, c => sqlx::query_as(
+        let used: Option<(Uuid,)> = fetch!(tx, fetch_optional, sqlx::query_as(
             "select session_id from refresh_tokens where token_hash = $1 and used_at is not null")
-            .bind(hash)
-            .fetch_optional(&mut **c)
-            .await)?;
+            .bind(hash))?;
         return Ok(
             used.map_or(RefreshUse::Invalid, |(session,)| RefreshUse::Reused {
                 session,
             }),
         );
     };
-    let owner: Option<(Uuid, String)> = on_tx!(tx, c => sqlx::query_as(
-        "select u.id, u.email from sessions s join users u on u.id = s.user_id \
-         where s.id = $1 and s.revoked_at is null and s.expires_at > $2")
+    let owner: Option<(Uuid, String)> = fetch!(
+        tx,
+        fetch_optional,
+        sqlx::query_as(
+            "select u.id, u.email from sessions s join users u on u.id = s.user_id \
+         where s.id = $1 and s.revoked_at is null and s.expires_at > $2"
+        )
         .bind(session)
         .bind(now)
-        .fetch_optional(&mut **c)
-        .await)?;
+    )?;
     Ok(
         owner.map_or(RefreshUse::Invalid, |(user, email)| RefreshUse::Fresh {
             session,
@@ -205,11 +193,14 @@ pub(crate) async fn last_magic_link_at(
     tx: &mut Tx,
     email: &str,
 ) -> Result<Option<Ts>, sqlx::Error> {
-    on_tx!(tx, c => sqlx::query_scalar::<_, Ts>(
-        "select created_at from magic_links where email = $1 order by created_at desc limit 1")
+    fetch!(
+        tx,
+        fetch_optional,
+        sqlx::query_scalar::<_, Ts>(
+            "select created_at from magic_links where email = $1 order by created_at desc limit 1"
+        )
         .bind(email)
-        .fetch_optional(&mut **c)
-        .await)
+    )
 }
 
 pub(crate) async fn insert_magic_link(
@@ -219,16 +210,13 @@ pub(crate) async fn insert_magic_link(
     now: Ts,
     expires: Ts,
 ) -> Result<(), sqlx::Error> {
-    on_tx!(tx, c => sqlx::query(
+    execute!(tx, sqlx::query(
         "insert into magic_links (id, email, token_hash, created_at, expires_at) values ($1, $2, $3, $4, $5)")
         .bind(Uuid::new_v4())
         .bind(email)
         .bind(hash)
         .bind(now)
-        .bind(expires)
-        .execute(&mut **c)
-        .await
-        .map(|r| r.rows_affected()))?;
+        .bind(expires))?;
     Ok(())
 }
 
@@ -238,13 +226,11 @@ pub(crate) async fn consume_magic_link(
     hash: &[u8],
     now: Ts,
 ) -> Result<Option<String>, sqlx::Error> {
-    on_tx!(tx, c => sqlx::query_scalar::<_, String>(
+    fetch!(tx, fetch_optional, sqlx::query_scalar::<_, String>(
         "update magic_links set used_at = $2 where token_hash = $1 and used_at is null and expires_at > $2 \
          returning email")
         .bind(hash)
-        .bind(now)
-        .fetch_optional(&mut **c)
-        .await)
+        .bind(now))
 }
 
 /// Keeps a mail in the development outbox (no SMTP configured).
@@ -254,15 +240,12 @@ pub(crate) async fn insert_outbox(
     subject: &str,
     body: &str,
 ) -> Result<(), sqlx::Error> {
-    on_tx!(tx, c => sqlx::query(
+    execute!(tx, sqlx::query(
         "insert into outbox (id, to_email, subject, body, created_at) values ($1, $2, $3, $4, $5)")
         .bind(Uuid::new_v4())
         .bind(to)
         .bind(subject)
         .bind(body)
-        .bind(Ts::now())
-        .execute(&mut **c)
-        .await
-        .map(|r| r.rows_affected()))?;
+        .bind(Ts::now()))?;
     Ok(())
 }

@@ -10,8 +10,8 @@ use sqlx::{postgres::PgPoolOptions, PgPool, Row};
 use uuid::Uuid;
 
 use crate::common::{
-    assert_error, draft, form_config, get, manifest_path, post, signup, signup_full, Store,
-    PASSWORD,
+    assert_error, draft, form_config, get, manifest_path, post, signup, signup_full, try_claim,
+    Store, PASSWORD,
 };
 
 /// Two server processes on one Postgres database behave as one service.
@@ -282,14 +282,7 @@ async fn postgres_two_processes_revocation_and_shared_limits() {
     let (id, _, draft_token) = draft(&a).await;
     let (user, ws) = signup(&a, "two@example.com").await;
     assert_eq!(
-        post(
-            &b,
-            "/api/v1/claims",
-            &json!({"draft_token": draft_token}),
-            Some(&user)
-        )
-        .await
-        .status,
+        try_claim(&b, &draft_token, Some(&user)).await.status,
         StatusCode::OK
     );
     let res = post(

@@ -329,15 +329,20 @@ pub(crate) async fn draft(server: &Running) -> (String, String, String) {
     (s("instance_id"), s("embed_token"), s("draft_token"))
 }
 
-/// Claims a draft into the caller's first workspace and asserts it worked.
-pub(crate) async fn claim(server: &Running, draft_token: &str, bearer: &str) {
-    let res = post(
+/// `POST /api/v1/claims` with a draft token (into the caller's first owned workspace).
+pub(crate) async fn try_claim(server: &Running, draft_token: &str, bearer: Option<&str>) -> Res {
+    post(
         server,
         "/api/v1/claims",
-        &json!({"draft_token": draft_token}),
-        Some(bearer),
+        &json!({ "draft_token": draft_token }),
+        bearer,
     )
-    .await;
+    .await
+}
+
+/// Claims a draft into the caller's first workspace and asserts it worked.
+pub(crate) async fn claim(server: &Running, draft_token: &str, bearer: &str) {
+    let res = try_claim(server, draft_token, Some(bearer)).await;
     assert_eq!(res.status, StatusCode::OK, "{}", res.text);
 }
 
