@@ -104,7 +104,7 @@ pub(crate) async fn set_subscription_status(
         tx,
         sqlx::query(
             "update stripe_subscriptions set status = $2, event_created = $3, updated_at = $4 \
-         where id = $1 and event_created <= $3 and status <> 'canceled'"
+             where id = $1 and event_created <= $3 and status <> 'canceled'"
         )
         .bind(id)
         .bind(status)
@@ -121,7 +121,7 @@ pub(crate) async fn workspace_plans(tx: &mut Tx, ws: Uuid) -> Result<Vec<String>
         fetch_all,
         sqlx::query_scalar::<_, String>(
             "select plan from stripe_subscriptions where workspace_id = $1 and plan is not null \
-         and status in ('active', 'trialing', 'past_due') order by plan"
+             and status in ('active', 'trialing', 'past_due') order by plan"
         )
         .bind(ws)
     )

@@ -50,7 +50,7 @@ pub(crate) async fn find_unclaimed(
         fetch_optional,
         sqlx::query_as::<_, DraftRow>(
             "select id, draft_expires_at from widget_instances \
-         where draft_token_hash = $1 and status = 'draft' and workspace_id is null"
+             where draft_token_hash = $1 and status = 'draft' and workspace_id is null"
         )
         .bind(hash)
     )

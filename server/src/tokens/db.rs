@@ -29,8 +29,8 @@ pub(crate) async fn find_active(
         "select t.id, t.workspace_id, t.instance_id, t.scope, t.allowed_origins from embed_tokens t \
          left join widget_instances i on i.id = t.instance_id \
          where (t.token_hash = $1 or (t.prev_token_hash = $1 and t.prev_valid_until > $2)) \
-           and t.status = 'active' and (t.expires_at is null or t.expires_at > $2) \
-           and (i.id is null or i.status <> 'draft' or i.draft_expires_at > $2)")
+         and t.status = 'active' and (t.expires_at is null or t.expires_at > $2) \
+         and (i.id is null or i.status <> 'draft' or i.draft_expires_at > $2)")
         .bind(hash)
         .bind(now))
 }

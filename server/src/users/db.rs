@@ -174,7 +174,7 @@ pub(crate) async fn use_refresh_token(
         fetch_optional,
         sqlx::query_as(
             "select u.id, u.email from sessions s join users u on u.id = s.user_id \
-         where s.id = $1 and s.revoked_at is null and s.expires_at > $2"
+             where s.id = $1 and s.revoked_at is null and s.expires_at > $2"
         )
         .bind(session)
         .bind(now)

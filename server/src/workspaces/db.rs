@@ -17,7 +17,7 @@ const WORKSPACE: &str = "select w.id, w.name, m.role, w.created_at from workspac
 /// The columns of [`Instance`], for `widget_instances i`.
 const INSTANCE: &str =
     "select i.id, i.workspace_id, i.widget_id, i.name, i.status, i.config, i.created_at, \
-    i.draft_expires_at from widget_instances i";
+     i.draft_expires_at from widget_instances i";
 
 /// Creates a workspace with `owner` as its Owner. Runs as `Actor::Auth` at signup or as the user.
 pub(crate) async fn create(
@@ -171,7 +171,7 @@ pub(crate) async fn delete_instance(
         tx,
         sqlx::query(
             "delete from widget_instances where id = $2 and workspace_id in \
-         (select m.workspace_id from workspace_members m where m.user_id = $1)"
+             (select m.workspace_id from workspace_members m where m.user_id = $1)"
         )
         .bind(user)
         .bind(id)
@@ -209,7 +209,7 @@ pub(crate) async fn first_owned(tx: &mut Tx, user: Uuid) -> Result<Option<Uuid>,
         fetch_optional,
         sqlx::query_scalar::<_, Uuid>(
             "select workspace_id from workspace_members where user_id = $1 and role = 'owner' \
-         order by created_at, workspace_id limit 1"
+             order by created_at, workspace_id limit 1"
         )
         .bind(user)
     )

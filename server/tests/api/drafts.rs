@@ -8,8 +8,8 @@ use reqwest::{header, StatusCode};
 use serde_json::json;
 
 use crate::common::{
-    assert_error, both_stores, client, draft, form_config, get, manifest_path, post, send, signup,
-    try_claim, Store,
+    assert_draft_limited, assert_error, both_stores, client, draft, get, manifest_path, post, send,
+    signup, try_claim, Store,
 };
 
 both_stores!(drafts_claims_and_audit, drafts_claims_and_audit);
@@ -155,14 +155,7 @@ async fn draft_limits(store: &Store) {
     let server = spawn(config).await.expect("server");
     draft(&server).await;
     draft(&server).await;
-    let res = post(
-        &server,
-        "/api/v1/drafts",
-        &json!({"type": "form", "config": form_config()}),
-        None,
-    )
-    .await;
-    assert_error(&res, StatusCode::TOO_MANY_REQUESTS, "rate_limited");
+    let res = assert_draft_limited(&server).await;
     assert!(res.headers.contains_key(header::RETRY_AFTER));
     server.shutdown().await.expect("shutdown");
 }

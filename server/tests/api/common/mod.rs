@@ -286,6 +286,33 @@ pub(crate) async fn signup_full(server: &Running, email: &str) -> Value {
     res.json()
 }
 
+/// Signs in with [`PASSWORD`], asserts it worked, and returns the token response.
+pub(crate) async fn login(server: &Running, email: &str) -> Value {
+    let res = post(
+        server,
+        "/api/v1/auth/login",
+        &json!({"email": email, "password": PASSWORD}),
+        None,
+    )
+    .await;
+    assert_eq!(res.status, StatusCode::OK, "{}", res.text);
+    res.json()
+}
+
+/// Asserts that one more draft is refused by the per-IP draft limit (429, `rate_limited`) and
+/// returns the answer.
+pub(crate) async fn assert_draft_limited(server: &Running) -> Res {
+    let res = post(
+        server,
+        "/api/v1/drafts",
+        &json!({"type": "form", "config": form_config()}),
+        None,
+    )
+    .await;
+    assert_error(&res, StatusCode::TOO_MANY_REQUESTS, "rate_limited");
+    res
+}
+
 /// Signs up; returns (access token, workspace id).
 pub(crate) async fn signup(server: &Running, email: &str) -> (String, String) {
     let body = signup_full(server, email).await;
