@@ -149,7 +149,7 @@ impl IntoResponse for Error {
             }
             _ => {
                 tracing::error!(error = %self, "internal error");
-                crate::product::observability::report(&self);
+                crate::observability::report(&self);
                 ("internal server error".into(), None)
             }
         };

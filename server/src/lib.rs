@@ -1,23 +1,42 @@
 //! Clickeen server: embed assets, auth and workspaces, and the back end the embed calls.
 //!
 //! The public API is what tests and the binary need: [`Config`], [`spawn`] and [`Running`].
-//! Everything else is crate-private; see `docs/server.md` for the operator's view.
+//! Everything else is crate-private; see `docs/server.md` for the map of domains and the
+//! operator's view.
+//!
+//! One module per domain, each with its types and rules (`mod.rs`), its SQL for both dialects
+//! (`db.rs`) and its routes (`http.rs` with `router()`). Shared and small: `config`, `error` (the one
+//! `Error`), `ratelimit`, `state` (`AppState`), `store` (database handle, transactions, actors) and
+//! `http` (merges the routers, sets the common layers).
 
-mod auth;
+mod assets;
+mod billing;
+mod client_errors;
 mod config;
+mod dashboard;
+mod drafts;
 mod error;
+mod health;
 mod http;
-mod product;
+mod metrics;
+mod observability;
+mod ratelimit;
 mod state;
 mod store;
+mod submissions;
+mod tokens;
+mod usage;
+mod users;
+mod widgets;
+mod workspaces;
 
 use std::{future::IntoFuture as _, net::SocketAddr, time::Duration};
 
 use anyhow::Context as _;
 use tokio::{net::TcpListener, sync::oneshot, task::JoinHandle};
 
-pub use crate::config::{Config, Env};
-pub use crate::product::{config::ProductConfig, ratelimit::Limit};
+pub use crate::config::{Config, Env, ProductConfig};
+pub use crate::ratelimit::Limit;
 
 /// A server started by [`spawn`].
 #[derive(Debug)]
@@ -42,27 +61,12 @@ impl Running {
     }
 }
 
-/// Builds the application on an already-bound listener.
+/// Builds the application on an already-bound listener and starts its background work.
 async fn build(config: Config, local_addr: SocketAddr) -> anyhow::Result<state::AppState> {
-    let secret = match &config.jwt_secret {
-        Some(secret) if secret.len() >= 32 => secret.as_bytes().to_vec(),
-        Some(_) => anyhow::bail!("JWT_SECRET must be at least 32 characters"),
-        None if config.env == Env::Production => {
-            anyhow::bail!("JWT_SECRET is required in production")
-        }
-        None => {
-            tracing::warn!(
-                "JWT_SECRET not set: using a random per-process secret; sessions end on restart"
-            );
-            auth::random_secret().into_bytes()
-        }
-    };
-    let jwt = auth::jwt::JwtKeys::new(&secret, &config.jwt_audience);
-    let mailer = auth::mail::Mailer::from_config(&config)?;
-    let db = store::Db::connect(&config).await?;
-    let metrics = http::metrics::handle();
-    let state = state::AppState::new(config, local_addr, db, jwt, mailer, metrics);
-    http::start(&state).await?;
+    let state = state::AppState::build(config, local_addr).await?;
+    observability::init(&state);
+    usage::start_flusher(&state);
+    drafts::start_sweeper(&state);
     Ok(state)
 }
 

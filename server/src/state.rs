@@ -1,17 +1,24 @@
-//! [`AppState`]: what every handler can reach, cheap to clone.
+//! [`AppState`]: what every handler can reach, cheap to clone. Every piece of per-process state is
+//! a named field, built in [`AppState::build`] and nowhere else.
 
 use std::{
-    any::{Any, TypeId},
-    collections::HashMap,
     future::Future,
+    net::SocketAddr,
     pin::Pin,
-    sync::{Arc, Mutex, RwLock},
+    sync::{Arc, Mutex},
 };
 
 use metrics_exporter_prometheus::PrometheusHandle;
 use tokio::{sync::watch, task::JoinHandle};
 
-use crate::{auth::jwt::JwtKeys, auth::mail::Mailer, config::Config, store::Db};
+use crate::{
+    config::{Config, Env},
+    ratelimit::Limiters,
+    store::Db,
+    tokens::verify::TokenCache,
+    usage::Usage,
+    users::{jwt::JwtKeys, mail::Mailer},
+};
 
 type Hook = Box<dyn FnOnce() -> Pin<Box<dyn Future<Output = ()> + Send>> + Send>;
 
@@ -23,40 +30,60 @@ pub(crate) struct AppState {
 
 struct Inner {
     config: Config,
-    local_addr: std::net::SocketAddr,
+    local_addr: SocketAddr,
     db: Db,
     jwt: JwtKeys,
     mailer: Mailer,
     metrics: PrometheusHandle,
+    /// In-process rate limiters (the shared half lives in the database).
+    limiters: Limiters,
+    /// Embed token and instance lookups, cached for `token_cache_ttl_ms`.
+    token_cache: TokenCache,
+    /// Usage counts waiting for the flusher.
+    usage: Usage,
     shutdown: watch::Sender<bool>,
     tasks: Mutex<Vec<JoinHandle<()>>>,
     shutdown_hooks: Mutex<Vec<Hook>>,
-    extensions: RwLock<HashMap<TypeId, Arc<dyn Any + Send + Sync>>>,
 }
 
 impl AppState {
-    pub(crate) fn new(
-        config: Config,
-        local_addr: std::net::SocketAddr,
-        db: Db,
-        jwt: JwtKeys,
-        mailer: Mailer,
-        metrics: PrometheusHandle,
-    ) -> Self {
-        Self {
+    /// Checks the secrets, connects to and migrates the database, and builds every piece of
+    /// per-process state. Background work is started separately (see `lib.rs`).
+    pub(crate) async fn build(config: Config, local_addr: SocketAddr) -> anyhow::Result<Self> {
+        let secret = match &config.jwt_secret {
+            Some(secret) if secret.len() >= 32 => secret.as_bytes().to_vec(),
+            Some(_) => anyhow::bail!("JWT_SECRET must be at least 32 characters"),
+            None if config.env == Env::Production => {
+                anyhow::bail!("JWT_SECRET is required in production")
+            }
+            None => {
+                tracing::warn!(
+                    "JWT_SECRET not set: using a random per-process secret; sessions end on restart"
+                );
+                crate::users::random_secret().into_bytes()
+            }
+        };
+        let jwt = JwtKeys::new(&secret, &config.jwt_audience);
+        let mailer = Mailer::from_config(&config)?;
+        let db = Db::connect(&config).await?;
+        let limiters = Limiters::new(&config.product);
+        let usage = Usage::new(config.product.usage_flush_keys);
+        Ok(Self {
             inner: Arc::new(Inner {
                 config,
                 local_addr,
                 db,
                 jwt,
                 mailer,
-                metrics,
+                metrics: crate::metrics::handle(),
+                limiters,
+                token_cache: TokenCache::default(),
+                usage,
                 shutdown: watch::channel(false).0,
                 tasks: Mutex::default(),
                 shutdown_hooks: Mutex::default(),
-                extensions: RwLock::default(),
             }),
-        }
+        })
     }
 
     pub(crate) fn config(&self) -> &Config {
@@ -77,6 +104,18 @@ impl AppState {
 
     pub(crate) fn metrics(&self) -> &PrometheusHandle {
         &self.inner.metrics
+    }
+
+    pub(crate) fn limiters(&self) -> &Limiters {
+        &self.inner.limiters
+    }
+
+    pub(crate) fn token_cache(&self) -> &TokenCache {
+        &self.inner.token_cache
+    }
+
+    pub(crate) fn usage(&self) -> &Usage {
+        &self.inner.usage
     }
 
     /// Base URL for links in mail.
@@ -122,38 +161,6 @@ impl AppState {
             .lock()
             .unwrap_or_else(|p| p.into_inner())
             .push(Box::new(move || Box::pin(hook())));
-    }
-
-    /// Shared per-process state of a route module, keyed by its type (e.g. a token cache).
-    pub(crate) fn extension<T: Any + Send + Sync>(&self) -> Option<Arc<T>> {
-        let map = self
-            .inner
-            .extensions
-            .read()
-            .unwrap_or_else(|p| p.into_inner());
-        map.get(&TypeId::of::<T>())
-            .cloned()
-            .and_then(|v| v.downcast::<T>().ok())
-    }
-
-    /// Returns the module state of type `T`, creating it with `init` on first use.
-    pub(crate) fn extension_or_insert_with<T: Any + Send + Sync>(
-        &self,
-        init: impl FnOnce() -> T,
-    ) -> Arc<T> {
-        if let Some(existing) = self.extension::<T>() {
-            return existing;
-        }
-        let mut map = self
-            .inner
-            .extensions
-            .write()
-            .unwrap_or_else(|p| p.into_inner());
-        map.entry(TypeId::of::<T>())
-            .or_insert_with(|| Arc::new(init()))
-            .clone()
-            .downcast::<T>()
-            .unwrap_or_else(|_| unreachable!("keyed by TypeId::of::<T>()"))
     }
 
     /// Signals background tasks, waits for them, then runs the shutdown hooks.

@@ -1,33 +1,15 @@
-//! HTTP layer: each area owns its `router()`; this module assembles them and the cross-cutting
-//! layers (body limit, CORS for the embed API, tracing, metrics, security headers).
-//!
-//! Route modules may also keep per-process state via `AppState::extension_or_insert_with`, run
-//! loops with `AppState::spawn_background` and flush on exit with `AppState::on_shutdown`; put such
-//! setup in a `pub(crate) async fn start(state: &AppState) -> anyhow::Result<()>` and list it in
-//! [`start`] below. OpenAPI paths are collected in `http::openapi`.
+//! HTTP layer: merges the domains' routers and sets the cross-cutting layers (body limit, CORS for
+//! the embed API, JSON errors, tracing, metrics, security headers). Each domain's routes live in its
+//! own `http.rs`; per-process state is a named field of `AppState`; OpenAPI paths are collected in
+//! [`openapi`].
 
-pub(crate) mod assets;
-pub(crate) mod auth;
-pub(crate) mod health;
-pub(crate) mod metrics;
 pub(crate) mod openapi;
-pub(crate) mod pages;
-pub(crate) mod workspaces;
-
-pub(crate) mod claims;
-pub(crate) mod drafts;
-pub(crate) mod errors;
-pub(crate) mod events;
-pub(crate) mod stripe;
-pub(crate) mod submissions;
-pub(crate) mod tokens;
-pub(crate) mod widgets;
 
 use std::time::Duration;
 
 use axum::{
     extract::DefaultBodyLimit,
-    http::{header, HeaderValue, Method, StatusCode, Uri},
+    http::{header, HeaderMap, HeaderValue, Method, StatusCode, Uri},
     Router,
 };
 use tower_http::{
@@ -37,15 +19,10 @@ use tower_http::{
     trace::TraceLayer,
 };
 
-use crate::{error::Error, state::AppState};
-
-/// Per-process setup of route modules, run once before the server accepts connections.
-pub(crate) async fn start(state: &AppState) -> anyhow::Result<()> {
-    crate::product::observability::init(state);
-    events::start(state);
-    drafts::start_sweeper(state);
-    Ok(())
-}
+use crate::{
+    assets, billing, client_errors, dashboard, drafts, error::Error, health, metrics,
+    state::AppState, submissions, tokens, usage, users, widgets, workspaces,
+};
 
 /// CORS for endpoints the embed calls from publishers' pages: any origin, no credentials (the embed
 /// token travels in the body or query, never in a cookie or custom header).
@@ -62,27 +39,27 @@ pub(crate) fn embed_cors() -> CorsLayer {
 pub(crate) fn router(state: AppState) -> Router {
     let body_limit = state.config().body_limit;
     let embed_api = Router::new()
-        .merge(widgets::router())
-        .merge(events::router())
-        .merge(errors::router())
-        .merge(submissions::router())
-        .merge(drafts::router())
+        .merge(widgets::http::router())
+        .merge(usage::http::router())
+        .merge(client_errors::http::router())
+        .merge(submissions::http::router())
+        .merge(drafts::http::router())
         .layer(embed_cors());
     let api = Router::new()
-        .merge(health::router())
-        .merge(auth::router())
-        .merge(workspaces::router())
+        .merge(health::http::router())
+        .merge(users::http::router())
+        .merge(workspaces::http::router())
         .merge(openapi::router())
-        .merge(tokens::router())
-        .merge(claims::router())
-        .merge(stripe::router())
+        .merge(tokens::http::router())
+        .merge(drafts::http::claims_router())
+        .merge(billing::http::router())
         .merge(embed_api);
     Router::new()
         .merge(api)
-        .merge(metrics::router())
-        .merge(assets::router())
-        .merge(pages::router())
-        .fallback_service(pages::demo_pages(&state))
+        .merge(metrics::http::router())
+        .merge(assets::http::router())
+        .merge(dashboard::http::router())
+        .fallback_service(dashboard::demo::demo_pages(&state))
         .layer(DefaultBodyLimit::max(body_limit))
         .layer(axum::middleware::from_fn(json_errors))
         .layer(axum::middleware::from_fn(metrics::track))
@@ -155,4 +132,39 @@ pub(crate) async fn api_not_found(uri: Uri) -> Error {
         "not_found",
         format!("no route for {}", uri.path()),
     )
+}
+
+/// Whether the client's `If-None-Match` names `etag` (or `*`); weak validators compare equal.
+pub(crate) fn if_none_match(headers: &HeaderMap, etag: &str) -> bool {
+    headers
+        .get_all(header::IF_NONE_MATCH)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(','))
+        .map(|t| t.trim().trim_start_matches("W/"))
+        .any(|t| t == etag || t == "*")
+}
+
+/// Refuses (415, with `message`) a body from the embed that is neither `text/plain` (`sendBeacon`,
+/// no CORS preflight) nor `application/json` (`fetch`), the two types the pixel and the error
+/// intake take.
+pub(crate) fn require_beacon_body(headers: &HeaderMap, message: &'static str) -> Result<(), Error> {
+    let mime = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("")
+        .split(';')
+        .next()
+        .unwrap_or("")
+        .trim()
+        .to_ascii_lowercase();
+    if mime == "text/plain" || mime == "application/json" {
+        Ok(())
+    } else {
+        Err(Error::client(
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "unsupported_media_type",
+            message,
+        ))
+    }
 }

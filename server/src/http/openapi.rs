@@ -12,43 +12,43 @@ use crate::state::AppState;
 #[openapi(
     info(title = "Clickeen API", description = "Embed assets, auth, workspaces, embed tokens, usage, drafts and claims."),
     paths(
-        super::health::healthz,
-        super::auth::signup,
-        super::auth::login,
-        super::auth::refresh,
-        super::auth::logout,
-        super::auth::magic_link,
-        super::auth::magic_link_verify,
-        super::auth::user,
-        super::workspaces::list,
-        super::workspaces::create,
-        super::workspaces::show,
-        super::workspaces::instances,
-        super::workspaces::rename,
-        super::workspaces::create_instance,
-        super::workspaces::show_instance,
-        super::workspaces::rename_instance,
-        super::workspaces::delete_instance,
-        super::tokens::list,
-        super::tokens::show,
-        super::tokens::issue,
-        super::tokens::rotate,
-        super::tokens::revoke,
-        super::drafts::create,
-        super::claims::claim,
-        super::events::daily,
-        super::events::ingest,
-        super::submissions::submit,
-        super::submissions::list,
-        super::submissions::export_csv,
-        super::stripe::webhook,
-        super::errors::report,
-        super::widgets::config,
+        crate::health::http::healthz,
+        crate::users::http::signup,
+        crate::users::http::login,
+        crate::users::http::refresh,
+        crate::users::http::logout,
+        crate::users::http::magic_link,
+        crate::users::http::magic_link_verify,
+        crate::users::http::user,
+        crate::workspaces::http::list,
+        crate::workspaces::http::create,
+        crate::workspaces::http::show,
+        crate::workspaces::http::instances,
+        crate::workspaces::http::rename,
+        crate::workspaces::http::create_instance,
+        crate::workspaces::http::show_instance,
+        crate::workspaces::http::rename_instance,
+        crate::workspaces::http::delete_instance,
+        crate::tokens::http::list,
+        crate::tokens::http::show,
+        crate::tokens::http::issue,
+        crate::tokens::http::rotate,
+        crate::tokens::http::revoke,
+        crate::drafts::http::create,
+        crate::drafts::http::claim,
+        crate::usage::http::daily,
+        crate::usage::http::ingest,
+        crate::submissions::http::submit,
+        crate::submissions::http::list,
+        crate::submissions::http::export_csv,
+        crate::billing::http::webhook,
+        crate::client_errors::http::report,
+        crate::widgets::http::config,
     ),
     modifiers(&BearerAuth),
     tags((name = "ops"), (name = "auth"), (name = "workspaces"), (name = "tokens"), (name = "drafts"), (name = "usage"), (name = "embed"))
 )]
-struct CoreApi;
+struct ApiDoc;
 
 struct BearerAuth;
 
@@ -67,11 +67,12 @@ impl Modify for BearerAuth {
     }
 }
 
-/// The full document: core routes plus those other route modules describe.
+/// The full document: every documented route of every domain.
 pub(crate) fn document() -> utoipa::openapi::OpenApi {
-    CoreApi::openapi()
+    ApiDoc::openapi()
 }
 
+/// Routes of this module, merged by `http::router`.
 pub(crate) fn router() -> Router<AppState> {
     Router::new().route("/api/openapi.json", get(|| async { Json(document()) }))
 }

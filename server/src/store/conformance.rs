@@ -5,8 +5,12 @@ use sqlx::{Connection as _, Executor as _, PgConnection};
 use time::Duration;
 use uuid::Uuid;
 
-use super::{users, workspaces, workspaces::NewInstance, Actor, Db, Ts};
+use super::{Actor, Db, Ts};
 use crate::config::Config;
+use crate::{
+    users::db as users,
+    workspaces::{db as workspaces, NewInstance},
+};
 
 fn pg_base() -> String {
     std::env::var("CK_TEST_PG").unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432".into())
@@ -130,7 +134,7 @@ async fn suite(db: &Db) {
         .await
         .expect("instances")
         .is_empty());
-    assert!(workspaces::instance(&mut tx, a, inst_b)
+    assert!(workspaces::instance(&mut tx, inst_b, Some(a))
         .await
         .expect("instance")
         .is_none());
@@ -153,7 +157,7 @@ async fn suite(db: &Db) {
     tx.commit().await.expect("commit");
 
     let mut tx = db.begin(&member(b)).await.expect("begin");
-    let theirs = workspaces::instance(&mut tx, b, inst_b)
+    let theirs = workspaces::instance(&mut tx, inst_b, Some(b))
         .await
         .expect("instance")
         .expect("still there");
@@ -165,6 +169,15 @@ async fn suite(db: &Db) {
             .map(|w| w.name),
         Some("B".into())
     );
+    tx.commit().await.expect("commit");
+
+    // The system path (embed, submissions) finds any instance, whoever's it is.
+    let mut tx = db.begin(&Actor::System).await.expect("begin");
+    let seen = workspaces::instance(&mut tx, inst_b, None)
+        .await
+        .expect("instance")
+        .map(|i| (i.name, i.workspace_id));
+    assert_eq!(seen, Some(("B form".into(), Some(ws_b))));
     tx.commit().await.expect("commit");
 
     // Sessions and single-use secrets.

@@ -1,4 +1,6 @@
-//! Storage: one query layer over SQLite (default) and Postgres (with row-level security).
+//! Storage: one query layer over SQLite (default) and Postgres (with row-level security). This
+//! module is the database handle, transactions, actors and migrations; each domain keeps its own
+//! SQL in its `db.rs`.
 //!
 //! Queries are written once, with `$1`-style parameters that both drivers accept, and run through
 //! [`on_tx!`] which expands the same code for each dialect. Column types that differ between the
@@ -10,8 +12,6 @@
 //! caller's memberships, which the Postgres queries do as well (defence in depth).
 
 mod time;
-pub(crate) mod users;
-pub(crate) mod workspaces;
 
 #[cfg(test)]
 mod conformance;
@@ -84,7 +84,8 @@ pub(crate) enum Tx {
 }
 
 /// Runs the same block for whichever dialect `$tx` holds, binding `$c` to the connection:
-/// `on_tx!(tx, c => sqlx::query("…").bind(x).execute(&mut **c).await)`.
+/// `on_tx!(tx, c => sqlx::query("…").bind(x).execute(&mut **c).await)`. Most queries use the two
+/// shorthands below, [`execute!`] and [`fetch!`].
 macro_rules! on_tx {
     ($tx:expr, $c:ident => $body:expr) => {
         match $tx {
@@ -94,6 +95,22 @@ macro_rules! on_tx {
     };
 }
 pub(crate) use on_tx;
+
+/// A statement on either dialect: `execute!(tx, sqlx::query("…").bind(x))` → rows affected.
+macro_rules! execute {
+    ($tx:expr, $query:expr) => {
+        $crate::store::on_tx!($tx, c => $query.execute(&mut **c).await.map(|r| r.rows_affected()))
+    };
+}
+pub(crate) use execute;
+
+/// A query on either dialect: `fetch!(tx, fetch_optional, sqlx::query_as::<_, Row>("…").bind(x))`.
+macro_rules! fetch {
+    ($tx:expr, $method:ident, $query:expr) => {
+        $crate::store::on_tx!($tx, c => $query.$method(&mut **c).await)
+    };
+}
+pub(crate) use fetch;
 
 impl Tx {
     /// Commits; a 2xx that reports stored data must only be sent after this returns `Ok`.

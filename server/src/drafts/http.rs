@@ -1,0 +1,240 @@
+//! `POST /api/v1/drafts` (anonymous, rate-limited per IP) and `POST /api/v1/claims` (signed in,
+//! backoff on repeated failures).
+
+use std::{net::SocketAddr, time::Duration};
+
+use axum::{
+    extract::{ConnectInfo, State},
+    http::StatusCode,
+    response::IntoResponse,
+    routing::post,
+    Router,
+};
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+
+use super::db::{self, Attempt, NewDraft};
+use crate::{
+    error::{Error, Json},
+    ratelimit,
+    state::AppState,
+    store::{Actor, Ts},
+    tokens::{self, db::NewTokenRow},
+    users::AuthUser,
+    widgets,
+};
+
+/// The anonymous draft route, merged by `http::router` into the embed API (CORS for any origin).
+pub(crate) fn router() -> Router<AppState> {
+    Router::new().route("/api/v1/drafts", post(create))
+}
+
+/// The claim route, merged by `http::router` with the signed-in API (no embed CORS).
+pub(crate) fn claims_router() -> Router<AppState> {
+    Router::new().route("/api/v1/claims", post(claim))
+}
+
+/// A new draft.
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct CreateDraft {
+    /// Widget type, e.g. `form`.
+    #[serde(rename = "type")]
+    widget: String,
+    /// The widget's config (validated against the widget's schema).
+    #[schema(value_type = Object)]
+    config: serde_json::Value,
+    /// Optional display name.
+    #[serde(default)]
+    name: Option<String>,
+}
+
+/// The created draft. `draft_token` is shown once: keep it to claim the widget.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub(crate) struct CreatedDraft {
+    instance_id: Uuid,
+    embed_token: String,
+    draft_token: String,
+    #[schema(value_type = String, format = DateTime)]
+    expires_at: Ts,
+    /// HTML to paste into a page.
+    snippet: String,
+}
+
+/// A claim.
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct ClaimRequest {
+    /// The `ck_draft_…` token returned when the draft was created.
+    draft_token: String,
+    /// Target workspace (must be an Owner); default: the caller's first owned workspace.
+    #[serde(default)]
+    workspace_id: Option<Uuid>,
+}
+
+/// A successful claim.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub(crate) struct Claimed {
+    instance_id: Uuid,
+    workspace_id: Uuid,
+}
+
+/// Creates an anonymous draft (rate-limited per IP).
+#[utoipa::path(post, path = "/api/v1/drafts", tag = "drafts", request_body = CreateDraft,
+    responses((status = 201, body = CreatedDraft), (status = 422), (status = 429)))]
+pub(crate) async fn create(
+    State(state): State<AppState>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    Json(req): Json<CreateDraft>,
+) -> Result<impl IntoResponse, Error> {
+    ratelimit::shared(
+        &state,
+        &state.limiters().drafts_ip,
+        "drafts_ip",
+        &ratelimit::ip_hash(state.config(), peer.ip()),
+    )
+    .await?;
+    let name = req.name.as_deref().unwrap_or("").trim().to_owned();
+    if name.chars().count() > 120 {
+        return Err(Error::bad_request(
+            "invalid_name",
+            "name may have at most 120 characters",
+        ));
+    }
+    if !widgets::is_type_name(&req.widget) {
+        return Err(Error::bad_request("unknown_widget", "unknown widget type"));
+    }
+    widgets::validate_config(&req.widget, &req.config)?;
+    let now = Ts::now();
+    let expires = now.plus(time::Duration::seconds(
+        state.config().product.draft_ttl_secs,
+    ));
+    let id = Uuid::new_v4();
+    let draft = tokens::generate(tokens::TokenKind::Draft);
+    let embed = tokens::generate(tokens::TokenKind::Embed);
+    let mut tx = state.db().begin(&Actor::System).await?;
+    if !widgets::db::exists(&mut tx, &req.widget).await? {
+        return Err(Error::bad_request(
+            "unknown_widget",
+            format!("unknown widget type {:?}", req.widget),
+        ));
+    }
+    db::insert(
+        &mut tx,
+        &NewDraft {
+            id,
+            widget: &req.widget,
+            name: &name,
+            config: &req.config,
+            draft_hash: &draft.hash,
+            expires,
+            now,
+        },
+    )
+    .await?;
+    tokens::db::insert(
+        &mut tx,
+        &NewTokenRow {
+            id: Uuid::new_v4(),
+            workspace_id: None,
+            instance_id: Some(id),
+            hash: &embed.hash,
+            prefix: tokens::TokenKind::Embed.prefix(),
+            last4: tokens::last4(&embed.plaintext),
+            scope: "widget",
+            allowed_origins: &[],
+            now,
+        },
+    )
+    .await?;
+    tx.commit().await?;
+    metrics::counter!("ck_drafts_created_total").increment(1);
+    let snippet = super::snippet(&state.public_url(), &req.widget, id, &embed.plaintext);
+    Ok((
+        StatusCode::CREATED,
+        Json(CreatedDraft {
+            instance_id: id,
+            embed_token: embed.plaintext,
+            draft_token: draft.plaintext,
+            expires_at: expires,
+            snippet,
+        }),
+    ))
+}
+
+/// Claims a draft into a workspace.
+#[utoipa::path(post, path = "/api/v1/claims", tag = "drafts", request_body = ClaimRequest,
+    responses((status = 200, body = Claimed), (status = 404), (status = 409), (status = 410), (status = 429)),
+    security(("bearer" = [])))]
+pub(crate) async fn claim(
+    State(state): State<AppState>,
+    user: AuthUser,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    Json(req): Json<ClaimRequest>,
+) -> Result<Json<Claimed>, Error> {
+    let product = &state.config().product;
+    let ip_hash = ratelimit::ip_hash(state.config(), peer.ip());
+    let now = Ts::now();
+    let hash = tokens::parse_kind(&req.draft_token, tokens::TokenKind::Draft)
+        .ok()
+        .map(|()| tokens::hash(&req.draft_token));
+    let mut attempt = Attempt {
+        user: user.id,
+        ip_hash: &ip_hash,
+        token_hash: hash.as_deref(),
+        instance: None,
+        workspace: None,
+        outcome: "claimed",
+        now,
+    };
+
+    let mut tx = state.db().begin(&Actor::System).await?;
+    let (failures, last) = db::recent_failures(
+        &mut tx,
+        user.id,
+        &ip_hash,
+        now.plus(time::Duration::hours(-1)),
+    )
+    .await?;
+    let since_last = last.map_or(Duration::MAX, |t| {
+        Duration::from_millis(u64::try_from(now.millis() - t.millis()).unwrap_or(0))
+    });
+    let cap = Duration::from_secs(product.claim_max_backoff_secs);
+    if let Some(wait) = ratelimit::backoff(
+        u32::try_from(failures).unwrap_or(u32::MAX),
+        since_last,
+        product.claim_free_failures,
+        cap,
+    ) {
+        attempt.outcome = "throttled";
+        db::record_attempt(&mut tx, &attempt).await?;
+        tx.commit().await?;
+        metrics::counter!("ck_claims_total", "outcome" => "throttled").increment(1);
+        return Err(Error::RateLimited {
+            retry_after_secs: ratelimit::retry_after_secs(wait),
+        });
+    }
+
+    let result = super::claim(
+        &mut tx,
+        &user,
+        req.workspace_id,
+        hash.as_deref(),
+        now,
+        &mut attempt,
+    )
+    .await;
+    if result.is_err() {
+        // A failed attempt is recorded in a transaction of its own: nothing else was written.
+        drop(tx);
+        tx = state.db().begin(&Actor::System).await?;
+    }
+    db::record_attempt(&mut tx, &attempt).await?;
+    tx.commit().await?;
+    metrics::counter!("ck_claims_total", "outcome" => attempt.outcome).increment(1);
+    let (instance_id, workspace_id) = result?;
+    Ok(Json(Claimed {
+        instance_id,
+        workspace_id,
+    }))
+}

@@ -1,0 +1,62 @@
+//! `GET /api/healthz`.
+
+use axum::{extract::State, http::StatusCode, response::IntoResponse, routing::get, Json, Router};
+use serde::Serialize;
+
+use crate::state::AppState;
+
+/// Health report.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub(crate) struct Health {
+    /// Short git sha of the build, or `unknown`.
+    sha: String,
+    /// `production`, `preview` or `development`.
+    env: &'static str,
+    /// False when a critical dependency is down.
+    up: bool,
+    /// Each dependency's state.
+    deps: Deps,
+}
+
+/// Dependency states.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub(crate) struct Deps {
+    /// The database answers queries.
+    db: bool,
+}
+
+/// Routes of this module, merged by `http::router`.
+pub(crate) fn router() -> Router<AppState> {
+    Router::new().route("/api/healthz", get(healthz))
+}
+
+/// Short sha from config (`GIT_SHA` at run time), else the build's, else `unknown`.
+fn sha(state: &AppState) -> String {
+    let sha = state
+        .config()
+        .git_sha
+        .as_deref()
+        .or(Some(env!("CK_BUILD_SHA")))
+        .filter(|s| !s.is_empty())
+        .unwrap_or("unknown");
+    sha.chars().take(12).collect()
+}
+
+/// Liveness and dependency health: 200 when up, 503 when a critical dependency is down.
+#[utoipa::path(get, path = "/api/healthz", tag = "ops",
+    responses((status = 200, body = Health), (status = 503, body = Health)))]
+pub(crate) async fn healthz(State(state): State<AppState>) -> impl IntoResponse {
+    let db = state.db().healthy().await;
+    let status = if db {
+        StatusCode::OK
+    } else {
+        StatusCode::SERVICE_UNAVAILABLE
+    };
+    let body = Health {
+        sha: sha(&state),
+        env: state.config().env.as_str(),
+        up: db,
+        deps: Deps { db },
+    };
+    (status, [("cache-control", "no-store")], Json(body))
+}

@@ -1,0 +1,225 @@
+//! Routes of submissions: the embed's `POST /api/v1/submissions` and the members' list and CSV.
+
+use std::net::SocketAddr;
+
+use axum::{
+    extract::{ConnectInfo, Path, Query, State},
+    http::{header, HeaderMap, HeaderValue, StatusCode},
+    response::{IntoResponse, Response},
+    routing::{get, post},
+    Router,
+};
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+
+use super::db::{self, SubmissionRow};
+use crate::{
+    error::{Error, Json},
+    ratelimit,
+    state::AppState,
+    store::{Actor, Ts, Tx},
+    tokens::verify,
+    usage::{self, Kind},
+    users::AuthUser,
+    widgets,
+    workspaces::{self, Instance},
+};
+
+/// Routes of this module, merged by `http::router`.
+pub(crate) fn router() -> Router<AppState> {
+    Router::new()
+        .route("/api/v1/submissions", post(submit))
+        .route(
+            "/api/v1/workspaces/{ws}/instances/{id}/submissions",
+            get(list),
+        )
+        .route(
+            "/api/v1/workspaces/{ws}/instances/{id}/submissions.csv",
+            get(export_csv),
+        )
+}
+
+/// A visitor's submission.
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct Submission {
+    token: String,
+    id: String,
+    #[schema(value_type = Object)]
+    values: serde_json::Value,
+    /// The honeypot field's value; people leave it empty.
+    #[serde(default)]
+    hp: String,
+    /// Time from render to submit.
+    elapsed_ms: f64,
+}
+
+/// The stored submission's id.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub(crate) struct Stored {
+    id: Uuid,
+}
+
+/// Stores a form submission.
+#[utoipa::path(post, path = "/api/v1/submissions", tag = "embed", request_body = Submission,
+    responses((status = 201, body = Stored), (status = 400), (status = 401), (status = 403), (status = 422), (status = 429)))]
+pub(crate) async fn submit(
+    State(state): State<AppState>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    headers: HeaderMap,
+    Json(req): Json<Submission>,
+) -> Result<impl IntoResponse, Error> {
+    let limiters = state.limiters();
+    ratelimit::local(
+        &limiters.submissions_ip,
+        &ratelimit::ip_hash(state.config(), peer.ip()),
+    )?;
+    let token = verify::embed_token(&state, &req.token, &headers).await?;
+    let id = Uuid::parse_str(&req.id).map_err(|_| Error::not_found("widget instance"))?;
+    let instance = verify::instance_for(&state, &token, id).await?;
+    ratelimit::shared(
+        &state,
+        &limiters.submissions_token,
+        "submissions_token",
+        &token.id.to_string(),
+    )
+    .await?;
+    if instance.widget_id != "form" {
+        return Err(Error::bad_request(
+            "not_a_form",
+            "this widget does not take submissions",
+        ));
+    }
+    // The config is re-read here rather than trusted from the cache: validation must use what the
+    // owner saved, and this request writes to the database anyway.
+    let mut tx = state.db().begin(&Actor::System).await?;
+    let stored = workspaces::db::instance(&mut tx, id, None)
+        .await?
+        .ok_or_else(|| Error::not_found("widget instance"))?;
+    let form = widgets::form_config(&stored.config.0).map_err(|e| {
+        tracing::error!(instance = %id, path = %e.path, "stored form config no longer parses");
+        Error::client(
+            StatusCode::CONFLICT,
+            "form_misconfigured",
+            "this form's configuration is invalid",
+        )
+    })?;
+    if !req.hp.is_empty() {
+        metrics::counter!("ck_submissions_rejected_total", "reason" => "honeypot").increment(1);
+        return Err(Error::bad_request("spam_detected", "submission rejected"));
+    }
+    if !req.elapsed_ms.is_finite() || req.elapsed_ms < f64::from(form.min_fill_ms()) {
+        metrics::counter!("ck_submissions_rejected_total", "reason" => "too_fast").increment(1);
+        return Err(Error::bad_request(
+            "too_fast",
+            "the form was submitted too quickly; please try again",
+        ));
+    }
+    let values = widgets::to_value(&req.values);
+    if let Err(errors) = form.validate(&values) {
+        let mut fields = serde_json::Map::new();
+        for e in &errors {
+            let name = if e.name.is_empty() {
+                "values".to_owned()
+            } else {
+                e.name.clone()
+            };
+            fields
+                .entry(name)
+                .or_insert_with(|| serde_json::Value::String(e.message.clone()));
+        }
+        return Err(Error::validation("some fields are invalid", fields));
+    }
+    let submission = Uuid::new_v4();
+    db::insert(
+        &mut tx,
+        submission,
+        stored.workspace_id,
+        id,
+        token.id,
+        &req.values,
+        Ts::now(),
+    )
+    .await?;
+    tx.commit().await?;
+    usage::count(&state, &token, id, Kind::Interaction, 1);
+    metrics::counter!("ck_submissions_total").increment(1);
+    Ok((StatusCode::CREATED, Json(Stored { id: submission })))
+}
+
+/// Paging of the owner's list.
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+pub(crate) struct ListQuery {
+    /// At most this many (default 100, max 1000).
+    #[serde(default)]
+    limit: Option<i64>,
+}
+
+/// Submissions of an instance (members), newest first.
+#[utoipa::path(get, path = "/api/v1/workspaces/{ws}/instances/{id}/submissions", tag = "submissions", params(ListQuery),
+    responses((status = 200, body = Vec<SubmissionRow>), (status = 404)), security(("bearer" = [])))]
+pub(crate) async fn list(
+    State(state): State<AppState>,
+    user: AuthUser,
+    Path((ws, id)): Path<(Uuid, Uuid)>,
+    Query(q): Query<ListQuery>,
+) -> Result<Json<Vec<SubmissionRow>>, Error> {
+    let mut tx = state.db().begin(&user.actor()).await?;
+    member_instance(&mut tx, &user, ws, id).await?;
+    let rows = db::list(
+        &mut tx,
+        user.id,
+        ws,
+        id,
+        q.limit.unwrap_or(100).clamp(1, 1000),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(Json(rows))
+}
+
+/// CSV export (members): one column per form field in form order, formula-injection escaped.
+#[utoipa::path(get, path = "/api/v1/workspaces/{ws}/instances/{id}/submissions.csv", tag = "submissions",
+    responses((status = 200, content_type = "text/csv"), (status = 404)), security(("bearer" = [])))]
+pub(crate) async fn export_csv(
+    State(state): State<AppState>,
+    user: AuthUser,
+    Path((ws, id)): Path<(Uuid, Uuid)>,
+) -> Result<Response, Error> {
+    let mut tx = state.db().begin(&user.actor()).await?;
+    let instance = member_instance(&mut tx, &user, ws, id).await?;
+    let rows = db::list(&mut tx, user.id, ws, id, 100_000).await?;
+    tx.commit().await?;
+    let out = super::to_csv(&instance.config.0, &rows);
+    let disposition = format!("attachment; filename=\"submissions-{id}.csv\"");
+    let mut response = (
+        [(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("text/csv; charset=utf-8"),
+        )],
+        out,
+    )
+        .into_response();
+    if let Ok(v) = HeaderValue::from_str(&disposition) {
+        response
+            .headers_mut()
+            .insert(header::CONTENT_DISPOSITION, v);
+    }
+    response
+        .headers_mut()
+        .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    Ok(response)
+}
+
+/// Instance `id` of workspace `ws`, if `user` is a member; else 404.
+async fn member_instance(
+    tx: &mut Tx,
+    user: &AuthUser,
+    ws: Uuid,
+    id: Uuid,
+) -> Result<Instance, Error> {
+    workspaces::db::instance(tx, id, Some(user.id))
+        .await?
+        .filter(|i| i.workspace_id == Some(ws))
+        .ok_or_else(|| Error::not_found("widget instance"))
+}

@@ -1,0 +1,83 @@
+//! SQL of `usage_counters_daily`: the flusher's upsert and the members' daily report.
+
+use serde::Serialize;
+use uuid::Uuid;
+
+use super::{Counts, UsageKey};
+use crate::store::{execute, fetch, Dialect, Ts, Tx};
+
+/// Upserts one aggregated key.
+pub(crate) async fn upsert(
+    tx: &mut Tx,
+    key: &UsageKey,
+    n: &Counts,
+    now: Ts,
+) -> Result<(), sqlx::Error> {
+    let sql = match tx.dialect() {
+        Dialect::Postgres => {
+            "insert into usage_counters_daily as u (day, workspace_id, instance_id, token_id, loads, views, \
+             interactions, errors, updated_at) values ($1::date, $2, $3, $4, $5, $6, $7, $8, $9) \
+             on conflict (day, token_id, instance_id) do update set loads = u.loads + excluded.loads, \
+             views = u.views + excluded.views, interactions = u.interactions + excluded.interactions, \
+             errors = u.errors + excluded.errors, workspace_id = excluded.workspace_id, updated_at = excluded.updated_at"
+        }
+        Dialect::Sqlite => {
+            "insert into usage_counters_daily as u (day, workspace_id, instance_id, token_id, loads, views, \
+             interactions, errors, updated_at) values ($1, $2, $3, $4, $5, $6, $7, $8, $9) \
+             on conflict (day, token_id, ifnull(instance_id, x'')) do update set loads = u.loads + excluded.loads, \
+             views = u.views + excluded.views, interactions = u.interactions + excluded.interactions, \
+             errors = u.errors + excluded.errors, workspace_id = excluded.workspace_id, updated_at = excluded.updated_at"
+        }
+    };
+    execute!(
+        tx,
+        sqlx::query(sql)
+            .bind(&key.day)
+            .bind(key.workspace_id)
+            .bind(key.instance_id)
+            .bind(key.token_id)
+            .bind(n.loads)
+            .bind(n.views)
+            .bind(n.interactions)
+            .bind(n.errors)
+            .bind(now)
+    )?;
+    Ok(())
+}
+
+/// Daily usage of an instance, as its workspace's members see it.
+#[derive(Clone, Debug, Serialize, sqlx::FromRow, utoipa::ToSchema)]
+pub(crate) struct UsageRow {
+    pub(crate) day: String,
+    pub(crate) token_id: Uuid,
+    pub(crate) loads: i64,
+    pub(crate) views: i64,
+    pub(crate) interactions: i64,
+    pub(crate) errors: i64,
+}
+
+/// Usage rows of workspace `ws` (optionally one instance), newest day first.
+pub(crate) async fn daily(
+    tx: &mut Tx,
+    user: Uuid,
+    ws: Uuid,
+    instance: Option<Uuid>,
+) -> Result<Vec<UsageRow>, sqlx::Error> {
+    let day = match tx.dialect() {
+        Dialect::Postgres => "to_char(u.day, 'YYYY-MM-DD')",
+        Dialect::Sqlite => "u.day",
+    };
+    let sql = format!(
+        "select {day} as day, u.token_id, u.loads, u.views, u.interactions, u.errors from usage_counters_daily u \
+         join workspace_members m on m.workspace_id = u.workspace_id and m.user_id = $1 \
+         where u.workspace_id = $2 and ($3 is null or u.instance_id = $3) order by u.day desc, u.token_id"
+    );
+    fetch!(
+        tx,
+        fetch_all,
+        sqlx::query_as::<_, UsageRow>(&sql)
+            .bind(user)
+            .bind(ws)
+            .bind(instance)
+    )
+}

@@ -1,0 +1,87 @@
+//! The flusher: writes the aggregate by interval, sooner when it is full, and once more on graceful
+//! shutdown after the HTTP server has drained.
+
+use std::time::Duration;
+
+use super::db;
+use crate::{
+    state::AppState,
+    store::{Actor, Ts},
+};
+
+/// Starts the flusher; the final flush runs as a shutdown hook after in-flight requests finished.
+pub(crate) fn start_flusher(state: &AppState) {
+    let interval = Duration::from_millis(state.config().product.usage_flush_ms.max(10));
+    let bg_state = state.clone();
+    state.spawn_background(async move {
+        let stop = bg_state.shutting_down();
+        tokio::pin!(stop);
+        let mut tick = tokio::time::interval(interval);
+        tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        loop {
+            tokio::select! {
+                () = &mut stop => break,
+                _ = tick.tick() => {}
+                () = bg_state.usage().wake.notified() => {}
+            }
+            flush(&bg_state).await;
+        }
+    });
+    let final_state = state.clone();
+    state.on_shutdown(move || async move {
+        flush(&final_state).await;
+        let left = final_state.usage().agg.pending_keys();
+        if left > 0 {
+            tracing::error!(
+                keys = left,
+                "usage counters could not be written at shutdown"
+            );
+        }
+    });
+}
+
+/// Writes everything pending in one transaction; on failure the batch goes back into the aggregate
+/// (merged with newer counts) and is retried next time, so a database hiccup loses nothing.
+async fn flush(state: &AppState) {
+    let agg = &state.usage().agg;
+    let batch = agg.drain();
+    if batch.is_empty() {
+        return;
+    }
+    let now = Ts::now();
+    let write = async {
+        let mut tx = state.db().begin(&Actor::System).await?;
+        for (key, counts) in &batch {
+            db::upsert(&mut tx, key, counts, now).await?;
+        }
+        tx.commit().await
+    };
+    match write.await {
+        Ok(()) => {
+            let total: i64 = batch.iter().map(|(_, c)| c.total()).sum();
+            metrics::counter!("ck_usage_events_flushed_total")
+                .increment(u64::try_from(total).unwrap_or(0));
+        }
+        Err(e) => {
+            tracing::warn!(error = %e, keys = batch.len(), "usage flush failed; will retry");
+            // A key whose token or instance was deleted meanwhile would fail every retry: write the
+            // batch row by row and drop only rows the database refuses for integrity reasons.
+            let mut retry = Vec::new();
+            for (key, counts) in batch {
+                let one = async {
+                    let mut tx = state.db().begin(&Actor::System).await?;
+                    db::upsert(&mut tx, &key, &counts, now).await?;
+                    tx.commit().await
+                };
+                match one.await {
+                    Ok(()) => {}
+                    Err(sqlx::Error::Database(db)) if db.is_foreign_key_violation() => {
+                        tracing::warn!(token = %key.token_id, "dropping usage of a deleted token/instance");
+                    }
+                    Err(_) => retry.push((key, counts)),
+                }
+            }
+            agg.restore(retry);
+        }
+    }
+}

@@ -1,0 +1,16 @@
+//! The server's one integration harness: the real server on port 0, real HTTP, a fresh SQLite file
+//! and a fresh Postgres database per test (see [`common`]). One module per server domain; most
+//! tests run on both stores (`both_stores!`: `<name>::sqlite` and `<name>::postgres`).
+
+mod common;
+
+mod assets;
+mod billing;
+mod drafts;
+mod ops;
+mod postgres;
+mod submissions;
+mod tokens;
+mod usage;
+mod users;
+mod workspaces;

@@ -1,0 +1,36 @@
+//! Workspaces: a member sees its workspaces and their instances, nobody else's.
+
+use reqwest::StatusCode;
+
+use crate::common::{both_stores, get, signup, Store};
+
+both_stores!(tenant_isolation_over_http, tenant_isolation_over_http);
+
+async fn tenant_isolation_over_http(store: &Store) {
+    let server = store.start().await;
+    let (ta, ws_a) = signup(&server, "a@example.com").await;
+    let (tb, _) = signup(&server, "b@example.com").await;
+    // (path, caller, expected): B sees nothing of A's; A sees its own.
+    let cases = [
+        (
+            format!("/api/v1/workspaces/{ws_a}"),
+            &tb,
+            StatusCode::NOT_FOUND,
+        ),
+        (
+            format!("/api/v1/workspaces/{ws_a}/instances"),
+            &tb,
+            StatusCode::NOT_FOUND,
+        ),
+        (
+            format!("/api/v1/workspaces/{ws_a}/instances"),
+            &ta,
+            StatusCode::OK,
+        ),
+    ];
+    for (path, caller, expected) in cases {
+        let res = get(&server, &path, Some(caller)).await;
+        assert_eq!(res.status, expected, "{path}: {}", res.text);
+    }
+    server.shutdown().await.expect("shutdown");
+}
