@@ -1,8 +1,8 @@
 //! The embed's wasm entry points: which widgets are in (cargo features) and the two functions the
 //! loader calls. Logic lives in `ck-runtime`; this crate only wires.
 //!
-//! Loader contract (see `js/loader.js`): after `init()` of the wasm-bindgen glue it calls
-//! `boot(api, token, t0)` once, then `cmd(method, a, b)` for every queued and later `ck(…)` call,
+//! Loader contract (see `js/loader.js`): after `init(wasmResponse)` of the wasm-bindgen glue it
+//! calls `boot(api, token, t0, prefetched)` once, then `cmd(method, a, b)` for every queued and later `ck(…)` call,
 //! in call order.
 
 use ck_runtime::{BootOptions, Registry};
@@ -34,15 +34,17 @@ pub fn registry() -> Registry {
 }
 
 /// Starts the runtime. `api`: API origin; `token`: the script's default embed token (may be
-/// empty); `t0`: `performance.now()` when the loader started.
+/// empty); `t0`: `performance.now()` when the loader started; `prefetched`: the config manifest
+/// requests the loader started in its first wave (URL → `fetch` promise).
 #[wasm_bindgen]
-pub fn boot(api: String, token: String, t0: f64) {
+pub fn boot(api: String, token: String, t0: f64, prefetched: JsValue) {
     ck_runtime::boot(
         registry(),
         BootOptions {
             api,
             token: Some(token).filter(|t| !t.is_empty()),
             t0,
+            prefetched,
         },
     );
 }

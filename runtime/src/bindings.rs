@@ -114,6 +114,12 @@ pub(crate) fn set_timeout(f: &Function, ms: i32) -> i32 {
         .unwrap_or(0)
 }
 
+pub(crate) fn set_interval(f: &Function, ms: i32) -> i32 {
+    window()
+        .set_interval_with_callback_and_timeout_and_arguments_0(f, ms)
+        .unwrap_or(0)
+}
+
 pub(crate) fn clear_timeout(handle: i32) {
     window().clear_timeout_with_handle(handle);
 }

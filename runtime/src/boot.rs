@@ -33,6 +33,10 @@ pub struct BootOptions {
     pub token: Option<String>,
     /// `performance.now()` when the loader started (load and time-to-mount metrics).
     pub t0: f64,
+    /// Config manifest requests the loader already started: a plain object from the exact URL
+    /// the runtime would fetch to the `fetch` promise (`undefined`: none). Each is used once,
+    /// by the first mount point that asks for that URL.
+    pub prefetched: JsValue,
 }
 
 enum State {
@@ -102,7 +106,7 @@ pub fn boot(registry: Registry, options: BootOptions) {
             return false;
         }
         rt.booted = true;
-        crate::http::set_api(api);
+        crate::http::set_api(api, options.prefetched);
         rt.token = options.token.filter(|t| !t.is_empty());
         rt.t0 = options.t0;
         rt.entries = registry.entries;

@@ -1,6 +1,11 @@
 //! A tiny DOM builder for widgets. No framework, no HTML parsing: text always goes through
 //! `textContent` and attributes, so config and visitor text can never become markup.
 //!
+//! Two shapes: [`make`] / [`add`] / [`add_text`] / [`put`] take static attributes as one
+//! `"name=value name=value"` string and return no `Result` (the cheapest wasm per call site;
+//! the form builds its whole DOM with them); [`element_with`], [`set_attr`] and [`append`]
+//! return `Result`s for code that wants to handle a refusal.
+//!
 //! ```no_run
 //! use ck_runtime::dom;
 //! # fn demo(root: &web_sys::ShadowRoot) -> Result<dom::Listener, wasm_bindgen::JsValue> {
@@ -12,7 +17,7 @@
 //! # }
 //! ```
 
-use wasm_bindgen::{JsCast, JsValue};
+use wasm_bindgen::{JsCast, JsValue, UnwrapThrowExt};
 use web_sys::{Element, Event, EventTarget, Node};
 
 use crate::bindings;
@@ -25,6 +30,87 @@ use crate::util::{js_closure, JsClosure};
 /// ```
 pub fn element(tag: &str) -> Result<Element, JsValue> {
     bindings::create_element(tag)
+}
+
+/// Creates `tag` with the static attributes `attrs`, written `name=value` and separated by
+/// single spaces (`"class=e hidden="`; a name without `=` gets an empty value). The cheap
+/// builder: one string per element instead of a slice of pairs (each pair in a slice literal
+/// costs four stores of wasm code at every call site), and no `Result` to handle. Values from
+/// config or visitor text do not belong in `attrs` (they may hold spaces): set them with
+/// [`set_attr`] afterwards. A tag or name the DOM refuses throws a JS exception (`ck: dom`), so
+/// keep both static.
+///
+/// ```no_run
+/// use ck_runtime::dom;
+/// # fn demo(root: &web_sys::ShadowRoot, label_text: &str) {
+/// let input = dom::make("input", "type=email name=email required autocomplete=email");
+/// let label = dom::add_text(root, "label", "for=email", label_text);
+/// dom::put(root, &input);
+/// # }
+/// ```
+#[inline(never)]
+pub fn make(tag: &str, attrs: &str) -> Element {
+    let el = element(tag).expect_throw("ck: dom");
+    let mut rest = attrs;
+    while !rest.is_empty() {
+        let end = find(rest, b' ');
+        let pair = &rest[..end];
+        let eq = find(pair, b'=');
+        let _ = set_attr(&el, &pair[..eq], pair.get(eq + 1..).unwrap_or_default());
+        rest = rest.get(end + 1..).unwrap_or_default();
+    }
+    el
+}
+
+/// The index of the first `byte` in `text`, or its length (a byte loop: `str::find` brings the
+/// pattern searcher).
+fn find(text: &str, byte: u8) -> usize {
+    let mut at = 0;
+    for &b in text.as_bytes() {
+        if b == byte {
+            break;
+        }
+        at += 1;
+    }
+    at
+}
+
+/// Appends a fresh `child` to `parent` without a `Result` ([`append`] for nodes that may be
+/// refused, e.g. a node into its own descendant). A refusal throws a JS exception.
+///
+/// ```no_run
+/// # let (list, item) = (ck_runtime::dom::make("ul", ""), ck_runtime::dom::make("li", ""));
+/// ck_runtime::dom::put(&list, &item);
+/// ```
+#[inline(never)]
+pub fn put(parent: &Node, child: &Node) {
+    append(parent, child).expect_throw("ck: dom");
+}
+
+/// [`make`] and [`put`] into `parent`; returns the new element.
+///
+/// ```no_run
+/// # let form = ck_runtime::dom::make("form", "novalidate");
+/// let row = ck_runtime::dom::add(&form, "div", "class=row");
+/// ```
+#[inline(never)]
+pub fn add(parent: &Node, tag: &str, attrs: &str) -> Element {
+    let el = make(tag, attrs);
+    put(parent, &el);
+    el
+}
+
+/// [`add`] with text content (through `textContent`: any string is safe).
+///
+/// ```no_run
+/// # let form = ck_runtime::dom::make("form", "");
+/// let hint = ck_runtime::dom::add_text(&form, "p", "class=hint", "We reply within a day.");
+/// ```
+#[inline(never)]
+pub fn add_text(parent: &Node, tag: &str, attrs: &str, text: &str) -> Element {
+    let el = add(parent, tag, attrs);
+    set_text(&el, text);
+    el
 }
 
 /// Creates an element and sets attributes on it.

@@ -9,18 +9,38 @@ use std::future::{poll_fn, Future};
 use std::rc::Rc;
 use std::task::{Poll, Waker};
 
-use wasm_bindgen::JsValue;
+use js_sys::Promise;
+use wasm_bindgen::{JsCast, JsValue};
 
-use crate::util::{get_prop, js_closure, set_prop, JsClosure};
+use crate::util::{js_closure, prop, set_prop, JsClosure};
 use crate::{bindings, json, Value};
 
 thread_local! {
     /// The API origin, without a trailing slash (set once at boot).
     static API: RefCell<String> = const { RefCell::new(String::new()) };
+    /// GETs the loader started before the runtime was there: URL → `fetch` promise.
+    static PREFETCHED: RefCell<JsValue> = const { RefCell::new(JsValue::UNDEFINED) };
 }
 
-pub(crate) fn set_api(api: &str) {
+pub(crate) fn set_api(api: &str, prefetched: JsValue) {
     API.with(|a| *a.borrow_mut() = api.to_owned());
+    PREFETCHED.with(|p| *p.borrow_mut() = prefetched);
+}
+
+/// The loader's in-flight response for `url`, handed out once (a body can be read only once).
+fn take_prefetched(url: &str) -> Option<Promise> {
+    PREFETCHED.with(|p| {
+        let p = p.borrow();
+        if p.is_undefined() {
+            return None;
+        }
+        let promise = prop(&p, url);
+        if promise.is_undefined() {
+            return None;
+        }
+        set_prop(&p, url, &JsValue::UNDEFINED);
+        Some(promise.unchecked_into())
+    })
 }
 
 /// `{api}{path}`.
@@ -116,7 +136,7 @@ impl Http {
     /// The one copy of [`Http::send`]: every caller's callback arrives boxed.
     fn send_boxed(&self, path: &str, body: &JsValue, done: Done) {
         if let Some(token) = &self.token {
-            if get_prop(body, "token").is_undefined() {
+            if prop(body, "token").is_undefined() {
                 set_prop(body, "token", &JsValue::from_str(token));
             }
         }
@@ -198,7 +218,13 @@ pub(crate) fn request(url: String, body: Option<String>, done: Done) {
 fn attempt(flight: &Shared) {
     let mut f = flight.borrow_mut();
     f.tries += 1;
-    let promise = bindings::fetch(&f.url, f.body.as_deref(), TIMEOUT_MS);
+    // The loader's request counts as the first try: a retry after it failed asks anew.
+    let prefetched = match (f.tries, &f.body) {
+        (1, None) => take_prefetched(&f.url),
+        _ => None,
+    };
+    let promise =
+        prefetched.unwrap_or_else(|| bindings::fetch(&f.url, f.body.as_deref(), TIMEOUT_MS));
     if let Some(step) = &f.step {
         bindings::then(&promise, step, step);
     }
@@ -237,7 +263,7 @@ fn step(flight: &Shared, value: JsValue) {
                 })
             }
         }
-        None if get_prop(&value, "name").as_string().as_deref() == Some("TimeoutError") => {
+        None if prop(&value, "name").as_string().as_deref() == Some("TimeoutError") => {
             Err(HttpError::Timeout)
         }
         // No response at all: one more try. A failure while reading a body is not retried.

@@ -17,7 +17,7 @@ mod bus;
 pub mod dom;
 mod http;
 mod json;
-mod metrics;
+pub mod metrics;
 mod mount;
 mod task;
 mod util;
@@ -33,6 +33,17 @@ pub use http::{Http, HttpError, HttpResult, TIMEOUT_MS};
 pub use json::{from_js, to_js};
 pub use task::{spawn, wait, Wait};
 pub use util::Timer;
+
+/// Plain JS objects and properties, the cheap way: one `Reflect` import serves every shape
+/// and every property, where web-sys needs a feature, an import and glue per property.
+pub mod js {
+    pub use crate::util::{js_object, prop, set_prop, set_str};
+}
+
+/// Number formatting without `core::fmt` (which costs a widget kilobytes of wasm).
+pub mod fmt {
+    pub use crate::util::{push_u32, push_u32_padded};
+}
 pub use value::Value;
 pub use widget::{ConfigError, Instance, MountCtx, Registry, Widget};
 

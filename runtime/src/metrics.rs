@@ -1,4 +1,4 @@
-//! The usage pixel: counts batched per token and sent fire-and-forget to `POST {api}/api/v1/events`.
+//! The usage pixel and its event [`Kind`]: counts batched per token and sent fire-and-forget to `POST {api}/api/v1/events`.
 //!
 //! Sent [`FLUSH_MS`] after the first event of a batch, and at once when the page is hidden or left
 //! (`visibilitychange`/`pagehide`), or when a body holds the 100 events the server accepts, via `sendBeacon`
@@ -15,22 +15,48 @@ pub(crate) const FLUSH_MS: i32 = 3_000;
 /// The server accepts at most this many events per body.
 const MAX_PER_BODY: usize = 100;
 
-#[derive(Clone, Copy)]
-pub(crate) enum Kind {
+/// The kind of a usage event (`k` in the pixel's JSON). One definition for the runtime that
+/// sends it and the server that counts it (`ck_runtime::metrics::Kind` compiles on the host).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Kind {
+    /// The runtime loaded on a page (once per token and page; `ms` from the loader's start).
     Load,
+    /// A widget instance mounted (`ms` from the loader's start).
     View,
+    /// A visitor interacted (`Instance::metric_interaction`, e.g. a form submit).
     Interaction,
+    /// A mount point or widget reported an error.
     Error,
 }
 
 impl Kind {
-    fn as_str(self) -> &'static str {
+    /// Every kind, in wire order.
+    pub const ALL: [Kind; 4] = [Kind::Load, Kind::View, Kind::Interaction, Kind::Error];
+
+    /// The wire spelling: `load`, `view`, `interaction`, `error`.
+    ///
+    /// ```
+    /// use ck_runtime::metrics::Kind;
+    /// assert_eq!(Kind::Interaction.as_str(), "interaction");
+    /// ```
+    pub fn as_str(self) -> &'static str {
         match self {
             Kind::Load => "load",
             Kind::View => "view",
             Kind::Interaction => "interaction",
             Kind::Error => "error",
         }
+    }
+
+    /// The kind spelled `s` on the wire, `None` for anything else.
+    ///
+    /// ```
+    /// use ck_runtime::metrics::Kind;
+    /// assert_eq!(Kind::parse("view"), Some(Kind::View));
+    /// assert_eq!(Kind::parse("View"), None);
+    /// ```
+    pub fn parse(s: &str) -> Option<Kind> {
+        Kind::ALL.into_iter().find(|k| k.as_str() == s)
     }
 }
 
@@ -154,5 +180,14 @@ mod tests {
         assert!(parsed["events"][1].get("ms").is_none());
         assert_eq!(parsed["events"][2]["ms"], 0);
         assert_eq!(parsed["events"].as_array().unwrap().len(), 3);
+    }
+
+    #[test]
+    fn kinds_round_trip() {
+        for kind in Kind::ALL {
+            assert_eq!(Kind::parse(kind.as_str()), Some(kind));
+        }
+        assert_eq!(Kind::parse(""), None);
+        assert_eq!(Kind::parse("loads"), None);
     }
 }

@@ -93,6 +93,36 @@ impl Value {
     }
 }
 
+/// The server's side of "one JSON → `Value` conversion" (feature `serde_json`, host only):
+/// numbers become `f64` as `JSON.parse` makes them in the browser; members come in
+/// `serde_json`'s map order.
+///
+/// ```
+/// # #[cfg(feature = "serde_json")] {
+/// use ck_runtime::Value;
+/// let json = serde_json::json!({"title": "Hi", "fields": [1, true, null]});
+/// let value = Value::from(&json);
+/// assert_eq!(value.get("title").as_str(), Some("Hi"));
+/// # }
+/// ```
+#[cfg(feature = "serde_json")]
+impl From<&serde_json::Value> for Value {
+    fn from(v: &serde_json::Value) -> Value {
+        match v {
+            serde_json::Value::Null => Value::Null,
+            serde_json::Value::Bool(b) => Value::Bool(*b),
+            serde_json::Value::Number(n) => Value::Num(n.as_f64().unwrap_or(f64::NAN)),
+            serde_json::Value::String(s) => Value::Str(s.clone()),
+            serde_json::Value::Array(items) => Value::Arr(items.iter().map(Value::from).collect()),
+            serde_json::Value::Object(map) => Value::Obj(
+                map.iter()
+                    .map(|(k, v)| (k.clone(), Value::from(v)))
+                    .collect(),
+            ),
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

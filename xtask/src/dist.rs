@@ -479,7 +479,7 @@ pub(crate) fn dist(root: &Path, target_dir: &Path, wasm: Wasm, opts: &Opts) -> R
     copy_dir(&out, &release)?;
     let loader = root.join("bindings/js/loader.js");
     if loader.is_file() {
-        std::fs::copy(&loader, release.join("loader.js"))?;
+        crate::shrink::minify_loader(root, &loader, &release.join("loader.js"))?;
     } else {
         println!(
             "dist: WARNING {} does not exist yet; the release has no loader",

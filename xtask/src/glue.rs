@@ -3,10 +3,12 @@
 //! wasm-bindgen's `--target web` glue ends with `__wbg_finalize_init`, `__wbg_load`, `initSync`,
 //! `__wbg_init` and `__wbg_init_once`: argument shapes the loader never passes (a module, a
 //! path, deprecated positional forms, each with a console warning text), a synchronous
-//! `initSync`, and a long MIME warning. The loader calls `default()` once without arguments
-//! (bindings/js/loader.js), so what it needs is: fetch the wasm next to the glue,
-//! `instantiateStreaming`, and fall back to `arrayBuffer()` + `instantiate` when the server
-//! sends a wrong MIME type. Measured: −544 B gzip on the glue.
+//! `initSync`, and a long MIME warning. The loader calls `default(response)` once, with the
+//! promise of the wasm `fetch` it started in its first wave, in parallel with the `import()` of
+//! this glue (bindings/js/loader.js). So what init needs is: await that response,
+//! `instantiateStreaming` (compiling while the rest of the body arrives), and fall back to
+//! `arrayBuffer()` + `instantiate` when the server sends a wrong MIME type. Measured: −544 B
+//! gzip on the glue (before the wave; taking the response saves the URL code too).
 //!
 //! The cut is made only when the glue ends exactly as this wasm-bindgen version writes it, so
 //! an upgrade that changes it fails the build loudly instead of shipping half a glue.
@@ -18,11 +20,11 @@ const INIT_START: &str = "function __wbg_finalize_init(";
 /// The last line of wasm-bindgen's glue.
 const GLUE_END: &str = "export { initSync, __wbg_init as default };";
 
-/// The replacement: the loader's contract is `default()` → the wasm exports.
+/// The replacement: the loader's contract is `default(fetchPromise)` → the wasm exports.
 const INIT: &str = "\
-async function __wbg_init() {
+async function __wbg_init(response) {
     const imports = __wbg_get_imports();
-    const response = await fetch(new URL('ck_bindings_bg.wasm', import.meta.url));
+    response = await response;
     if (!response.ok) throw Error('ck: wasm ' + response.status);
     // A wrong MIME type makes instantiateStreaming reject before it reads the body.
     const { instance } = await WebAssembly.instantiateStreaming(response, imports)

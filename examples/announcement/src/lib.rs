@@ -1,5 +1,5 @@
 //! An announcement bar with a live countdown: a Clickeen widget written the way an outside
-//! author writes one, using only the public SDK (`ck_runtime`), `ck-icons` and `gloo-timers`.
+//! author writes one, using only the public SDK (`ck_runtime`: `dom`, `js`, `fmt`, `Timer`) and `ck-icons`.
 //!
 //! ```html
 //! <div data-ck-widget="announcement"
@@ -16,11 +16,9 @@ use std::cell::Cell;
 use std::rc::Rc;
 
 use ck_runtime::dom::{self, Listener};
-use ck_runtime::js_sys::{self, Object, Reflect};
+use ck_runtime::js_sys;
 use ck_runtime::wasm_bindgen::JsValue;
-use ck_runtime::web_sys::Element;
-use ck_runtime::{ConfigError, Instance, MountCtx, Value, Widget};
-use gloo_timers::callback::Interval;
+use ck_runtime::{fmt, js, ConfigError, Instance, MountCtx, Timer, Value, Widget};
 
 /// The widget type: register it with `Registry::new().with::<Announcement>()`.
 pub struct Announcement;
@@ -44,7 +42,7 @@ pub struct Config {
 
 /// What a mounted bar keeps alive. Dropping it stops the timer and removes the listener.
 pub struct Mounted {
-    _tick: Option<Interval>,
+    _tick: Option<Timer>,
     _dismiss: Option<Listener>,
 }
 
@@ -119,7 +117,7 @@ impl Widget for Announcement {
             };
             update();
             if !ended.get() {
-                tick = Some(Interval::new(1000, update));
+                tick = Some(Timer::every(1000, update));
             }
         }
 
@@ -154,14 +152,11 @@ impl Widget for Announcement {
 
 /// Event detail: which instance, nothing else.
 fn emit(instance: &Instance, event: &str) {
-    let detail = Object::new();
     let id = instance
         .instance_id()
         .map_or(JsValue::NULL, JsValue::from_str);
-    let _ = Reflect::set(&detail, &"id".into(), &id);
-    let element: &Element = instance.element();
-    let _ = Reflect::set(&detail, &"element".into(), element);
-    instance.bus().emit(event, detail.into());
+    let detail = js::js_object(&[("id", id), ("element", instance.element().clone().into())]);
+    instance.bus().emit(event, detail);
 }
 
 /// Parses the config; every error names its key.
@@ -282,21 +277,14 @@ pub fn countdown_text(ms_left: f64) -> String {
     );
     let mut out = String::new();
     if days > 0 {
-        // Digits by hand: `to_string()` would pull `core::fmt` (kilobytes) into the embed.
-        let start = out.len();
-        let mut n = days;
-        while n > 0 {
-            out.insert(start, char::from(b'0' + (n % 10) as u8));
-            n /= 10;
-        }
+        fmt::push_u32(&mut out, days as u32);
         out.push_str("d ");
     }
     for (i, part) in [hours, minutes, seconds].into_iter().enumerate() {
         if i > 0 {
             out.push(':');
         }
-        out.push(char::from(b'0' + (part / 10) as u8));
-        out.push(char::from(b'0' + (part % 10) as u8));
+        fmt::push_u32_padded(&mut out, part as u32, 2);
     }
     out
 }

@@ -115,7 +115,7 @@ pub(crate) async fn submit(
             "the form was submitted too quickly; please try again",
         ));
     }
-    let values = widgets::to_value(&req.values);
+    let values = ck_runtime::Value::from(&req.values);
     if let Err(errors) = form.validate(&values) {
         let mut fields = serde_json::Map::new();
         for e in &errors {

@@ -21,31 +21,8 @@ use uuid::Uuid;
 pub(crate) use self::flush::start_flusher;
 use crate::{state::AppState, tokens::verify::Verified};
 
-/// Event kinds the runtime reports.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(crate) enum Kind {
-    /// Runtime/loader loaded on a page.
-    Load,
-    /// A widget became visible.
-    View,
-    /// A visitor interacted (e.g. submitted a form).
-    Interaction,
-    /// A client-side error.
-    Error,
-}
-
-impl Kind {
-    /// Parses the wire name (`load|view|interaction|error`).
-    pub(crate) fn parse(s: &str) -> Option<Kind> {
-        Some(match s {
-            "load" => Kind::Load,
-            "view" => Kind::View,
-            "interaction" => Kind::Interaction,
-            "error" => Kind::Error,
-            _ => return None,
-        })
-    }
-}
+/// Event kinds: one definition shared with the runtime that sends them.
+pub(crate) use ck_runtime::metrics::Kind;
 
 /// The grouping of `usage_counters_daily`.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]

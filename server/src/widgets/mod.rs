@@ -40,26 +40,11 @@ pub(crate) fn validate_config(widget: &str, config: &serde_json::Value) -> Resul
     Ok(())
 }
 
-/// `serde_json::Value` → the runtime's `Value` (shared by server and wasm parsers).
-pub(crate) fn to_value(v: &serde_json::Value) -> ck_runtime::Value {
-    use ck_runtime::Value;
-    match v {
-        serde_json::Value::Null => Value::Null,
-        serde_json::Value::Bool(b) => Value::Bool(*b),
-        serde_json::Value::Number(n) => Value::Num(n.as_f64().unwrap_or(f64::NAN)),
-        serde_json::Value::String(s) => Value::Str(s.clone()),
-        serde_json::Value::Array(items) => Value::Arr(items.iter().map(to_value).collect()),
-        serde_json::Value::Object(map) => {
-            Value::Obj(map.iter().map(|(k, v)| (k.clone(), to_value(v))).collect())
-        }
-    }
-}
-
 /// A config parsed as a form's, with the form widget's own parser.
 pub(crate) fn form_config(
     config: &serde_json::Value,
 ) -> Result<ck_form::schema::FormConfig, ck_form::schema::ConfigError> {
-    ck_form::schema::FormConfig::parse(&to_value(config))
+    ck_form::schema::FormConfig::parse(&ck_runtime::Value::from(config))
 }
 
 #[cfg(test)]

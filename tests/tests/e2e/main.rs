@@ -7,3 +7,4 @@
 mod announcement;
 mod embed;
 mod form;
+mod wave;

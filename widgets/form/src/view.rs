@@ -16,9 +16,10 @@ use std::rc::{Rc, Weak};
 use std::string::String;
 use std::vec::Vec;
 
-use ck_runtime::dom::{self, Listener};
+use ck_runtime::dom::{self, add, add_text, make, put, Listener};
+use ck_runtime::js::{prop, set_prop, set_str};
 use ck_runtime::{ConfigError, HttpError, Instance, MountCtx, Timer, Value, Widget};
-use js_sys::{Date, Object, Reflect};
+use js_sys::{Date, Object};
 use wasm_bindgen::{JsCast, JsValue, UnwrapThrowExt};
 use web_sys::{Element, Event, HtmlElement, Node};
 
@@ -156,15 +157,15 @@ impl Widget for Form {
         // technology; bots that fill every input fill it too.
         let trap = add(&built.form, "div", "class=h aria-hidden=true");
         add_label(&trap, "label", "ck-hp", "Leave this field empty", false);
-        append(&trap, &built.honeypot);
-        append(&built.form, &built.button);
-        append(&built.wrapper, &built.status);
+        put(&trap, &built.honeypot);
+        put(&built.form, &built.button);
+        put(&built.wrapper, &built.status);
         Ok(built)
     }
 
     fn mount(ctx: MountCtx<Box<Built>>) -> Result<Mounted, JsValue> {
         let (ui, instance) = ctx.into_parts();
-        append(instance.root(), &ui.wrapper);
+        put(instance.root(), &ui.wrapper);
         // The state owns its listeners, which hold it only weakly: no cycle.
         Ok(Mounted(Rc::new_cyclic(|state| State {
             _listeners: [
@@ -203,7 +204,7 @@ impl Visit for Built {
         if !description.is_empty() {
             add_text(&self.wrapper, "p", "class=d", description);
         }
-        append(&self.wrapper, &self.form);
+        put(&self.wrapper, &self.form);
         let label = or_default(text(config, "submit_label"), DEFAULT_SUBMIT_LABEL);
         dom::set_text(&self.button, label);
         let success = text(config, "success_message");
@@ -257,60 +258,6 @@ struct State {
     alive: Cell<bool>,
     /// The pending send while the minimum fill time runs out.
     timer: Cell<Option<Timer>>,
-}
-
-/// Creates `tag` with the static attributes `attrs`, written `name=value` and separated by
-/// single spaces (`"class=e hidden="`). One string per element rather than a slice of pairs:
-/// each pair in a slice literal costs four stores of wasm code. Attributes that come from the
-/// config are set with [`set`] afterwards. Tags and names are static and valid and the element
-/// is fresh, so these DOM calls cannot fail; one helper instead of a `?` at every step keeps
-/// the error paths (and their drop code) out of the wasm.
-#[inline(never)]
-fn make(tag: &str, attrs: &str) -> Element {
-    let el = dom::element(tag).expect_throw("ck: dom");
-    let mut rest = attrs;
-    while !rest.is_empty() {
-        let end = find(rest, b' ');
-        let pair = &rest[..end];
-        let eq = find(pair, b'=');
-        set(&el, &pair[..eq], pair.get(eq + 1..).unwrap_or_default());
-        rest = rest.get(end + 1..).unwrap_or_default();
-    }
-    el
-}
-
-/// The index of the first `byte` in `text`, or its length.
-fn find(text: &str, byte: u8) -> usize {
-    let mut at = 0;
-    for &b in text.as_bytes() {
-        if b == byte {
-            break;
-        }
-        at += 1;
-    }
-    at
-}
-
-/// Appends `child` to `parent` (a fresh child, so this cannot fail either).
-#[inline(never)]
-fn append(parent: &Node, child: &Node) {
-    dom::append(parent, child).expect_throw("ck: dom");
-}
-
-/// Creates `tag` with `attrs` (see [`make`]) and appends it to `parent`.
-#[inline(never)]
-fn add(parent: &Node, tag: &str, attrs: &str) -> Element {
-    let el = make(tag, attrs);
-    append(parent, &el);
-    el
-}
-
-/// [`add`] with text content.
-#[inline(never)]
-fn add_text(parent: &Node, tag: &str, attrs: &str, text: &str) -> Element {
-    let el = add(parent, tag, attrs);
-    dom::set_text(&el, text);
-    el
 }
 
 /// A label (or legend) with a visual required marker; assistive technology learns "required"
@@ -687,10 +634,6 @@ fn set(el: &Element, name: &str, value: &str) {
     let _ = dom::set_attr(el, name, value);
 }
 
-fn set_prop(target: &JsValue, name: &str, value: &JsValue) {
-    let _ = Reflect::set(target, &JsValue::from_str(name), value);
-}
-
 /// `text`, or `default` when it is empty.
 fn or_default<'a>(text: &'a str, default: &'a str) -> &'a str {
     if text.is_empty() {
@@ -698,16 +641,6 @@ fn or_default<'a>(text: &'a str, default: &'a str) -> &'a str {
     } else {
         text
     }
-}
-
-/// [`set_prop`] with a string value.
-#[inline(never)]
-fn set_str(target: &JsValue, name: &str, value: &str) {
-    set_prop(target, name, &JsValue::from_str(value));
-}
-
-fn prop(target: &JsValue, name: &str) -> JsValue {
-    Reflect::get(target, &JsValue::from_str(name)).unwrap_or(JsValue::UNDEFINED)
 }
 
 #[cfg(test)]

@@ -42,6 +42,7 @@ fn booted() {
                 api: String::from("http://127.0.0.1:9"),
                 token: None,
                 t0: 0.0,
+                ..Default::default()
             },
         );
     }

@@ -1,0 +1,348 @@
+//! The loader's first wave end to end: the glue `import()`, the wasm fetch and the config
+//! manifest of every mount point already on the page start together when the loader runs, and
+//! the runtime takes those responses instead of asking again. Real server, real headless
+//! Chromium, a cross-origin publisher page (page on `127.0.0.1`, embed and API on `localhost`),
+//! failures made real with DevTools request blocking.
+
+use std::time::Duration;
+
+use anyhow::{Context, Result};
+use ck_e2e::{dist_dir, Browser};
+use serde_json::{json, Value};
+
+const FORM: &str = r#"{"title":"Newsletter","fields":[{"type":"email","name":"email","label":"Email","required":true}],"submit_label":"Join"}"#;
+
+/// Records the runtime's events and every beacon, through the publisher stub, before the loader.
+const RECORDER: &str = "<script>\
+window.ckEvents = []; window.ckBeacons = [];\
+window.ck = window.ck || function () { (ck.q = ck.q || []).push(arguments); };\
+['ready', 'widget:mounted', 'widget:error'].forEach(function (name) {\
+  ck('on', name, function (d) { ckEvents.push({ name: name, id: (d && d.id) || null,\
+    code: (d && d.code) || null, el: d && d.element && d.element.id }); });\
+});\
+var send = navigator.sendBeacon.bind(navigator);\
+navigator.sendBeacon = function (url, body) { ckBeacons.push({ url: String(url), body: String(body) });\
+  return send(url, body); };\
+window.addEventListener('load', function () { document.body.setAttribute('data-page-ok', '1'); });\
+</script>";
+
+/// A real server whose demo pages are written by the test, and a browser.
+struct Wave {
+    page_origin: String,
+    embed_origin: String,
+    pages: std::path::PathBuf,
+    browser: Browser,
+    /// Dropped with the test: its runtime ends and the server with it.
+    _running: ck_server::Running,
+    _dir: tempfile::TempDir,
+}
+
+impl Wave {
+    async fn start() -> Result<Wave> {
+        let dir = tempfile::tempdir()?;
+        let pages = dir.path().join("pages");
+        std::fs::create_dir_all(&pages)?;
+        let mut config = ck_server::Config::for_tests(dir.path());
+        config.dist_dir = dist_dir(None, dir.path())?;
+        config.examples_dir = pages.clone();
+        let running = ck_server::spawn(config).await?;
+        let port = running.addr.port();
+        let browser = Browser::start().await?;
+        browser.cdp("Network.enable", json!({})).await?;
+        Ok(Wave {
+            page_origin: format!("http://127.0.0.1:{port}"),
+            embed_origin: format!("http://localhost:{port}"),
+            pages,
+            browser,
+            _running: running,
+            _dir: dir,
+        })
+    }
+
+    /// A draft form instance: (id, token).
+    async fn draft(&self) -> Result<(String, String)> {
+        let reply: Value = reqwest::Client::new()
+            .post(format!("{}/api/v1/drafts", self.page_origin))
+            .json(&json!({"type": "form", "config": serde_json::from_str::<Value>(FORM)?}))
+            .send()
+            .await?
+            .json()
+            .await?;
+        Ok((
+            reply["instance_id"].as_str().context("instance_id")?.into(),
+            reply["embed_token"].as_str().context("embed_token")?.into(),
+        ))
+    }
+
+    /// Writes a page with `body` (mount points) followed by `loaders` copies of the snippet's
+    /// script tag, and opens it.
+    async fn open(&self, body: &str, loaders: usize) -> Result<()> {
+        let script = format!(
+            "<script async src=\"{}/embed/latest/loader.js\"></script>",
+            self.embed_origin
+        );
+        let html = format!(
+            "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>wave</title>\
+             {RECORDER}</head><body><h1>A publisher page</h1>{body}{}</body></html>",
+            script.repeat(loaders)
+        );
+        std::fs::write(self.pages.join("wave.html"), html)?;
+        self.browser
+            .goto(&format!("{}/wave.html", self.page_origin))
+            .await
+    }
+
+    async fn js(&self, expr: &str) -> Result<Value> {
+        self.browser
+            .eval(&format!("return ({expr});"), json!([]))
+            .await
+    }
+
+    async fn wait(&self, cond: &str, what: &str) -> Result<()> {
+        self.browser.wait_for(cond, what).await
+    }
+
+    async fn count(&self, event: &str) -> Result<u64> {
+        Ok(self
+            .js(&format!(
+                "ckEvents.filter(e => e.name === '{event}').length"
+            ))
+            .await?
+            .as_u64()
+            .unwrap_or(0))
+    }
+
+    /// Resource Timing entries whose URL contains `part`: (start, end) in ms.
+    async fn requests(&self, part: &str) -> Result<Vec<(f64, f64)>> {
+        let list = self
+            .browser
+            .eval(
+                "return performance.getEntriesByType('resource')\
+                 .filter(r => r.name.includes(arguments[0])).map(r => [r.startTime, r.responseEnd]);",
+                json!([part]),
+            )
+            .await?;
+        Ok(list
+            .as_array()
+            .map(|a| {
+                a.iter()
+                    .map(|p| (p[0].as_f64().unwrap_or(0.0), p[1].as_f64().unwrap_or(0.0)))
+                    .collect()
+            })
+            .unwrap_or_default())
+    }
+
+    /// When the loader had the glue and the wasm ready (`ck:load:end`), i.e. before boot.
+    async fn load_end(&self) -> Result<f64> {
+        self.js("performance.getEntriesByName('ck:load:end')[0].startTime")
+            .await?
+            .as_f64()
+            .context("no ck:load:end mark")
+    }
+
+    /// Whether the element `#id` hosts a rendered form.
+    async fn rendered(&self, id: &str) -> Result<bool> {
+        Ok(self
+            .js(&format!(
+                "!!document.getElementById('{id}')?.shadowRoot?.querySelector('form input')"
+            ))
+            .await?
+            == json!(true))
+    }
+
+    /// Beacons the loader sent to `POST /api/v1/errors`.
+    async fn loader_errors(&self) -> Result<Vec<Value>> {
+        let list = self
+            .js("ckBeacons.filter(b => b.url.endsWith('/api/v1/errors')).map(b => JSON.parse(b.body))")
+            .await?;
+        Ok(list.as_array().cloned().unwrap_or_default())
+    }
+}
+
+fn mount_point(el_id: &str, id: &str, token: &str, extra: &str) -> String {
+    format!(
+        "<div id=\"{el_id}\" data-ck-widget=\"form\" data-ck-id=\"{id}\" data-ck-token=\"{token}\" {extra}></div>"
+    )
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn one_wave_and_the_runtime_uses_it_even_when_included_twice() -> Result<()> {
+    let w = Wave::start().await?;
+    let (a, token_a) = w.draft().await?;
+    let (b, token_b) = w.draft().await?;
+    // Two instances with their own config (a draft's token is scoped to its instance), one of
+    // them twice on the page.
+    let body = [
+        mount_point("w1", &a, &token_a, ""),
+        mount_point("w2", &b, &token_b, ""),
+        mount_point("w3", &a, &token_a, ""),
+    ]
+    .concat();
+    w.open(&body, 2).await?;
+    w.wait(
+        "ckEvents.filter(e => e.name === 'widget:mounted').length >= 3",
+        "three widgets",
+    )
+    .await?;
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert_eq!(w.count("widget:mounted").await?, 3, "each mounts once");
+    assert_eq!(w.count("ready").await?, 1, "one runtime");
+    assert_eq!(w.count("widget:error").await?, 0);
+    for el in ["w1", "w2", "w3"] {
+        assert!(w.rendered(el).await?, "{el} renders its form");
+    }
+    // One glue, one wasm, whatever the number of loaders.
+    assert_eq!(w.requests("ck_bindings.js").await?.len(), 1);
+    assert_eq!(w.requests("ck_bindings_bg.wasm").await?.len(), 1);
+    let load_end = w.load_end().await?;
+    let (wasm_start, _) = w.requests("ck_bindings_bg.wasm").await?[0];
+    let (glue_start, _) = w.requests("ck_bindings.js").await?[0];
+    // The wasm fetch started with the glue import, not after the glue arrived.
+    assert!(
+        (wasm_start - glue_start).abs() < 50.0,
+        "wasm at {wasm_start} ms, glue at {glue_start} ms"
+    );
+    // Instance b: one request, started by the loader before the runtime existed.
+    let b_requests = w.requests(&format!("/widgets/{b}/config")).await?;
+    assert_eq!(
+        b_requests.len(),
+        1,
+        "the runtime reused the loader's request"
+    );
+    assert!(
+        b_requests[0].0 < load_end,
+        "{b_requests:?} vs boot at {load_end}"
+    );
+    // Instance a twice: the loader fetched it once (the first mount point took that response);
+    // the second mount point asked on its own after boot.
+    let mut a_requests = w.requests(&format!("/widgets/{a}/config")).await?;
+    a_requests.sort_by(|x, y| x.0.total_cmp(&y.0));
+    assert_eq!(a_requests.len(), 2, "{a_requests:?}");
+    assert!(a_requests[0].0 < load_end && a_requests[1].0 >= load_end);
+    assert!(w.loader_errors().await?.is_empty());
+    Ok(())
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn late_mount_points_fetch_their_own_config() -> Result<()> {
+    let w = Wave::start().await?;
+    let (a, token_a) = w.draft().await?;
+    let (b, token_b) = w.draft().await?;
+    w.open(&mount_point("w1", &a, &token_a, ""), 1).await?;
+    w.wait(
+        "ckEvents.some(e => e.name === 'widget:mounted')",
+        "the first widget",
+    )
+    .await?;
+    w.browser
+        .eval(
+            "const el = document.createElement('div'); el.id = 'late';\
+             el.setAttribute('data-ck-widget', 'form'); el.setAttribute('data-ck-id', arguments[0]);\
+             el.setAttribute('data-ck-token', arguments[1]); document.body.appendChild(el);",
+            json!([b, token_b]),
+        )
+        .await?;
+    w.wait(
+        "ckEvents.filter(e => e.name === 'widget:mounted').length >= 2",
+        "the late widget",
+    )
+    .await?;
+    assert!(w.rendered("w1").await? && w.rendered("late").await?);
+    let load_end = w.load_end().await?;
+    let late = w.requests(&format!("/widgets/{b}/config")).await?;
+    assert_eq!(late.len(), 1);
+    assert!(late[0].0 > load_end, "asked by the runtime, after boot");
+    assert_eq!(w.requests(&format!("/widgets/{a}/config")).await?.len(), 1);
+    assert_eq!(w.count("widget:error").await?, 0);
+    Ok(())
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_failed_config_fetch_reports_once_and_the_page_keeps_working() -> Result<()> {
+    let w = Wave::start().await?;
+    let (a, token) = w.draft().await?;
+    // Every config request fails at the network level: the loader's and the runtime's retry.
+    w.browser
+        .cdp(
+            "Network.setBlockedURLs",
+            json!({"urls": ["*/config?token=*"]}),
+        )
+        .await?;
+    let inline = format!("data-ck-config='{FORM}'");
+    let body = [
+        // With inline config the visitor still gets a widget.
+        mount_point("w1", &a, &token, &inline),
+        // Without, nothing is shown.
+        mount_point("w2", &a, &token, ""),
+    ]
+    .concat();
+    w.open(&body, 1).await?;
+    w.wait(
+        "ckEvents.filter(e => e.name === 'widget:error').length >= 2",
+        "two manifest errors",
+    )
+    .await?;
+    w.wait(
+        "document.body.dataset.pageOk === '1'",
+        "the page's load handler",
+    )
+    .await?;
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    let errors = w
+        .js("ckEvents.filter(e => e.name === 'widget:error').map(e => e.el + '/' + e.code).sort()")
+        .await?;
+    assert_eq!(
+        errors,
+        json!(["w1/manifest_unavailable", "w2/manifest_unavailable"]),
+        "one report per mount point"
+    );
+    assert!(w.rendered("w1").await?, "inline config still renders");
+    assert!(!w.rendered("w2").await?);
+    assert_eq!(w.count("widget:mounted").await?, 1);
+    assert!(
+        w.loader_errors().await?.is_empty(),
+        "the loader itself did fine"
+    );
+    // The runtime is up: ck() runs at once.
+    assert_eq!(
+        w.js(
+            "(ck('on', 'probe', d => window.ckProbe = d), ck('emit', 'probe', 7), window.ckProbe)"
+        )
+        .await?,
+        json!(7)
+    );
+    Ok(())
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_failed_wasm_fetch_reports_once_and_the_page_keeps_working() -> Result<()> {
+    let w = Wave::start().await?;
+    let (a, token) = w.draft().await?;
+    w.browser
+        .cdp(
+            "Network.setBlockedURLs",
+            json!({"urls": ["*ck_bindings_bg.wasm*"]}),
+        )
+        .await?;
+    w.open(&mount_point("w1", &a, &token, ""), 2).await?;
+    w.wait("ckBeacons.length >= 1", "the loader's error beacon")
+        .await?;
+    w.wait(
+        "document.body.dataset.pageOk === '1'",
+        "the page's load handler",
+    )
+    .await?;
+    tokio::time::sleep(Duration::from_millis(800)).await;
+    let errors = w.loader_errors().await?;
+    assert_eq!(errors.len(), 1, "one report: {errors:?}");
+    assert_eq!(errors[0]["src"], "loader");
+    assert_eq!(errors[0]["token"], json!(null), "the script has no token");
+    assert_eq!(w.count("widget:mounted").await?, 0);
+    assert!(!w.rendered("w1").await?);
+    // The page's scripts still run, and `ck` keeps queueing without throwing.
+    assert_eq!(
+        w.js("(ck('on', 'x', function () {}), typeof ck)").await?,
+        json!("function")
+    );
+    Ok(())
+}
