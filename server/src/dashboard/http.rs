@@ -15,7 +15,7 @@ use super::{auth_page, csrf_token, esc, html, icon, redirect_with_cookies, style
 use crate::{
     error::Error,
     state::AppState,
-    users::{self, csrf, flows, AuthUser, TokenPair},
+    users::{self, csrf, flows, guard::Client, AuthUser, SignOutScope, TokenPair},
     workspaces,
 };
 
@@ -88,11 +88,12 @@ fn auth_page_error(
 
 async fn login_submit(
     State(state): State<AppState>,
+    client: Client,
     headers: HeaderMap,
     Form(form): Form<CredentialsForm>,
 ) -> Response {
     let result = match check_form(&state, &headers, &form.csrf) {
-        Ok(()) => flows::login(&state, &form.email, &form.password).await,
+        Ok(()) => flows::login(&state, &client, &form.email, &form.password).await,
         Err(e) => Err(e),
     };
     match result {
@@ -103,6 +104,7 @@ async fn login_submit(
 
 async fn signup_submit(
     State(state): State<AppState>,
+    client: Client,
     headers: HeaderMap,
     Form(form): Form<CredentialsForm>,
 ) -> Response {
@@ -110,6 +112,7 @@ async fn signup_submit(
         Ok(()) => {
             flows::signup(
                 &state,
+                &client,
                 &form.email,
                 &form.password,
                 form.workspace_name.as_deref(),
@@ -119,9 +122,36 @@ async fn signup_submit(
         Err(e) => Err(e),
     };
     match result {
-        Ok(pair) => signed_in(&state, &pair),
+        Ok(user) => check_email(
+            &state,
+            &format!(
+                "We sent a link to {} to confirm your address. Open it within one hour to finish \
+                 creating your account; then you can also sign in with your password.",
+                esc(&user.email)
+            ),
+        ),
         Err(e) => auth_page_error(&state, &headers, true, &form.email, &e),
     }
+}
+
+/// The "check your email" page after a link was mailed; `message` is HTML (already escaped).
+fn check_email(state: &AppState, message: &str) -> Response {
+    let dev = if state.config().serves_dev_mail() {
+        "<p class=\"muted\">Development: no mail server is configured; read the message on \
+         <a href=\"/dev/mail\">the local mail page</a>.</p>"
+    } else {
+        ""
+    };
+    html(
+        state,
+        StatusCode::OK,
+        "Check your email",
+        &format!(
+            "<main><h1>Check your email</h1><div class=\"card\"><p class=\"ok\">{}{message}</p>{dev}</div></main>",
+            icon(&icons::MAIL),
+        ),
+        &[],
+    )
 }
 
 #[derive(Deserialize)]
@@ -132,25 +162,21 @@ struct EmailForm {
 
 async fn magic_link_submit(
     State(state): State<AppState>,
+    client: Client,
     headers: HeaderMap,
     Form(form): Form<EmailForm>,
 ) -> Response {
     let result = match check_form(&state, &headers, &form.csrf) {
-        Ok(()) => flows::request_magic_link(&state, &form.email).await,
+        Ok(()) => flows::request_magic_link(&state, &client, &form.email).await,
         Err(e) => Err(e),
     };
     match result {
-        Ok(()) => html(
+        Ok(()) => check_email(
             &state,
-            StatusCode::OK,
-            "Check your email",
             &format!(
-                "<main><h1>Check your email</h1><div class=\"card\"><p class=\"ok\">{}We sent a sign-in link to {}. \
-                 It works once, for one hour.</p></div></main>",
-                icon(&icons::MAIL),
+                "We sent a sign-in link to {}. It works once, for one hour.",
                 esc(form.email.trim())
             ),
-            &[],
         ),
         Err(e) => auth_page_error(&state, &headers, false, &form.email, &e),
     }
@@ -188,11 +214,12 @@ struct MagicForm {
 
 async fn magic_submit(
     State(state): State<AppState>,
+    client: Client,
     headers: HeaderMap,
     Form(form): Form<MagicForm>,
 ) -> Response {
     let result = match check_form(&state, &headers, &form.csrf) {
-        Ok(()) => flows::verify_magic_link(&state, &form.token).await,
+        Ok(()) => flows::verify_magic_link(&state, &client, &form.token).await,
         Err(e) => Err(e),
     };
     match result {
@@ -202,22 +229,23 @@ async fn magic_submit(
 }
 
 #[derive(Deserialize)]
-struct CsrfForm {
+struct LogoutForm {
     csrf: String,
+    /// `global` signs out every session of the account.
+    #[serde(default)]
+    scope: SignOutScope,
 }
 
 async fn logout_submit(
     State(state): State<AppState>,
     headers: HeaderMap,
-    Form(form): Form<CsrfForm>,
+    Form(form): Form<LogoutForm>,
 ) -> Response {
     if check_form(&state, &headers, &form.csrf).is_ok() {
         if let Some(token) = users::cookie(&headers, users::ACCESS_COOKIE) {
             if let Ok(user) = users::authenticate(&state, token).await {
-                if let Some(session) = user.session_id {
-                    if let Err(e) = users::end_session(&state, session).await {
-                        tracing::error!(error = %e, "logout failed");
-                    }
+                if let Err(e) = users::sign_out(&state, &user, form.scope).await {
+                    tracing::error!(error = %e, "logout failed");
                 }
             }
         }
@@ -226,20 +254,28 @@ async fn logout_submit(
 }
 
 /// Signs in from the cookies, refreshing an expired access token with the refresh cookie.
-async fn cookie_user(state: &AppState, headers: &HeaderMap) -> Option<(AuthUser, Vec<String>)> {
+async fn cookie_user(
+    state: &AppState,
+    client: &Client,
+    headers: &HeaderMap,
+) -> Option<(AuthUser, Vec<String>)> {
     if let Some(token) = users::cookie(headers, users::ACCESS_COOKIE) {
         if let Ok(user) = users::authenticate(state, token).await {
             return Some((user, Vec::new()));
         }
     }
     let refresh = users::cookie(headers, users::REFRESH_COOKIE)?;
-    let pair = users::refresh_session(state, refresh).await.ok()?;
+    let pair = users::refresh_session(state, client, refresh).await.ok()?;
     let user = users::authenticate(state, &pair.access_token).await.ok()?;
     Some((user, users::session_cookies(state, &pair).to_vec()))
 }
 
-async fn app_home(State(state): State<AppState>, headers: HeaderMap) -> Result<Response, Error> {
-    let Some((user, mut cookies)) = cookie_user(&state, &headers).await else {
+async fn app_home(
+    State(state): State<AppState>,
+    client: Client,
+    headers: HeaderMap,
+) -> Result<Response, Error> {
+    let Some((user, mut cookies)) = cookie_user(&state, &client, &headers).await else {
         return Ok(Redirect::to("/login").into_response());
     };
     let mut tx = state.db().begin(&user.actor()).await?;
@@ -280,7 +316,10 @@ async fn app_home(State(state): State<AppState>, headers: HeaderMap) -> Result<R
     let body = format!(
         "<header class=\"bar\"><span class=\"brand\">Clickeen</span><span class=\"muted\">{user_icon}{email}</span>\
          <form method=\"post\" action=\"/logout\"><input type=\"hidden\" name=\"csrf\" value=\"{csrf_token}\">\
-         <button type=\"submit\" class=\"quiet\">Sign out</button></form></header>\
+         <button type=\"submit\" class=\"quiet\">Sign out</button></form>\
+         <form method=\"post\" action=\"/logout\"><input type=\"hidden\" name=\"csrf\" value=\"{csrf_token}\">\
+         <input type=\"hidden\" name=\"scope\" value=\"global\">\
+         <button type=\"submit\" class=\"quiet\">Sign out everywhere</button></form></header>\
          <main><h1>Your workspaces</h1>{sections}</main>",
         user_icon = icon(&icons::USER),
         email = esc(user.email.as_deref().unwrap_or_default()),
