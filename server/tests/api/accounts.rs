@@ -813,11 +813,14 @@ fn production(store: &Store) -> Config {
     config
 }
 
+/// Makes one production setting unsafe.
+type Unsafe = fn(&mut Config);
+
 /// Production refuses to start without SMTP or with a non-https (or no) `PUBLIC_URL`.
 #[tokio::test]
 async fn production_refuses_unsafe_settings() {
     let store = Store::sqlite();
-    let cases: [(&str, fn(&mut Config)); 3] = [
+    let cases: [(&str, Unsafe); 3] = [
         ("SMTP_URL", |c| c.smtp_url = None),
         ("PUBLIC_URL", |c| {
             c.public_url = Some("http://app.example.com".into())
