@@ -3,18 +3,15 @@
 
 use uuid::Uuid;
 
-use crate::store::{on_tx, Ts, Tx};
+use crate::store::{execute, fetch, Ts, Tx};
 
 /// Records an event id; false when it was processed before.
 pub(crate) async fn first_delivery(tx: &mut Tx, id: &str, kind: &str) -> Result<bool, sqlx::Error> {
-    let fresh = on_tx!(tx, c => sqlx::query(
+    let fresh = execute!(tx, sqlx::query(
         "insert into stripe_events (id, type, received_at) values ($1, $2, $3) on conflict (id) do nothing")
         .bind(id)
         .bind(kind)
-        .bind(Ts::now())
-        .execute(&mut **c)
-        .await
-        .map(|r| r.rows_affected()))?;
+        .bind(Ts::now()))?;
     Ok(fresh > 0)
 }
 
@@ -26,7 +23,7 @@ pub(crate) async fn upsert_customer(
     deleted: bool,
     created: i64,
 ) -> Result<(), sqlx::Error> {
-    on_tx!(tx, c => sqlx::query(
+    execute!(tx, sqlx::query(
         "insert into stripe_customers as s (id, workspace_id, deleted, event_created, created_at, updated_at) \
          values ($1, $2, $3, $4, $5, $5) on conflict (id) do update set \
          workspace_id = coalesce(excluded.workspace_id, s.workspace_id), deleted = excluded.deleted, \
@@ -36,10 +33,7 @@ pub(crate) async fn upsert_customer(
         .bind(ws)
         .bind(deleted)
         .bind(created)
-        .bind(Ts::now())
-        .execute(&mut **c)
-        .await
-        .map(|r| r.rows_affected()))?;
+        .bind(Ts::now()))?;
     Ok(())
 }
 
@@ -48,11 +42,14 @@ pub(crate) async fn customer_workspace(
     tx: &mut Tx,
     customer: &str,
 ) -> Result<Option<Uuid>, sqlx::Error> {
-    Ok(on_tx!(tx, c => sqlx::query_scalar::<_, Option<Uuid>>(
-        "select workspace_id from stripe_customers where id = $1")
+    Ok(fetch!(
+        tx,
+        fetch_optional,
+        sqlx::query_scalar::<_, Option<Uuid>>(
+            "select workspace_id from stripe_customers where id = $1"
+        )
         .bind(customer)
-        .fetch_optional(&mut **c)
-        .await)?
+    )?
     .flatten())
 }
 
@@ -74,7 +71,7 @@ pub(crate) async fn upsert_subscription(
     tx: &mut Tx,
     s: &Subscription<'_>,
 ) -> Result<(), sqlx::Error> {
-    on_tx!(tx, c => sqlx::query(
+    execute!(tx, sqlx::query(
         "insert into stripe_subscriptions as s (id, customer_id, workspace_id, status, price_id, plan, \
          current_period_end, cancel_at_period_end, event_created, created_at, updated_at) \
          values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $10) on conflict (id) do update set \
@@ -92,10 +89,7 @@ pub(crate) async fn upsert_subscription(
         .bind(s.current_period_end)
         .bind(s.cancel_at_period_end)
         .bind(s.event_created)
-        .bind(Ts::now())
-        .execute(&mut **c)
-        .await
-        .map(|r| r.rows_affected()))?;
+        .bind(Ts::now()))?;
     Ok(())
 }
 
@@ -106,25 +100,29 @@ pub(crate) async fn set_subscription_status(
     status: &str,
     created: i64,
 ) -> Result<(), sqlx::Error> {
-    on_tx!(tx, c => sqlx::query(
-        "update stripe_subscriptions set status = $2, event_created = $3, updated_at = $4 \
-         where id = $1 and event_created <= $3 and status <> 'canceled'")
+    execute!(
+        tx,
+        sqlx::query(
+            "update stripe_subscriptions set status = $2, event_created = $3, updated_at = $4 \
+             where id = $1 and event_created <= $3 and status <> 'canceled'"
+        )
         .bind(id)
         .bind(status)
         .bind(created)
         .bind(Ts::now())
-        .execute(&mut **c)
-        .await
-        .map(|r| r.rows_affected()))?;
+    )?;
     Ok(())
 }
 
 /// Plans of the workspace's subscriptions that grant flags.
 pub(crate) async fn workspace_plans(tx: &mut Tx, ws: Uuid) -> Result<Vec<String>, sqlx::Error> {
-    on_tx!(tx, c => sqlx::query_scalar::<_, String>(
-        "select plan from stripe_subscriptions where workspace_id = $1 and plan is not null \
-         and status in ('active', 'trialing', 'past_due') order by plan")
+    fetch!(
+        tx,
+        fetch_all,
+        sqlx::query_scalar::<_, String>(
+            "select plan from stripe_subscriptions where workspace_id = $1 and plan is not null \
+             and status in ('active', 'trialing', 'past_due') order by plan"
+        )
         .bind(ws)
-        .fetch_all(&mut **c)
-        .await)
+    )
 }

@@ -48,6 +48,14 @@ pub(crate) async fn apply(
     Ok(())
 }
 
+/// The object's Stripe id, which must carry `prefix` (`cus_`, `sub_`).
+fn object_id<'a>(object: &'a Value, prefix: &str, missing: &'static str) -> Result<&'a str, Error> {
+    object["id"]
+        .as_str()
+        .filter(|s| s.starts_with(prefix))
+        .ok_or_else(|| Error::bad_request("invalid_event", missing))
+}
+
 /// `metadata.workspace_id`, if it names an existing workspace (a bad value must not fail the event).
 async fn workspace_from_metadata(tx: &mut Tx, object: &Value) -> Result<Option<Uuid>, Error> {
     let Some(ws) = object["metadata"]["workspace_id"]
@@ -65,10 +73,7 @@ async fn mirror_customer(
     deleted: bool,
     created: i64,
 ) -> Result<(), Error> {
-    let id = object["id"]
-        .as_str()
-        .filter(|s| s.starts_with("cus_"))
-        .ok_or_else(|| Error::bad_request("invalid_event", "customer id missing"))?;
+    let id = object_id(object, "cus_", "customer id missing")?;
     let ws = workspace_from_metadata(tx, object).await?;
     db::upsert_customer(tx, id, ws, deleted, created).await?;
     Ok(())
@@ -80,10 +85,7 @@ async fn mirror_subscription(
     deleted: bool,
     created: i64,
 ) -> Result<(), Error> {
-    let id = object["id"]
-        .as_str()
-        .filter(|s| s.starts_with("sub_"))
-        .ok_or_else(|| Error::bad_request("invalid_event", "subscription id missing"))?;
+    let id = object_id(object, "sub_", "subscription id missing")?;
     let customer = match &object["customer"] {
         Value::String(s) => s.clone(),
         other => other["id"].as_str().unwrap_or_default().to_owned(),

@@ -13,7 +13,7 @@ use axum::{
 };
 use serde::Deserialize;
 
-use crate::{error::Error, http::is_beacon_body, ratelimit, state::AppState, tokens};
+use crate::{error::Error, http::require_beacon_body, ratelimit, state::AppState, tokens};
 
 /// Largest accepted body.
 pub(crate) const MAX_BODY: usize = 4 * 1024;
@@ -49,13 +49,7 @@ pub(crate) async fn report(
     headers: HeaderMap,
     body: Bytes,
 ) -> Result<StatusCode, Error> {
-    if !is_beacon_body(&headers) {
-        return Err(Error::client(
-            StatusCode::UNSUPPORTED_MEDIA_TYPE,
-            "unsupported_media_type",
-            "send text/plain or application/json",
-        ));
-    }
+    require_beacon_body(&headers, "send text/plain or application/json")?;
     ratelimit::local(
         &state.limiters().events_ip,
         &ratelimit::ip_hash(state.config(), peer.ip()),

@@ -39,6 +39,8 @@ async fn signup_page(State(state): State<AppState>, headers: HeaderMap) -> Respo
     auth_page(&state, &headers, true, "", None, StatusCode::OK)
 }
 
+// The dashboard's form bodies. Every post carries the `csrf` token (see `check_form`).
+
 #[derive(Deserialize)]
 struct CredentialsForm {
     email: String,
@@ -48,10 +50,70 @@ struct CredentialsForm {
     csrf: String,
 }
 
+/// The magic-link request form.
+#[derive(Deserialize)]
+struct EmailForm {
+    email: String,
+    csrf: String,
+}
+
+/// The magic-link landing form (`/auth/magic`).
+#[derive(Deserialize)]
+struct MagicForm {
+    token: String,
+    csrf: String,
+}
+
+/// The sign-out forms ("Sign out", and "Sign out everywhere" with `scope=global`).
+#[derive(Deserialize)]
+struct LogoutForm {
+    csrf: String,
+    #[serde(default)]
+    scope: SignOutScope,
+}
+
+/// The magic-link landing page's query.
+#[derive(Deserialize)]
+struct TokenQuery {
+    #[serde(default)]
+    token: String,
+}
+
 /// Checks a form post's CSRF defences: same-origin and the double-submitted token.
 fn check_form(state: &AppState, headers: &HeaderMap, token: &str) -> Result<(), Error> {
     csrf::check_same_origin(headers, state.config())?;
     csrf::check_form_token(headers, token)
+}
+
+/// A dashboard form post: the CSRF checks, then `flow` (not started unless they pass); on success
+/// `ok`, on failure the sign-in (`on_error.0 == false`) or sign-up page again, with the error and
+/// the email (`on_error.1`) filled in.
+async fn form_post<T>(
+    state: &AppState,
+    headers: &HeaderMap,
+    csrf_token: &str,
+    flow: impl std::future::Future<Output = Result<T, Error>>,
+    on_error: (bool, &str),
+    ok: impl FnOnce(T) -> Response,
+) -> Response {
+    let result = match check_form(state, headers, csrf_token) {
+        Ok(()) => flow.await,
+        Err(e) => Err(e),
+    };
+    match result {
+        Ok(value) => ok(value),
+        Err(e) => {
+            let (signup, email) = on_error;
+            auth_page(
+                state,
+                headers,
+                signup,
+                email,
+                Some(&message_of(&e)),
+                e.status_code(),
+            )
+        }
+    }
 }
 
 fn signed_in(state: &AppState, pair: &TokenPair) -> Response {
@@ -68,38 +130,18 @@ fn message_of(e: &Error) -> String {
     }
 }
 
-/// The sign-in or sign-up page again, with the error that stopped the form.
-fn auth_page_error(
-    state: &AppState,
-    headers: &HeaderMap,
-    signup: bool,
-    email: &str,
-    e: &Error,
-) -> Response {
-    auth_page(
-        state,
-        headers,
-        signup,
-        email,
-        Some(&message_of(e)),
-        e.status_code(),
-    )
-}
-
 async fn login_submit(
     State(state): State<AppState>,
     client: Client,
     headers: HeaderMap,
     Form(form): Form<CredentialsForm>,
 ) -> Response {
-    let result = match check_form(&state, &headers, &form.csrf) {
-        Ok(()) => flows::login(&state, &client, &form.email, &form.password).await,
-        Err(e) => Err(e),
-    };
-    match result {
-        Ok(pair) => signed_in(&state, &pair),
-        Err(e) => auth_page_error(&state, &headers, false, &form.email, &e),
-    }
+    let flow = flows::login(&state, &client, &form.email, &form.password);
+    let on_error = (false, form.email.as_str());
+    form_post(&state, &headers, &form.csrf, flow, on_error, |pair| {
+        signed_in(&state, &pair)
+    })
+    .await
 }
 
 async fn signup_submit(
@@ -108,30 +150,21 @@ async fn signup_submit(
     headers: HeaderMap,
     Form(form): Form<CredentialsForm>,
 ) -> Response {
-    let result = match check_form(&state, &headers, &form.csrf) {
-        Ok(()) => {
-            flows::signup(
-                &state,
-                &client,
-                &form.email,
-                &form.password,
-                form.workspace_name.as_deref(),
-            )
-            .await
-        }
-        Err(e) => Err(e),
-    };
-    match result {
-        Ok(user) => check_email(
+    let workspace = form.workspace_name.as_deref();
+    let flow = flows::signup(&state, &client, &form.email, &form.password, workspace);
+    let on_error = (true, form.email.as_str());
+    // No session until the address is proven.
+    form_post(&state, &headers, &form.csrf, flow, on_error, |user| {
+        check_email(
             &state,
             &format!(
                 "We sent a link to {} to confirm your address. Open it within one hour to finish \
                  creating your account; then you can also sign in with your password.",
                 esc(&user.email)
             ),
-        ),
-        Err(e) => auth_page_error(&state, &headers, true, &form.email, &e),
-    }
+        )
+    })
+    .await
 }
 
 /// The "check your email" page after a link was mailed; `message` is HTML (already escaped).
@@ -142,22 +175,11 @@ fn check_email(state: &AppState, message: &str) -> Response {
     } else {
         ""
     };
-    html(
-        state,
-        StatusCode::OK,
-        "Check your email",
-        &format!(
-            "<main><h1>Check your email</h1><div class=\"card\"><p class=\"ok\">{}{message}</p>{dev}</div></main>",
-            icon(&icons::MAIL),
-        ),
-        &[],
-    )
-}
-
-#[derive(Deserialize)]
-struct EmailForm {
-    email: String,
-    csrf: String,
+    let body = format!(
+        "<main><h1>Check your email</h1><div class=\"card\"><p class=\"ok\">{}{message}</p>{dev}</div></main>",
+        icon(&icons::MAIL),
+    );
+    html(state, StatusCode::OK, "Check your email", &body, &[])
 }
 
 async fn magic_link_submit(
@@ -166,26 +188,18 @@ async fn magic_link_submit(
     headers: HeaderMap,
     Form(form): Form<EmailForm>,
 ) -> Response {
-    let result = match check_form(&state, &headers, &form.csrf) {
-        Ok(()) => flows::request_magic_link(&state, &client, &form.email).await,
-        Err(e) => Err(e),
-    };
-    match result {
-        Ok(()) => check_email(
+    let flow = flows::request_magic_link(&state, &client, &form.email);
+    let on_error = (false, form.email.as_str());
+    form_post(&state, &headers, &form.csrf, flow, on_error, |()| {
+        check_email(
             &state,
             &format!(
                 "We sent a sign-in link to {}. It works once, for one hour.",
                 esc(form.email.trim())
             ),
-        ),
-        Err(e) => auth_page_error(&state, &headers, false, &form.email, &e),
-    }
-}
-
-#[derive(Deserialize)]
-struct TokenQuery {
-    #[serde(default)]
-    token: String,
+        )
+    })
+    .await
 }
 
 /// The link in the mail lands here. Signing in takes one more click (a form POST), so mail
@@ -206,34 +220,17 @@ async fn magic_landing(
     html(&state, StatusCode::OK, "Sign in", &body, &cookies)
 }
 
-#[derive(Deserialize)]
-struct MagicForm {
-    token: String,
-    csrf: String,
-}
-
 async fn magic_submit(
     State(state): State<AppState>,
     client: Client,
     headers: HeaderMap,
     Form(form): Form<MagicForm>,
 ) -> Response {
-    let result = match check_form(&state, &headers, &form.csrf) {
-        Ok(()) => flows::verify_magic_link(&state, &client, &form.token).await,
-        Err(e) => Err(e),
-    };
-    match result {
-        Ok(pair) => signed_in(&state, &pair),
-        Err(e) => auth_page_error(&state, &headers, false, "", &e),
-    }
-}
-
-#[derive(Deserialize)]
-struct LogoutForm {
-    csrf: String,
-    /// `global` signs out every session of the account.
-    #[serde(default)]
-    scope: SignOutScope,
+    let flow = flows::verify_magic_link(&state, &client, &form.token);
+    form_post(&state, &headers, &form.csrf, flow, (false, ""), |pair| {
+        signed_in(&state, &pair)
+    })
+    .await
 }
 
 async fn logout_submit(

@@ -5,7 +5,7 @@
 use sqlx::types::Json;
 use uuid::Uuid;
 
-use crate::store::{on_tx, Ts, Tx};
+use crate::store::{execute, fetch, Ts, Tx};
 
 /// A new anonymous draft instance.
 pub(crate) struct NewDraft<'a> {
@@ -20,7 +20,7 @@ pub(crate) struct NewDraft<'a> {
 
 /// Creates an anonymous draft instance.
 pub(crate) async fn insert(tx: &mut Tx, d: &NewDraft<'_>) -> Result<(), sqlx::Error> {
-    on_tx!(tx, c => sqlx::query(
+    execute!(tx, sqlx::query(
         "insert into widget_instances (id, workspace_id, widget_id, name, config, status, draft_token_hash, \
          draft_expires_at, created_at, updated_at) values ($1, null, $2, $3, $4, 'draft', $5, $6, $7, $7)")
         .bind(d.id)
@@ -29,10 +29,7 @@ pub(crate) async fn insert(tx: &mut Tx, d: &NewDraft<'_>) -> Result<(), sqlx::Er
         .bind(Json(d.config))
         .bind(d.draft_hash)
         .bind(d.expires)
-        .bind(d.now)
-        .execute(&mut **c)
-        .await
-        .map(|r| r.rows_affected()))?;
+        .bind(d.now))?;
     Ok(())
 }
 
@@ -48,21 +45,27 @@ pub(crate) async fn find_unclaimed(
     tx: &mut Tx,
     hash: &[u8],
 ) -> Result<Option<DraftRow>, sqlx::Error> {
-    on_tx!(tx, c => sqlx::query_as::<_, DraftRow>(
-        "select id, draft_expires_at from widget_instances \
-         where draft_token_hash = $1 and status = 'draft' and workspace_id is null")
+    fetch!(
+        tx,
+        fetch_optional,
+        sqlx::query_as::<_, DraftRow>(
+            "select id, draft_expires_at from widget_instances \
+             where draft_token_hash = $1 and status = 'draft' and workspace_id is null"
+        )
         .bind(hash)
-        .fetch_optional(&mut **c)
-        .await)
+    )
 }
 
 /// True when a draft with this token hash was claimed before (the token was burnt then).
 pub(crate) async fn was_claimed(tx: &mut Tx, hash: &[u8]) -> Result<bool, sqlx::Error> {
-    on_tx!(tx, c => sqlx::query_scalar::<_, i64>(
-        "select count(*) from claim_attempts where token_hash = $1 and outcome = 'claimed'")
+    fetch!(
+        tx,
+        fetch_one,
+        sqlx::query_scalar::<_, i64>(
+            "select count(*) from claim_attempts where token_hash = $1 and outcome = 'claimed'"
+        )
         .bind(hash)
-        .fetch_one(&mut **c)
-        .await)
+    )
     .map(|n| n > 0)
 }
 
@@ -74,17 +77,14 @@ pub(crate) async fn claim(
     user: Uuid,
     now: Ts,
 ) -> Result<bool, sqlx::Error> {
-    let n = on_tx!(tx, c => sqlx::query(
+    let n = execute!(tx, sqlx::query(
         "update widget_instances set workspace_id = $2, status = 'active', draft_token_hash = null, \
          draft_expires_at = null, claimed_at = $4, claimed_by = $3, updated_at = $4 \
          where id = $1 and status = 'draft' and workspace_id is null")
         .bind(id)
         .bind(ws)
         .bind(user)
-        .bind(now)
-        .execute(&mut **c)
-        .await
-        .map(|r| r.rows_affected()))?;
+        .bind(now))?;
     if n != 1 {
         return Ok(false);
     }
@@ -93,7 +93,7 @@ pub(crate) async fn claim(
         "update submissions set workspace_id = $2 where instance_id = $1",
         "update usage_counters_daily set workspace_id = $2 where instance_id = $1",
     ] {
-        on_tx!(tx, c => sqlx::query(sql).bind(id).bind(ws).execute(&mut **c).await.map(|r| r.rows_affected()))?;
+        execute!(tx, sqlx::query(sql).bind(id).bind(ws))?;
     }
     Ok(true)
 }
@@ -111,7 +111,7 @@ pub(crate) struct Attempt<'a> {
 
 /// Records an attempt.
 pub(crate) async fn record_attempt(tx: &mut Tx, a: &Attempt<'_>) -> Result<(), sqlx::Error> {
-    on_tx!(tx, c => sqlx::query(
+    execute!(tx, sqlx::query(
         "insert into claim_attempts (id, user_id, ip_hash, token_hash, instance_id, workspace_id, outcome, created_at) \
          values ($1, $2, $3, $4, $5, $6, $7, $8)")
         .bind(Uuid::new_v4())
@@ -121,10 +121,7 @@ pub(crate) async fn record_attempt(tx: &mut Tx, a: &Attempt<'_>) -> Result<(), s
         .bind(a.instance)
         .bind(a.workspace)
         .bind(a.outcome)
-        .bind(a.now)
-        .execute(&mut **c)
-        .await
-        .map(|r| r.rows_affected()))?;
+        .bind(a.now))?;
     Ok(())
 }
 
@@ -143,8 +140,8 @@ pub(crate) async fn recent_failures(
           and outcome not in ('claimed', 'throttled')", Ok(ip_hash)),
     ] {
         let row: (i64, Option<Ts>) = match key {
-            Err(user) => on_tx!(tx, c => sqlx::query_as(sql).bind(user).bind(since).fetch_one(&mut **c).await)?,
-            Ok(ip) => on_tx!(tx, c => sqlx::query_as(sql).bind(ip).bind(since).fetch_one(&mut **c).await)?,
+            Err(user) => fetch!(tx, fetch_one, sqlx::query_as(sql).bind(user).bind(since))?,
+            Ok(ip) => fetch!(tx, fetch_one, sqlx::query_as(sql).bind(ip).bind(since))?,
         };
         if row.0 > worst.0 {
             worst = row;
@@ -155,10 +152,7 @@ pub(crate) async fn recent_failures(
 
 /// Deletes drafts unclaimed past their expiry (tokens and counters cascade).
 pub(crate) async fn delete_expired(tx: &mut Tx, now: Ts) -> Result<u64, sqlx::Error> {
-    on_tx!(tx, c => sqlx::query(
+    execute!(tx, sqlx::query(
         "delete from widget_instances where status = 'draft' and workspace_id is null and draft_expires_at <= $1")
-        .bind(now)
-        .execute(&mut **c)
-        .await
-        .map(|r| r.rows_affected()))
+        .bind(now))
 }

@@ -165,9 +165,10 @@ pub(crate) fn if_none_match(headers: &HeaderMap, etag: &str) -> bool {
         .any(|t| t == etag || t == "*")
 }
 
-/// Whether a body from the embed comes as `text/plain` (`sendBeacon`, no CORS preflight) or
-/// `application/json` (`fetch`), the two types the pixel and the error intake take.
-pub(crate) fn is_beacon_body(headers: &HeaderMap) -> bool {
+/// Refuses (415, with `message`) a body from the embed that is neither `text/plain` (`sendBeacon`,
+/// no CORS preflight) nor `application/json` (`fetch`), the two types the pixel and the error
+/// intake take.
+pub(crate) fn require_beacon_body(headers: &HeaderMap, message: &'static str) -> Result<(), Error> {
     let mime = headers
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
@@ -177,5 +178,13 @@ pub(crate) fn is_beacon_body(headers: &HeaderMap) -> bool {
         .unwrap_or("")
         .trim()
         .to_ascii_lowercase();
-    mime == "text/plain" || mime == "application/json"
+    if mime == "text/plain" || mime == "application/json" {
+        Ok(())
+    } else {
+        Err(Error::client(
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "unsupported_media_type",
+            message,
+        ))
+    }
 }

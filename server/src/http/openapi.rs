@@ -50,7 +50,7 @@ use crate::state::AppState;
     modifiers(&BearerAuth),
     tags((name = "ops"), (name = "auth"), (name = "workspaces"), (name = "tokens"), (name = "drafts"), (name = "usage"), (name = "embed"))
 )]
-struct CoreApi;
+struct ApiDoc;
 
 struct BearerAuth;
 
@@ -69,9 +69,9 @@ impl Modify for BearerAuth {
     }
 }
 
-/// The full document: core routes plus those other route modules describe.
+/// The full document: every documented route of every domain.
 pub(crate) fn document() -> utoipa::openapi::OpenApi {
-    CoreApi::openapi()
+    ApiDoc::openapi()
 }
 
 /// Routes of this module, merged by `http::router`.

@@ -1,5 +1,8 @@
-//! Prometheus metrics (served at `/metrics` by [`http`]) and the request-counting middleware. Labels are the matched
-//! route template, method and status: never raw paths, IPs, tokens or anything else personal.
+//! Prometheus metrics (served at `/metrics` by [`http`]) and the request-counting middleware.
+//! Labels are the matched route template, method and status: never raw paths, IPs, tokens or
+//! anything else personal. Domains record their own counters with the `metrics` crate's macros
+//! (`metrics::counter!`); this module only installs the recorder, so refer to it as
+//! `crate::metrics` and never `use` it where those macros are called.
 
 use std::{sync::OnceLock, time::Instant};
 

@@ -171,6 +171,15 @@ async fn suite(db: &Db) {
     );
     tx.commit().await.expect("commit");
 
+    // The system path (embed, submissions) finds any instance, whoever's it is.
+    let mut tx = db.begin(&Actor::System).await.expect("begin");
+    let seen = workspaces::instance(&mut tx, inst_b, None)
+        .await
+        .expect("instance")
+        .map(|i| (i.name, i.workspace_id));
+    assert_eq!(seen, Some(("B form".into(), Some(ws_b))));
+    tx.commit().await.expect("commit");
+
     // Sessions and single-use secrets.
     let mut tx = db.begin(&Actor::Auth).await.expect("begin");
     let session = Uuid::new_v4();

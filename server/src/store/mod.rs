@@ -84,7 +84,8 @@ pub(crate) enum Tx {
 }
 
 /// Runs the same block for whichever dialect `$tx` holds, binding `$c` to the connection:
-/// `on_tx!(tx, c => sqlx::query("…").bind(x).execute(&mut **c).await)`.
+/// `on_tx!(tx, c => sqlx::query("…").bind(x).execute(&mut **c).await)`. Most queries use the two
+/// shorthands below, [`execute!`] and [`fetch!`].
 macro_rules! on_tx {
     ($tx:expr, $c:ident => $body:expr) => {
         match $tx {
@@ -94,6 +95,22 @@ macro_rules! on_tx {
     };
 }
 pub(crate) use on_tx;
+
+/// A statement on either dialect: `execute!(tx, sqlx::query("…").bind(x))` → rows affected.
+macro_rules! execute {
+    ($tx:expr, $query:expr) => {
+        $crate::store::on_tx!($tx, c => $query.execute(&mut **c).await.map(|r| r.rows_affected()))
+    };
+}
+pub(crate) use execute;
+
+/// A query on either dialect: `fetch!(tx, fetch_optional, sqlx::query_as::<_, Row>("…").bind(x))`.
+macro_rules! fetch {
+    ($tx:expr, $method:ident, $query:expr) => {
+        $crate::store::on_tx!($tx, c => $query.$method(&mut **c).await)
+    };
+}
+pub(crate) use fetch;
 
 impl Tx {
     /// Commits; a 2xx that reports stored data must only be sent after this returns `Ok`.

@@ -4,7 +4,7 @@ use serde::Serialize;
 use sqlx::types::Json;
 use uuid::Uuid;
 
-use crate::store::{on_tx, Ts, Tx};
+use crate::store::{execute, fetch, Ts, Tx};
 
 /// Stores a submission.
 pub(crate) async fn insert(
@@ -16,17 +16,14 @@ pub(crate) async fn insert(
     data: &serde_json::Value,
     now: Ts,
 ) -> Result<(), sqlx::Error> {
-    on_tx!(tx, c => sqlx::query(
+    execute!(tx, sqlx::query(
         "insert into submissions (id, workspace_id, instance_id, token_id, data, created_at) values ($1, $2, $3, $4, $5, $6)")
         .bind(id)
         .bind(ws)
         .bind(instance)
         .bind(token)
         .bind(Json(data))
-        .bind(now)
-        .execute(&mut **c)
-        .await
-        .map(|r| r.rows_affected()))?;
+        .bind(now))?;
     Ok(())
 }
 
@@ -49,14 +46,12 @@ pub(crate) async fn list(
     instance: Uuid,
     limit: i64,
 ) -> Result<Vec<SubmissionRow>, sqlx::Error> {
-    on_tx!(tx, c => sqlx::query_as::<_, SubmissionRow>(
+    fetch!(tx, fetch_all, sqlx::query_as::<_, SubmissionRow>(
         "select s.id, s.instance_id, s.data, s.created_at from submissions s \
          join workspace_members m on m.workspace_id = s.workspace_id and m.user_id = $1 \
          where s.workspace_id = $2 and s.instance_id = $3 order by s.created_at desc, s.id limit $4")
         .bind(user)
         .bind(ws)
         .bind(instance)
-        .bind(limit)
-        .fetch_all(&mut **c)
-        .await)
+        .bind(limit))
 }

@@ -6,7 +6,7 @@ use sqlx::types::Json;
 use uuid::Uuid;
 
 use super::NewToken;
-use crate::store::{on_tx, Ts, Tx};
+use crate::store::{execute, fetch, Ts, Tx};
 
 /// What verifying an embed token yields (cached per process).
 #[derive(Clone, Debug, sqlx::FromRow)]
@@ -25,28 +25,23 @@ pub(crate) async fn find_active(
     hash: &[u8],
     now: Ts,
 ) -> Result<Option<TokenRow>, sqlx::Error> {
-    on_tx!(tx, c => sqlx::query_as::<_, TokenRow>(
+    fetch!(tx, fetch_optional, sqlx::query_as::<_, TokenRow>(
         "select t.id, t.workspace_id, t.instance_id, t.scope, t.allowed_origins from embed_tokens t \
          left join widget_instances i on i.id = t.instance_id \
          where (t.token_hash = $1 or (t.prev_token_hash = $1 and t.prev_valid_until > $2)) \
-           and t.status = 'active' and (t.expires_at is null or t.expires_at > $2) \
-           and (i.id is null or i.status <> 'draft' or i.draft_expires_at > $2)")
+         and t.status = 'active' and (t.expires_at is null or t.expires_at > $2) \
+         and (i.id is null or i.status <> 'draft' or i.draft_expires_at > $2)")
         .bind(hash)
-        .bind(now)
-        .fetch_optional(&mut **c)
-        .await)
+        .bind(now))
 }
 
 /// Records use at most once a minute per token (a write per request would be a hot spot).
 pub(crate) async fn touch(tx: &mut Tx, id: Uuid, now: Ts) -> Result<(), sqlx::Error> {
-    on_tx!(tx, c => sqlx::query(
+    execute!(tx, sqlx::query(
         "update embed_tokens set last_used_at = $2 where id = $1 and (last_used_at is null or last_used_at < $3)")
         .bind(id)
         .bind(now)
-        .bind(now.plus(time::Duration::minutes(-1)))
-        .execute(&mut **c)
-        .await
-        .map(|r| r.rows_affected()))?;
+        .bind(now.plus(time::Duration::minutes(-1))))?;
     Ok(())
 }
 
@@ -79,11 +74,11 @@ const TOKEN_VIEW: &str = "select t.id, t.workspace_id, t.instance_id, t.prefix, 
 /// Tokens of `ws` visible to `user`, newest first.
 pub(crate) async fn list(tx: &mut Tx, user: Uuid, ws: Uuid) -> Result<Vec<TokenView>, sqlx::Error> {
     let sql = format!("{TOKEN_VIEW} where t.workspace_id = $2 order by t.created_at desc, t.id");
-    on_tx!(tx, c => sqlx::query_as::<_, TokenView>(&sql)
-        .bind(user)
-        .bind(ws)
-        .fetch_all(&mut **c)
-        .await)
+    fetch!(
+        tx,
+        fetch_all,
+        sqlx::query_as::<_, TokenView>(&sql).bind(user).bind(ws)
+    )
 }
 
 /// One token of `ws` visible to `user`.
@@ -94,12 +89,14 @@ pub(crate) async fn get(
     id: Uuid,
 ) -> Result<Option<TokenView>, sqlx::Error> {
     let sql = format!("{TOKEN_VIEW} where t.workspace_id = $2 and t.id = $3");
-    on_tx!(tx, c => sqlx::query_as::<_, TokenView>(&sql)
-        .bind(user)
-        .bind(ws)
-        .bind(id)
-        .fetch_optional(&mut **c)
-        .await)
+    fetch!(
+        tx,
+        fetch_optional,
+        sqlx::query_as::<_, TokenView>(&sql)
+            .bind(user)
+            .bind(ws)
+            .bind(id)
+    )
 }
 
 /// A new token row.
@@ -117,7 +114,7 @@ pub(crate) struct NewTokenRow<'a> {
 
 /// Inserts a token (system path for drafts; owner path checks ownership first).
 pub(crate) async fn insert(tx: &mut Tx, t: &NewTokenRow<'_>) -> Result<(), sqlx::Error> {
-    on_tx!(tx, c => sqlx::query(
+    execute!(tx, sqlx::query(
         "insert into embed_tokens (id, workspace_id, instance_id, token_hash, prefix, last4, scope, allowed_origins, \
          status, created_at) values ($1, $2, $3, $4, $5, $6, $7, $8, 'active', $9)")
         .bind(t.id)
@@ -128,10 +125,7 @@ pub(crate) async fn insert(tx: &mut Tx, t: &NewTokenRow<'_>) -> Result<(), sqlx:
         .bind(t.last4)
         .bind(t.scope)
         .bind(Json(t.allowed_origins))
-        .bind(t.now)
-        .execute(&mut **c)
-        .await
-        .map(|r| r.rows_affected()))?;
+        .bind(t.now))?;
     Ok(())
 }
 
@@ -145,7 +139,7 @@ pub(crate) async fn rotate(
     grace_until: Option<Ts>,
     now: Ts,
 ) -> Result<bool, sqlx::Error> {
-    let n = on_tx!(tx, c => sqlx::query(
+    let n = execute!(tx, sqlx::query(
         "update embed_tokens set prev_token_hash = case when $6 is null then null else token_hash end, \
          prev_valid_until = $6, token_hash = $4, last4 = $5, last_rotated_at = $7 \
          where id = $3 and workspace_id = $2 and status = 'active' and workspace_id in \
@@ -156,10 +150,7 @@ pub(crate) async fn rotate(
         .bind(&secret.hash)
         .bind(super::last4(&secret.plaintext))
         .bind(grace_until)
-        .bind(now)
-        .execute(&mut **c)
-        .await
-        .map(|r| r.rows_affected()))?;
+        .bind(now))?;
     Ok(n == 1)
 }
 
@@ -171,7 +162,7 @@ pub(crate) async fn revoke(
     id: Uuid,
     now: Ts,
 ) -> Result<bool, sqlx::Error> {
-    let n = on_tx!(tx, c => sqlx::query(
+    let n = execute!(tx, sqlx::query(
         "update embed_tokens set status = 'revoked', revoked_at = coalesce(revoked_at, $4), \
          prev_token_hash = null, prev_valid_until = null \
          where id = $3 and workspace_id = $2 and workspace_id in \
@@ -179,9 +170,6 @@ pub(crate) async fn revoke(
         .bind(user)
         .bind(ws)
         .bind(id)
-        .bind(now)
-        .execute(&mut **c)
-        .await
-        .map(|r| r.rows_affected()))?;
+        .bind(now))?;
     Ok(n == 1)
 }

@@ -104,9 +104,7 @@ pub(crate) async fn show(
     Path((ws, id)): Path<(Uuid, Uuid)>,
 ) -> Result<Json<TokenView>, Error> {
     let mut tx = state.db().begin(&user.actor()).await?;
-    let found = db::get(&mut tx, user.id, ws, id)
-        .await?
-        .ok_or_else(|| Error::not_found("token"))?;
+    let found = token_or_404(&mut tx, &user, ws, id).await?;
     tx.commit().await?;
     Ok(Json(found))
 }
@@ -169,9 +167,7 @@ pub(crate) async fn issue(
         },
     )
     .await?;
-    let info = db::get(&mut tx, user.id, ws, id)
-        .await?
-        .ok_or_else(|| Error::not_found("token"))?;
+    let info = token_or_404(&mut tx, &user, ws, id).await?;
     tx.commit().await?;
     Ok((
         StatusCode::CREATED,
@@ -213,9 +209,7 @@ pub(crate) async fn rotate(
     if !rotated {
         return Err(Error::not_found("active token"));
     }
-    let info = db::get(&mut tx, user.id, ws, id)
-        .await?
-        .ok_or_else(|| Error::not_found("token"))?;
+    let info = token_or_404(&mut tx, &user, ws, id).await?;
     tx.commit().await?;
     Ok(Json(IssuedToken {
         token: secret.plaintext,
@@ -235,9 +229,7 @@ pub(crate) async fn revoke(
     if !db::revoke(&mut tx, user.id, ws, id, Ts::now()).await? {
         return Err(Error::not_found("token"));
     }
-    let info = db::get(&mut tx, user.id, ws, id)
-        .await?
-        .ok_or_else(|| Error::not_found("token"))?;
+    let info = token_or_404(&mut tx, &user, ws, id).await?;
     tx.commit().await?;
     Ok(Json(info))
 }
@@ -262,4 +254,16 @@ fn normalize_origins(raw: &[String]) -> Result<Vec<String>, Error> {
         }
     }
     Ok(out)
+}
+
+/// Token `id` of `ws` as the caller sees it; else 404.
+async fn token_or_404(
+    tx: &mut Tx,
+    user: &AuthUser,
+    ws: Uuid,
+    id: Uuid,
+) -> Result<TokenView, Error> {
+    db::get(tx, user.id, ws, id)
+        .await?
+        .ok_or_else(|| Error::not_found("token"))
 }

@@ -4,7 +4,7 @@ use serde::Serialize;
 use uuid::Uuid;
 
 use super::{Counts, UsageKey};
-use crate::store::{on_tx, Dialect, Ts, Tx};
+use crate::store::{execute, fetch, Dialect, Ts, Tx};
 
 /// Upserts one aggregated key.
 pub(crate) async fn upsert(
@@ -29,19 +29,19 @@ pub(crate) async fn upsert(
              errors = u.errors + excluded.errors, workspace_id = excluded.workspace_id, updated_at = excluded.updated_at"
         }
     };
-    on_tx!(tx, c => sqlx::query(sql)
-        .bind(&key.day)
-        .bind(key.workspace_id)
-        .bind(key.instance_id)
-        .bind(key.token_id)
-        .bind(n.loads)
-        .bind(n.views)
-        .bind(n.interactions)
-        .bind(n.errors)
-        .bind(now)
-        .execute(&mut **c)
-        .await
-        .map(|r| r.rows_affected()))?;
+    execute!(
+        tx,
+        sqlx::query(sql)
+            .bind(&key.day)
+            .bind(key.workspace_id)
+            .bind(key.instance_id)
+            .bind(key.token_id)
+            .bind(n.loads)
+            .bind(n.views)
+            .bind(n.interactions)
+            .bind(n.errors)
+            .bind(now)
+    )?;
     Ok(())
 }
 
@@ -72,10 +72,12 @@ pub(crate) async fn daily(
          join workspace_members m on m.workspace_id = u.workspace_id and m.user_id = $1 \
          where u.workspace_id = $2 and ($3 is null or u.instance_id = $3) order by u.day desc, u.token_id"
     );
-    on_tx!(tx, c => sqlx::query_as::<_, UsageRow>(&sql)
-        .bind(user)
-        .bind(ws)
-        .bind(instance)
-        .fetch_all(&mut **c)
-        .await)
+    fetch!(
+        tx,
+        fetch_all,
+        sqlx::query_as::<_, UsageRow>(&sql)
+            .bind(user)
+            .bind(ws)
+            .bind(instance)
+    )
 }

@@ -18,7 +18,7 @@ use uuid::Uuid;
 use super::{db, utc_day_now, Kind, UsageKey};
 use crate::{
     error::{Error, Json},
-    http::is_beacon_body,
+    http::require_beacon_body,
     ratelimit,
     state::AppState,
     tokens::verify,
@@ -104,13 +104,7 @@ pub(crate) async fn ingest(
     headers: HeaderMap,
     body: Bytes,
 ) -> Result<StatusCode, Error> {
-    if !is_beacon_body(&headers) {
-        return Err(Error::client(
-            StatusCode::UNSUPPORTED_MEDIA_TYPE,
-            "unsupported_media_type",
-            "send text/plain (sendBeacon) or application/json",
-        ));
-    }
+    require_beacon_body(&headers, "send text/plain (sendBeacon) or application/json")?;
     let limiters = state.limiters();
     ratelimit::local(
         &limiters.events_ip,

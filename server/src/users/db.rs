@@ -3,7 +3,7 @@
 
 use uuid::Uuid;
 
-use crate::store::{on_tx, Ts, Tx};
+use crate::store::{execute, fetch, Ts, Tx};
 
 /// A user as the auth service sees it.
 #[derive(Clone, Debug, sqlx::FromRow)]
@@ -22,16 +22,13 @@ pub(crate) async fn insert_user(
     password_hash: Option<&str>,
     now: Ts,
 ) -> Result<bool, sqlx::Error> {
-    let result = on_tx!(tx, c => sqlx::query(
+    let result = execute!(tx, sqlx::query(
         "insert into users (id, email, password_hash, created_at, updated_at) values ($1, $2, $3, $4, $4) \
          on conflict (email) do nothing")
         .bind(id)
         .bind(email)
         .bind(password_hash)
-        .bind(now)
-        .execute(&mut **c)
-        .await
-        .map(|r| r.rows_affected()))?;
+        .bind(now))?;
     Ok(result == 1)
 }
 
@@ -43,14 +40,11 @@ pub(crate) async fn ensure_user(
     email: &str,
     now: Ts,
 ) -> Result<(), sqlx::Error> {
-    on_tx!(tx, c => sqlx::query(
+    execute!(tx, sqlx::query(
         "insert into users (id, email, created_at, updated_at) values ($1, $2, $3, $3) on conflict do nothing")
         .bind(id)
         .bind(email)
-        .bind(now)
-        .execute(&mut **c)
-        .await
-        .map(|r| r.rows_affected()))?;
+        .bind(now))?;
     Ok(())
 }
 
@@ -58,19 +52,25 @@ pub(crate) async fn find_by_email(
     tx: &mut Tx,
     email: &str,
 ) -> Result<Option<UserRow>, sqlx::Error> {
-    on_tx!(tx, c => sqlx::query_as::<_, UserRow>(
-        "select id, email, password_hash, email_confirmed_at from users where email = $1")
+    fetch!(
+        tx,
+        fetch_optional,
+        sqlx::query_as::<_, UserRow>(
+            "select id, email, password_hash, email_confirmed_at from users where email = $1"
+        )
         .bind(email)
-        .fetch_optional(&mut **c)
-        .await)
+    )
 }
 
 pub(crate) async fn find_by_id(tx: &mut Tx, id: Uuid) -> Result<Option<UserRow>, sqlx::Error> {
-    on_tx!(tx, c => sqlx::query_as::<_, UserRow>(
-        "select id, email, password_hash, email_confirmed_at from users where id = $1")
+    fetch!(
+        tx,
+        fetch_optional,
+        sqlx::query_as::<_, UserRow>(
+            "select id, email, password_hash, email_confirmed_at from users where id = $1"
+        )
         .bind(id)
-        .fetch_optional(&mut **c)
-        .await)
+    )
 }
 
 /// Sets (or with `None` drops) the password.
@@ -80,14 +80,13 @@ pub(crate) async fn set_password(
     hash: Option<&str>,
     now: Ts,
 ) -> Result<(), sqlx::Error> {
-    on_tx!(tx, c => sqlx::query(
-        "update users set password_hash = $2, updated_at = $3 where id = $1")
-        .bind(id)
-        .bind(hash)
-        .bind(now)
-        .execute(&mut **c)
-        .await
-        .map(|r| r.rows_affected()))?;
+    execute!(
+        tx,
+        sqlx::query("update users set password_hash = $2, updated_at = $3 where id = $1")
+            .bind(id)
+            .bind(hash)
+            .bind(now)
+    )?;
     Ok(())
 }
 
@@ -98,23 +97,25 @@ pub(crate) async fn change_email(
     email: &str,
     now: Ts,
 ) -> Result<bool, sqlx::Error> {
-    let taken: Option<(Uuid,)> = on_tx!(tx, c => sqlx::query_as(
-        "select id from users where email = $1 and id <> $2")
-        .bind(email)
-        .bind(id)
-        .fetch_optional(&mut **c)
-        .await)?;
+    let taken: Option<(Uuid,)> = fetch!(
+        tx,
+        fetch_optional,
+        sqlx::query_as("select id from users where email = $1 and id <> $2")
+            .bind(email)
+            .bind(id)
+    )?;
     if taken.is_some() {
         return Ok(false);
     }
-    on_tx!(tx, c => sqlx::query(
-        "update users set email = $2, email_confirmed_at = $3, updated_at = $3 where id = $1")
+    execute!(
+        tx,
+        sqlx::query(
+            "update users set email = $2, email_confirmed_at = $3, updated_at = $3 where id = $1"
+        )
         .bind(id)
         .bind(email)
         .bind(now)
-        .execute(&mut **c)
-        .await
-        .map(|r| r.rows_affected()))?;
+    )?;
     Ok(true)
 }
 
@@ -125,15 +126,16 @@ pub(crate) async fn revoke_user_sessions(
     keep: Option<Uuid>,
     now: Ts,
 ) -> Result<u64, sqlx::Error> {
-    on_tx!(tx, c => sqlx::query(
-        "update sessions set revoked_at = $3 where user_id = $1 and revoked_at is null \
-         and ($2 is null or id <> $2)")
+    execute!(
+        tx,
+        sqlx::query(
+            "update sessions set revoked_at = $3 where user_id = $1 and revoked_at is null \
+         and ($2 is null or id <> $2)"
+        )
         .bind(user)
         .bind(keep)
         .bind(now)
-        .execute(&mut **c)
-        .await
-        .map(|r| r.rows_affected()))
+    )
 }
 
 /// Failures under `key` since `since_ms`: (count, last failure in unix ms).
@@ -142,12 +144,10 @@ pub(crate) async fn failures(
     key: &str,
     since_ms: i64,
 ) -> Result<Option<(i64, i64)>, sqlx::Error> {
-    on_tx!(tx, c => sqlx::query_as::<_, (i64, i64)>(
+    fetch!(tx, fetch_optional, sqlx::query_as::<_, (i64, i64)>(
         "select cast(failures as bigint), last_ms from auth_failures where key = $1 and last_ms >= $2")
         .bind(key)
-        .bind(since_ms)
-        .fetch_optional(&mut **c)
-        .await)
+        .bind(since_ms))
 }
 
 /// Counts one failure under `key`; a count whose last failure is older than `stale_ms` restarts.
@@ -157,24 +157,20 @@ pub(crate) async fn record_failure(
     now_ms: i64,
     stale_ms: i64,
 ) -> Result<(), sqlx::Error> {
-    on_tx!(tx, c => sqlx::query(
+    execute!(tx, sqlx::query(
         "insert into auth_failures as f (key, failures, last_ms) values ($1, 1, $2) on conflict (key) do update \
          set failures = case when f.last_ms < $3 then 1 else f.failures + 1 end, last_ms = $2")
         .bind(key)
         .bind(now_ms)
-        .bind(stale_ms)
-        .execute(&mut **c)
-        .await
-        .map(|r| r.rows_affected()))?;
+        .bind(stale_ms))?;
     Ok(())
 }
 
 pub(crate) async fn clear_failures(tx: &mut Tx, key: &str) -> Result<(), sqlx::Error> {
-    on_tx!(tx, c => sqlx::query("delete from auth_failures where key = $1")
-        .bind(key)
-        .execute(&mut **c)
-        .await
-        .map(|r| r.rows_affected()))?;
+    execute!(
+        tx,
+        sqlx::query("delete from auth_failures where key = $1").bind(key)
+    )?;
     Ok(())
 }
 
@@ -183,13 +179,10 @@ pub(crate) async fn mark_email_confirmed(
     id: Uuid,
     now: Ts,
 ) -> Result<(), sqlx::Error> {
-    on_tx!(tx, c => sqlx::query(
+    execute!(tx, sqlx::query(
         "update users set email_confirmed_at = coalesce(email_confirmed_at, $2), updated_at = $2 where id = $1")
         .bind(id)
-        .bind(now)
-        .execute(&mut **c)
-        .await
-        .map(|r| r.rows_affected()))?;
+        .bind(now))?;
     Ok(())
 }
 
@@ -200,15 +193,16 @@ pub(crate) async fn insert_session(
     now: Ts,
     expires: Ts,
 ) -> Result<(), sqlx::Error> {
-    on_tx!(tx, c => sqlx::query(
-        "insert into sessions (id, user_id, created_at, expires_at) values ($1, $2, $3, $4)")
+    execute!(
+        tx,
+        sqlx::query(
+            "insert into sessions (id, user_id, created_at, expires_at) values ($1, $2, $3, $4)"
+        )
         .bind(id)
         .bind(user)
         .bind(now)
         .bind(expires)
-        .execute(&mut **c)
-        .await
-        .map(|r| r.rows_affected()))?;
+    )?;
     Ok(())
 }
 
@@ -219,22 +213,21 @@ pub(crate) async fn session_active(
     session: Uuid,
     now: Ts,
 ) -> Result<Option<bool>, sqlx::Error> {
-    let row: Option<(Option<Ts>, Ts)> = on_tx!(tx, c => sqlx::query_as(
-        "select revoked_at, expires_at from sessions where id = $1")
-        .bind(session)
-        .fetch_optional(&mut **c)
-        .await)?;
+    let row: Option<(Option<Ts>, Ts)> = fetch!(
+        tx,
+        fetch_optional,
+        sqlx::query_as("select revoked_at, expires_at from sessions where id = $1").bind(session)
+    )?;
     Ok(row.map(|(revoked, expires)| revoked.is_none() && expires > now))
 }
 
 pub(crate) async fn revoke_session(tx: &mut Tx, session: Uuid, now: Ts) -> Result<(), sqlx::Error> {
-    on_tx!(tx, c => sqlx::query(
-        "update sessions set revoked_at = coalesce(revoked_at, $2) where id = $1")
-        .bind(session)
-        .bind(now)
-        .execute(&mut **c)
-        .await
-        .map(|r| r.rows_affected()))?;
+    execute!(
+        tx,
+        sqlx::query("update sessions set revoked_at = coalesce(revoked_at, $2) where id = $1")
+            .bind(session)
+            .bind(now)
+    )?;
     Ok(())
 }
 
@@ -245,16 +238,13 @@ pub(crate) async fn insert_refresh_token(
     now: Ts,
     expires: Ts,
 ) -> Result<(), sqlx::Error> {
-    on_tx!(tx, c => sqlx::query(
+    execute!(tx, sqlx::query(
         "insert into refresh_tokens (id, session_id, token_hash, created_at, expires_at) values ($1, $2, $3, $4, $5)")
         .bind(Uuid::new_v4())
         .bind(session)
         .bind(hash)
         .bind(now)
-        .bind(expires)
-        .execute(&mut **c)
-        .await
-        .map(|r| r.rows_affected()))?;
+        .bind(expires))?;
     Ok(())
 }
 
@@ -280,30 +270,29 @@ pub(crate) async fn use_refresh_token(
     hash: &[u8],
     now: Ts,
 ) -> Result<RefreshUse, sqlx::Error> {
-    let consumed: Option<(Uuid,)> = on_tx!(tx, c => sqlx::query_as(
+    let consumed: Option<(Uuid,)> = fetch!(tx, fetch_optional, sqlx::query_as(
         "update refresh_tokens set used_at = $2 where token_hash = $1 and used_at is null and expires_at > $2 \
          returning session_id")
         .bind(hash)
-        .bind(now)
-        .fetch_optional(&mut **c)
-        .await)?;
+        .bind(now))?;
     let Some((session,)) = consumed else {
-        let used: Option<(Uuid, Ts)> = on_tx!(tx, c => sqlx::query_as(
+        let used: Option<(Uuid, Ts)> = fetch!(tx, fetch_optional, sqlx::query_as(
             "select session_id, used_at from refresh_tokens where token_hash = $1 and used_at is not null")
-            .bind(hash)
-            .fetch_optional(&mut **c)
-            .await)?;
+            .bind(hash))?;
         return Ok(used.map_or(RefreshUse::Invalid, |(session, used_at)| {
             RefreshUse::Reused { session, used_at }
         }));
     };
-    let owner: Option<(Uuid, String)> = on_tx!(tx, c => sqlx::query_as(
-        "select u.id, u.email from sessions s join users u on u.id = s.user_id \
-         where s.id = $1 and s.revoked_at is null and s.expires_at > $2")
+    let owner: Option<(Uuid, String)> = fetch!(
+        tx,
+        fetch_optional,
+        sqlx::query_as(
+            "select u.id, u.email from sessions s join users u on u.id = s.user_id \
+         where s.id = $1 and s.revoked_at is null and s.expires_at > $2"
+        )
         .bind(session)
         .bind(now)
-        .fetch_optional(&mut **c)
-        .await)?;
+    )?;
     Ok(
         owner.map_or(RefreshUse::Invalid, |(user, email)| RefreshUse::Fresh {
             session,
@@ -320,14 +309,17 @@ pub(crate) async fn live_refresh_token(
     hash: &[u8],
     now: Ts,
 ) -> Result<Option<(Uuid, String)>, sqlx::Error> {
-    on_tx!(tx, c => sqlx::query_as(
-        "select u.id, u.email from refresh_tokens r join sessions s on s.id = r.session_id \
+    fetch!(
+        tx,
+        fetch_optional,
+        sqlx::query_as(
+            "select u.id, u.email from refresh_tokens r join sessions s on s.id = r.session_id \
          join users u on u.id = s.user_id where r.token_hash = $1 and r.used_at is null \
-         and r.expires_at > $2 and s.revoked_at is null and s.expires_at > $2")
+         and r.expires_at > $2 and s.revoked_at is null and s.expires_at > $2"
+        )
         .bind(hash)
         .bind(now)
-        .fetch_optional(&mut **c)
-        .await)
+    )
 }
 
 /// When the newest sign-in link for `email` was requested.
@@ -335,12 +327,15 @@ pub(crate) async fn last_magic_link_at(
     tx: &mut Tx,
     email: &str,
 ) -> Result<Option<Ts>, sqlx::Error> {
-    on_tx!(tx, c => sqlx::query_scalar::<_, Ts>(
-        "select created_at from magic_links where email = $1 and purpose = 'signin' \
-         order by created_at desc limit 1")
+    fetch!(
+        tx,
+        fetch_optional,
+        sqlx::query_scalar::<_, Ts>(
+            "select created_at from magic_links where email = $1 and purpose = 'signin' \
+         order by created_at desc limit 1"
+        )
         .bind(email)
-        .fetch_optional(&mut **c)
-        .await)
+    )
 }
 
 /// What a magic link does when followed.
@@ -381,7 +376,7 @@ pub(crate) async fn insert_magic_link(
     now: Ts,
     expires: Ts,
 ) -> Result<(), sqlx::Error> {
-    on_tx!(tx, c => sqlx::query(
+    execute!(tx, sqlx::query(
         "insert into magic_links (id, email, purpose, user_id, token_hash, created_at, expires_at) \
          values ($1, $2, $3, $4, $5, $6, $7)")
         .bind(Uuid::new_v4())
@@ -390,10 +385,7 @@ pub(crate) async fn insert_magic_link(
         .bind(user)
         .bind(hash)
         .bind(now)
-        .bind(expires)
-        .execute(&mut **c)
-        .await
-        .map(|r| r.rows_affected()))?;
+        .bind(expires))?;
     Ok(())
 }
 
@@ -403,13 +395,11 @@ pub(crate) async fn consume_magic_link(
     hash: &[u8],
     now: Ts,
 ) -> Result<Option<MagicLink>, sqlx::Error> {
-    let row: Option<(String, String, Option<Uuid>)> = on_tx!(tx, c => sqlx::query_as(
+    let row: Option<(String, String, Option<Uuid>)> = fetch!(tx, fetch_optional, sqlx::query_as(
         "update magic_links set used_at = $2 where token_hash = $1 and used_at is null and expires_at > $2 \
          returning email, purpose, user_id")
         .bind(hash)
-        .bind(now)
-        .fetch_optional(&mut **c)
-        .await)?;
+        .bind(now))?;
     Ok(row.map(|(email, purpose, user)| MagicLink {
         email,
         purpose: match purpose.as_str() {
@@ -429,17 +419,14 @@ pub(crate) async fn insert_outbox(
     body: &str,
     expires: Ts,
 ) -> Result<(), sqlx::Error> {
-    on_tx!(tx, c => sqlx::query(
+    execute!(tx, sqlx::query(
         "insert into outbox (id, to_email, subject, body, created_at, expires_at) values ($1, $2, $3, $4, $5, $6)")
         .bind(Uuid::new_v4())
         .bind(to)
         .bind(subject)
         .bind(body)
         .bind(Ts::now())
-        .bind(expires)
-        .execute(&mut **c)
-        .await
-        .map(|r| r.rows_affected()))?;
+        .bind(expires))?;
     Ok(())
 }
 
@@ -459,34 +446,35 @@ pub(crate) async fn outbox(
     to: Option<&str>,
     now: Ts,
 ) -> Result<Vec<OutboxMail>, sqlx::Error> {
-    on_tx!(tx, c => sqlx::query_as::<_, OutboxMail>(
-        "select id, to_email, subject, body, created_at from outbox where expires_at > $1 \
-         and ($2 is null or to_email = $2) order by created_at desc limit 100")
+    fetch!(
+        tx,
+        fetch_all,
+        sqlx::query_as::<_, OutboxMail>(
+            "select id, to_email, subject, body, created_at from outbox where expires_at > $1 \
+         and ($2 is null or to_email = $2) order by created_at desc limit 100"
+        )
         .bind(now)
         .bind(to)
-        .fetch_all(&mut **c)
-        .await)
+    )
 }
 
 /// Deletes what holds or guards expired secrets: outbox mail past its link's expiry (rows from before
 /// expiry was recorded included), magic links a day past expiry, stale failure counts.
 pub(crate) async fn purge_expired(tx: &mut Tx, now: Ts) -> Result<u64, sqlx::Error> {
     let mut purged = 0;
-    purged += on_tx!(tx, c => sqlx::query(
-        "delete from outbox where expires_at is null or expires_at <= $1")
-        .bind(now)
-        .execute(&mut **c)
-        .await
-        .map(|r| r.rows_affected()))?;
-    purged += on_tx!(tx, c => sqlx::query("delete from magic_links where expires_at <= $1")
-        .bind(now.plus(time::Duration::days(-1)))
-        .execute(&mut **c)
-        .await
-        .map(|r| r.rows_affected()))?;
-    purged += on_tx!(tx, c => sqlx::query("delete from auth_failures where last_ms < $1")
-        .bind(now.plus(time::Duration::hours(-1)).millis())
-        .execute(&mut **c)
-        .await
-        .map(|r| r.rows_affected()))?;
+    purged += execute!(
+        tx,
+        sqlx::query("delete from outbox where expires_at is null or expires_at <= $1").bind(now)
+    )?;
+    purged += execute!(
+        tx,
+        sqlx::query("delete from magic_links where expires_at <= $1")
+            .bind(now.plus(time::Duration::days(-1)))
+    )?;
+    purged += execute!(
+        tx,
+        sqlx::query("delete from auth_failures where last_ms < $1")
+            .bind(now.plus(time::Duration::hours(-1)).millis())
+    )?;
     Ok(purged)
 }

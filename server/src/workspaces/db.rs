@@ -8,12 +8,16 @@ use sqlx::types::Json;
 use uuid::Uuid;
 
 use super::{Instance, NewInstance, Workspace};
-use crate::store::{on_tx, Ts, Tx};
+use crate::store::{execute, fetch, Ts, Tx};
+
+/// [`Workspace`] rows of the workspaces `$1` is a member of.
+const WORKSPACE: &str = "select w.id, w.name, m.role, w.created_at from workspaces w \
+    join workspace_members m on m.workspace_id = w.id and m.user_id = $1";
 
 /// The columns of [`Instance`], for `widget_instances i`.
 const INSTANCE: &str =
     "select i.id, i.workspace_id, i.widget_id, i.name, i.status, i.config, i.created_at, \
-    i.draft_expires_at from widget_instances i";
+     i.draft_expires_at from widget_instances i";
 
 /// Creates a workspace with `owner` as its Owner. Runs as `Actor::Auth` at signup or as the user.
 pub(crate) async fn create(
@@ -23,35 +27,32 @@ pub(crate) async fn create(
     owner: Uuid,
     now: Ts,
 ) -> Result<(), sqlx::Error> {
-    on_tx!(tx, c => sqlx::query(
-        "insert into workspaces (id, name, created_by, created_at) values ($1, $2, $3, $4)")
+    execute!(
+        tx,
+        sqlx::query(
+            "insert into workspaces (id, name, created_by, created_at) values ($1, $2, $3, $4)"
+        )
         .bind(id)
         .bind(name)
         .bind(owner)
         .bind(now)
-        .execute(&mut **c)
-        .await
-        .map(|r| r.rows_affected()))?;
-    on_tx!(tx, c => sqlx::query(
+    )?;
+    execute!(tx, sqlx::query(
         "insert into workspace_members (workspace_id, user_id, role, created_at) values ($1, $2, 'owner', $3)")
         .bind(id)
         .bind(owner)
-        .bind(now)
-        .execute(&mut **c)
-        .await
-        .map(|r| r.rows_affected()))?;
+        .bind(now))?;
     Ok(())
 }
 
 /// The workspaces `user` belongs to, oldest first.
 pub(crate) async fn list(tx: &mut Tx, user: Uuid) -> Result<Vec<Workspace>, sqlx::Error> {
-    on_tx!(tx, c => sqlx::query_as::<_, Workspace>(
-        "select w.id, w.name, m.role, w.created_at from workspaces w \
-         join workspace_members m on m.workspace_id = w.id and m.user_id = $1 \
-         order by w.created_at, w.id")
-        .bind(user)
-        .fetch_all(&mut **c)
-        .await)
+    fetch!(
+        tx,
+        fetch_all,
+        sqlx::query_as::<_, Workspace>(&format!("{WORKSPACE} order by w.created_at, w.id"))
+            .bind(user)
+    )
 }
 
 /// One workspace, if `user` is a member.
@@ -60,14 +61,13 @@ pub(crate) async fn get(
     user: Uuid,
     id: Uuid,
 ) -> Result<Option<Workspace>, sqlx::Error> {
-    on_tx!(tx, c => sqlx::query_as::<_, Workspace>(
-        "select w.id, w.name, m.role, w.created_at from workspaces w \
-         join workspace_members m on m.workspace_id = w.id and m.user_id = $1 \
-         where w.id = $2")
-        .bind(user)
-        .bind(id)
-        .fetch_optional(&mut **c)
-        .await)
+    fetch!(
+        tx,
+        fetch_optional,
+        sqlx::query_as::<_, Workspace>(&format!("{WORKSPACE} where w.id = $2"))
+            .bind(user)
+            .bind(id)
+    )
 }
 
 /// Renames a workspace `user` owns; false when not found or not the owner.
@@ -77,15 +77,12 @@ pub(crate) async fn rename(
     id: Uuid,
     name: &str,
 ) -> Result<bool, sqlx::Error> {
-    let n = on_tx!(tx, c => sqlx::query(
+    let n = execute!(tx, sqlx::query(
         "update workspaces set name = $3 where id = $2 and id in \
          (select m.workspace_id from workspace_members m where m.user_id = $1 and m.role = 'owner')")
         .bind(user)
         .bind(id)
-        .bind(name)
-        .execute(&mut **c)
-        .await
-        .map(|r| r.rows_affected()))?;
+        .bind(name))?;
     Ok(n == 1)
 }
 
@@ -99,11 +96,11 @@ pub(crate) async fn instances(
         "{INSTANCE} join workspace_members m on m.workspace_id = i.workspace_id and m.user_id = $1 \
          where i.workspace_id = $2 order by i.created_at, i.id"
     );
-    on_tx!(tx, c => sqlx::query_as::<_, Instance>(&sql)
-        .bind(user)
-        .bind(ws)
-        .fetch_all(&mut **c)
-        .await)
+    fetch!(
+        tx,
+        fetch_all,
+        sqlx::query_as::<_, Instance>(&sql).bind(user).bind(ws)
+    )
 }
 
 /// One instance by id. With `member`, only if it is in one of that user's workspaces; without
@@ -117,11 +114,11 @@ pub(crate) async fn instance(
         "{INSTANCE} where i.id = $1 and ($2 is null or i.workspace_id in \
          (select m.workspace_id from workspace_members m where m.user_id = $2))"
     );
-    on_tx!(tx, c => sqlx::query_as::<_, Instance>(&sql)
-        .bind(id)
-        .bind(member)
-        .fetch_optional(&mut **c)
-        .await)
+    fetch!(
+        tx,
+        fetch_optional,
+        sqlx::query_as::<_, Instance>(&sql).bind(id).bind(member)
+    )
 }
 
 /// Creates an instance in `ws`; false (nothing written) when `user` is not a member.
@@ -132,7 +129,7 @@ pub(crate) async fn create_instance(
     new: &NewInstance<'_>,
     now: Ts,
 ) -> Result<bool, sqlx::Error> {
-    let n = on_tx!(tx, c => sqlx::query(
+    let n = execute!(tx, sqlx::query(
         "insert into widget_instances (id, workspace_id, widget_id, name, config, status, created_at, updated_at) \
          select $3, $2, $4, $5, $6, 'active', $7, $7 \
          where exists (select 1 from workspace_members m where m.workspace_id = $2 and m.user_id = $1)")
@@ -142,10 +139,7 @@ pub(crate) async fn create_instance(
         .bind(new.widget)
         .bind(new.name)
         .bind(Json(new.config))
-        .bind(now)
-        .execute(&mut **c)
-        .await
-        .map(|r| r.rows_affected()))?;
+        .bind(now))?;
     Ok(n == 1)
 }
 
@@ -157,16 +151,13 @@ pub(crate) async fn rename_instance(
     name: &str,
     now: Ts,
 ) -> Result<bool, sqlx::Error> {
-    let n = on_tx!(tx, c => sqlx::query(
+    let n = execute!(tx, sqlx::query(
         "update widget_instances set name = $3, updated_at = $4 where id = $2 and workspace_id in \
          (select m.workspace_id from workspace_members m where m.user_id = $1)")
         .bind(user)
         .bind(id)
         .bind(name)
-        .bind(now)
-        .execute(&mut **c)
-        .await
-        .map(|r| r.rows_affected()))?;
+        .bind(now))?;
     Ok(n == 1)
 }
 
@@ -176,54 +167,60 @@ pub(crate) async fn delete_instance(
     user: Uuid,
     id: Uuid,
 ) -> Result<bool, sqlx::Error> {
-    let n = on_tx!(tx, c => sqlx::query(
-        "delete from widget_instances where id = $2 and workspace_id in \
-         (select m.workspace_id from workspace_members m where m.user_id = $1)")
+    let n = execute!(
+        tx,
+        sqlx::query(
+            "delete from widget_instances where id = $2 and workspace_id in \
+             (select m.workspace_id from workspace_members m where m.user_id = $1)"
+        )
         .bind(user)
         .bind(id)
-        .execute(&mut **c)
-        .await
-        .map(|r| r.rows_affected()))?;
+    )?;
     Ok(n == 1)
 }
 
 /// True when `user` is an Owner of `ws`.
 pub(crate) async fn is_owner(tx: &mut Tx, user: Uuid, ws: Uuid) -> Result<bool, sqlx::Error> {
-    on_tx!(tx, c => sqlx::query_scalar::<_, i64>(
+    fetch!(tx, fetch_one, sqlx::query_scalar::<_, i64>(
         "select count(*) from workspace_members where user_id = $1 and workspace_id = $2 and role = 'owner'")
         .bind(user)
-        .bind(ws)
-        .fetch_one(&mut **c)
-        .await)
+        .bind(ws))
     .map(|n| n > 0)
 }
 
 /// True when `user` is a member of `ws`.
 pub(crate) async fn is_member(tx: &mut Tx, user: Uuid, ws: Uuid) -> Result<bool, sqlx::Error> {
-    on_tx!(tx, c => sqlx::query_scalar::<_, i64>(
-        "select count(*) from workspace_members where user_id = $1 and workspace_id = $2")
+    fetch!(
+        tx,
+        fetch_one,
+        sqlx::query_scalar::<_, i64>(
+            "select count(*) from workspace_members where user_id = $1 and workspace_id = $2"
+        )
         .bind(user)
         .bind(ws)
-        .fetch_one(&mut **c)
-        .await)
+    )
     .map(|n| n > 0)
 }
 
 /// The caller's first workspace where it is an Owner (the default claim target).
 pub(crate) async fn first_owned(tx: &mut Tx, user: Uuid) -> Result<Option<Uuid>, sqlx::Error> {
-    on_tx!(tx, c => sqlx::query_scalar::<_, Uuid>(
-        "select workspace_id from workspace_members where user_id = $1 and role = 'owner' \
-         order by created_at, workspace_id limit 1")
+    fetch!(
+        tx,
+        fetch_optional,
+        sqlx::query_scalar::<_, Uuid>(
+            "select workspace_id from workspace_members where user_id = $1 and role = 'owner' \
+             order by created_at, workspace_id limit 1"
+        )
         .bind(user)
-        .fetch_optional(&mut **c)
-        .await)
+    )
 }
 
 /// True when workspace `id` exists (system path: the Stripe mirror checks metadata with it).
 pub(crate) async fn exists(tx: &mut Tx, id: Uuid) -> Result<bool, sqlx::Error> {
-    on_tx!(tx, c => sqlx::query_scalar::<_, i64>("select count(*) from workspaces where id = $1")
-        .bind(id)
-        .fetch_one(&mut **c)
-        .await)
+    fetch!(
+        tx,
+        fetch_one,
+        sqlx::query_scalar::<_, i64>("select count(*) from workspaces where id = $1").bind(id)
+    )
     .map(|n| n > 0)
 }

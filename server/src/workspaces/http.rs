@@ -14,7 +14,7 @@ use super::{db, valid_name, Instance, NewInstance, Workspace, MAX_NAME};
 use crate::{
     error::{Error, Json},
     state::AppState,
-    store::{Actor, Ts},
+    store::{Actor, Ts, Tx},
     users::{self, AuthUser},
     widgets,
 };
@@ -96,9 +96,7 @@ pub(crate) async fn create(
     let id = Uuid::new_v4();
     let mut tx = state.db().begin(&user.actor()).await?;
     db::create(&mut tx, id, name, user.id, now).await?;
-    let created = db::get(&mut tx, user.id, id)
-        .await?
-        .ok_or_else(|| Error::not_found("workspace"))?;
+    let created = member_workspace(&mut tx, &user, id).await?;
     tx.commit().await?;
     Ok((StatusCode::CREATED, Json(created)))
 }
@@ -112,9 +110,7 @@ pub(crate) async fn show(
     Path(id): Path<Uuid>,
 ) -> Result<Json<Workspace>, Error> {
     let mut tx = state.db().begin(&user.actor()).await?;
-    let ws = db::get(&mut tx, user.id, id)
-        .await?
-        .ok_or_else(|| Error::not_found("workspace"))?;
+    let ws = member_workspace(&mut tx, &user, id).await?;
     tx.commit().await?;
     Ok(Json(ws))
 }
@@ -128,9 +124,7 @@ pub(crate) async fn instances(
     Path(id): Path<Uuid>,
 ) -> Result<Json<Vec<Instance>>, Error> {
     let mut tx = state.db().begin(&user.actor()).await?;
-    db::get(&mut tx, user.id, id)
-        .await?
-        .ok_or_else(|| Error::not_found("workspace"))?;
+    member_workspace(&mut tx, &user, id).await?;
     let list = db::instances(&mut tx, user.id, id).await?;
     tx.commit().await?;
     Ok(Json(list))
@@ -150,9 +144,7 @@ pub(crate) async fn rename(
     if !db::rename(&mut tx, user.id, id, name).await? {
         return Err(Error::not_found("workspace"));
     }
-    let ws = db::get(&mut tx, user.id, id)
-        .await?
-        .ok_or_else(|| Error::not_found("workspace"))?;
+    let ws = member_workspace(&mut tx, &user, id).await?;
     tx.commit().await?;
     Ok(Json(ws))
 }
@@ -214,9 +206,7 @@ pub(crate) async fn create_instance(
         }
         Err(e) => return Err(e.into()),
     }
-    let instance = db::instance(&mut tx, id, Some(user.id))
-        .await?
-        .ok_or_else(|| Error::not_found("instance"))?;
+    let instance = member_instance(&mut tx, &user, id).await?;
     tx.commit().await?;
     Ok((StatusCode::CREATED, Json(instance)))
 }
@@ -230,9 +220,7 @@ pub(crate) async fn show_instance(
     Path(id): Path<Uuid>,
 ) -> Result<Json<Instance>, Error> {
     let mut tx = state.db().begin(&user.actor()).await?;
-    let instance = db::instance(&mut tx, id, Some(user.id))
-        .await?
-        .ok_or_else(|| Error::not_found("instance"))?;
+    let instance = member_instance(&mut tx, &user, id).await?;
     tx.commit().await?;
     Ok(Json(instance))
 }
@@ -251,9 +239,7 @@ pub(crate) async fn rename_instance(
     if !db::rename_instance(&mut tx, user.id, id, name, Ts::now()).await? {
         return Err(Error::not_found("instance"));
     }
-    let instance = db::instance(&mut tx, id, Some(user.id))
-        .await?
-        .ok_or_else(|| Error::not_found("instance"))?;
+    let instance = member_instance(&mut tx, &user, id).await?;
     tx.commit().await?;
     Ok(Json(instance))
 }
@@ -272,4 +258,18 @@ pub(crate) async fn delete_instance(
     }
     tx.commit().await?;
     Ok(StatusCode::NO_CONTENT)
+}
+
+/// Workspace `id`, if the caller is a member; else 404.
+async fn member_workspace(tx: &mut Tx, user: &AuthUser, id: Uuid) -> Result<Workspace, Error> {
+    db::get(tx, user.id, id)
+        .await?
+        .ok_or_else(|| Error::not_found("workspace"))
+}
+
+/// Instance `id`, if it is in one of the caller's workspaces; else 404.
+async fn member_instance(tx: &mut Tx, user: &AuthUser, id: Uuid) -> Result<Instance, Error> {
+    db::instance(tx, id, Some(user.id))
+        .await?
+        .ok_or_else(|| Error::not_found("instance"))
 }

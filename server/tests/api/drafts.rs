@@ -8,8 +8,8 @@ use reqwest::{header, StatusCode};
 use serde_json::json;
 
 use crate::common::{
-    assert_error, both_stores, client, draft, form_config, get, manifest_path, post, send, signup,
-    Store,
+    assert_draft_limited, assert_error, both_stores, client, draft, get, manifest_path, post, send,
+    signup, try_claim, Store,
 };
 
 both_stores!(drafts_claims_and_audit, drafts_claims_and_audit);
@@ -68,43 +68,19 @@ async fn drafts_claims_and_audit(store: &Store) {
 
     let (user, ws) = signup(&server, "bob@example.com").await;
     assert_error(
-        &post(
-            &server,
-            "/api/v1/claims",
-            &json!({"draft_token": draft_token}),
-            None,
-        )
-        .await,
+        &try_claim(&server, &draft_token, None).await,
         StatusCode::UNAUTHORIZED,
         "unauthorized",
     );
     // Wrong tokens: malformed, then well-formed but unknown.
-    let res = post(
-        &server,
-        "/api/v1/claims",
-        &json!({"draft_token": "ck_draft_nope"}),
-        Some(&user),
-    )
-    .await;
+    let res = try_claim(&server, "ck_draft_nope", Some(&user)).await;
     assert_error(&res, StatusCode::BAD_REQUEST, "invalid_draft_token");
     let (_, _, other_draft) = draft(&server).await;
     let unknown = other_draft.replace("ck_draft_", "ck_pub_");
-    let res = post(
-        &server,
-        "/api/v1/claims",
-        &json!({"draft_token": unknown}),
-        Some(&user),
-    )
-    .await;
+    let res = try_claim(&server, &unknown, Some(&user)).await;
     assert_error(&res, StatusCode::BAD_REQUEST, "invalid_draft_token");
 
-    let res = post(
-        &server,
-        "/api/v1/claims",
-        &json!({"draft_token": draft_token}),
-        Some(&user),
-    )
-    .await;
+    let res = try_claim(&server, &draft_token, Some(&user)).await;
     assert_eq!(res.status, StatusCode::OK, "{}", res.text);
     assert_eq!(res.json()["workspace_id"], ws.as_str());
     assert_eq!(res.json()["instance_id"], id.as_str());
@@ -124,13 +100,7 @@ async fn drafts_claims_and_audit(store: &Store) {
             .any(|i| i["id"] == id.as_str()),
         "{instances}"
     );
-    let res = post(
-        &server,
-        "/api/v1/claims",
-        &json!({"draft_token": draft_token}),
-        Some(&user),
-    )
-    .await;
+    let res = try_claim(&server, &draft_token, Some(&user)).await;
     assert_error(&res, StatusCode::CONFLICT, "already_claimed");
     // The snippet's token keeps working after the claim.
     tokio::time::sleep(Duration::from_millis(400)).await;
@@ -154,13 +124,7 @@ async fn drafts_claims_and_audit(store: &Store) {
     );
 
     // Brute force: the free allowance (3) is used up, so the next attempts are throttled.
-    let res = post(
-        &server,
-        "/api/v1/claims",
-        &json!({"draft_token": other_draft.replace('A', "B")}),
-        Some(&user),
-    )
-    .await;
+    let res = try_claim(&server, &other_draft.replace('A', "B"), Some(&user)).await;
     assert_error(&res, StatusCode::TOO_MANY_REQUESTS, "rate_limited");
     let retry: u64 = res.headers[header::RETRY_AFTER]
         .to_str()
@@ -169,13 +133,7 @@ async fn drafts_claims_and_audit(store: &Store) {
         .expect("secs");
     assert!(retry >= 1, "{retry}");
     // Even a correct token waits: the backoff is per user and per IP.
-    let res = post(
-        &server,
-        "/api/v1/claims",
-        &json!({"draft_token": other_draft}),
-        Some(&user),
-    )
-    .await;
+    let res = try_claim(&server, &other_draft, Some(&user)).await;
     assert_eq!(res.status, StatusCode::TOO_MANY_REQUESTS);
     assert_eq!(
         store
@@ -197,14 +155,7 @@ async fn draft_limits(store: &Store) {
     let server = spawn(config).await.expect("server");
     draft(&server).await;
     draft(&server).await;
-    let res = post(
-        &server,
-        "/api/v1/drafts",
-        &json!({"type": "form", "config": form_config()}),
-        None,
-    )
-    .await;
-    assert_error(&res, StatusCode::TOO_MANY_REQUESTS, "rate_limited");
+    let res = assert_draft_limited(&server).await;
     assert!(res.headers.contains_key(header::RETRY_AFTER));
     server.shutdown().await.expect("shutdown");
 }

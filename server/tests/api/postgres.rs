@@ -10,8 +10,8 @@ use sqlx::{postgres::PgPoolOptions, PgPool, Row};
 use uuid::Uuid;
 
 use crate::common::{
-    assert_error, draft, form_config, get, manifest_path, post, signup, signup_full, Store,
-    PASSWORD,
+    assert_draft_limited, draft, get, login, manifest_path, post, signup, signup_full, try_claim,
+    Store,
 };
 
 /// Two server processes on one Postgres database behave as one service.
@@ -24,19 +24,8 @@ async fn two_servers_share_one_postgres() {
     let two = store.start().await;
     assert_ne!(one.addr, two.addr);
     signup(&one, "shared@example.com").await;
-    let login = post(
-        &two,
-        "/api/v1/auth/login",
-        &json!({"email": "shared@example.com", "password": PASSWORD}),
-        None,
-    )
-    .await;
-    assert_eq!(login.status, StatusCode::OK, "{}", login.text);
-    let token = login.json()["access_token"]
-        .as_str()
-        .expect("token")
-        .to_owned();
-    let token = token.as_str();
+    let login = login(&two, "shared@example.com").await;
+    let token = login["access_token"].as_str().expect("token");
     let res = post(
         &two,
         "/api/v1/workspaces",
@@ -282,14 +271,7 @@ async fn postgres_two_processes_revocation_and_shared_limits() {
     let (id, _, draft_token) = draft(&a).await;
     let (user, ws) = signup(&a, "two@example.com").await;
     assert_eq!(
-        post(
-            &b,
-            "/api/v1/claims",
-            &json!({"draft_token": draft_token}),
-            Some(&user)
-        )
-        .await
-        .status,
+        try_claim(&b, &draft_token, Some(&user)).await.status,
         StatusCode::OK
     );
     let res = post(
@@ -337,14 +319,7 @@ async fn postgres_two_processes_revocation_and_shared_limits() {
     // Burst 3 per IP across both processes: one draft was made above; two more, then 429 on either.
     draft(&b).await;
     draft(&a).await;
-    let res = post(
-        &b,
-        "/api/v1/drafts",
-        &json!({"type": "form", "config": form_config()}),
-        None,
-    )
-    .await;
-    assert_error(&res, StatusCode::TOO_MANY_REQUESTS, "rate_limited");
+    assert_draft_limited(&b).await;
 
     a.shutdown().await.expect("a");
     b.shutdown().await.expect("b");

@@ -7,8 +7,8 @@ use serde_json::{json, Value};
 use uuid::Uuid;
 
 use crate::common::{
-    assert_error, both_stores, client, get, mailed_token, post, send, signup_full, Res, Store,
-    PASSWORD, SECRET,
+    assert_error, both_stores, client, get, login, mailed_token, post, send, signup_full, Res,
+    Store, PASSWORD, SECRET,
 };
 
 both_stores!(signup_login_workspace, signup_login_workspace);
@@ -27,15 +27,8 @@ async fn signup_login_workspace(store: &Store) {
     assert_eq!(list[0]["name"], "WS of Ann@Example.com");
     assert_eq!(list[0]["role"], "owner");
 
-    let login = post(
-        &server,
-        "/api/v1/auth/login",
-        &json!({"email": "ann@example.com", "password": PASSWORD}),
-        None,
-    )
-    .await;
-    assert_eq!(login.status, StatusCode::OK, "{}", login.text);
-    let token2 = login.json()["access_token"]
+    let signed_in = login(&server, "ann@example.com").await;
+    let token2 = signed_in["access_token"]
         .as_str()
         .expect("token")
         .to_owned();
@@ -182,14 +175,7 @@ async fn refresh_is_single_use_and_logout_revokes(store: &Store) {
         StatusCode::UNAUTHORIZED
     );
 
-    let login = post(
-        &server,
-        "/api/v1/auth/login",
-        &json!({"email": "rae@example.com", "password": PASSWORD}),
-        None,
-    )
-    .await
-    .json();
+    let login = login(&server, "rae@example.com").await;
     let access = login["access_token"].as_str().expect("access");
     assert_eq!(
         get(&server, "/api/v1/auth/user", Some(access)).await.status,

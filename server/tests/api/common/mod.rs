@@ -347,15 +347,34 @@ pub(crate) async fn signup_full(server: &Running, email: &str) -> Value {
     )
     .await;
     assert_eq!(confirmed.status, StatusCode::OK, "{}", confirmed.text);
-    let login = post(
+    login(server, &address).await
+}
+
+/// Signs in with [`PASSWORD`], asserts it worked, and returns the token response.
+pub(crate) async fn login(server: &Running, email: &str) -> Value {
+    let res = post(
         server,
         "/api/v1/auth/login",
-        &json!({"email": address, "password": PASSWORD}),
+        &json!({"email": email, "password": PASSWORD}),
         None,
     )
     .await;
-    assert_eq!(login.status, StatusCode::OK, "{}", login.text);
-    login.json()
+    assert_eq!(res.status, StatusCode::OK, "{}", res.text);
+    res.json()
+}
+
+/// Asserts that one more draft is refused by the per-IP draft limit (429, `rate_limited`) and
+/// returns the answer.
+pub(crate) async fn assert_draft_limited(server: &Running) -> Res {
+    let res = post(
+        server,
+        "/api/v1/drafts",
+        &json!({"type": "form", "config": form_config()}),
+        None,
+    )
+    .await;
+    assert_error(&res, StatusCode::TOO_MANY_REQUESTS, "rate_limited");
+    res
 }
 
 /// Signs up; returns (access token, workspace id).
@@ -401,15 +420,20 @@ pub(crate) async fn draft(server: &Running) -> (String, String, String) {
     (s("instance_id"), s("embed_token"), s("draft_token"))
 }
 
-/// Claims a draft into the caller's first workspace and asserts it worked.
-pub(crate) async fn claim(server: &Running, draft_token: &str, bearer: &str) {
-    let res = post(
+/// `POST /api/v1/claims` with a draft token (into the caller's first owned workspace).
+pub(crate) async fn try_claim(server: &Running, draft_token: &str, bearer: Option<&str>) -> Res {
+    post(
         server,
         "/api/v1/claims",
-        &json!({"draft_token": draft_token}),
-        Some(bearer),
+        &json!({ "draft_token": draft_token }),
+        bearer,
     )
-    .await;
+    .await
+}
+
+/// Claims a draft into the caller's first workspace and asserts it worked.
+pub(crate) async fn claim(server: &Running, draft_token: &str, bearer: &str) {
+    let res = try_claim(server, draft_token, Some(bearer)).await;
     assert_eq!(res.status, StatusCode::OK, "{}", res.text);
 }
 
