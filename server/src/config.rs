@@ -85,11 +85,12 @@ pub struct Config {
     #[arg(long, env = "SESSION_TTL_SECS", default_value_t = 30 * 24 * 3600)]
     pub session_ttl_secs: i64,
     /// Public base URL (e.g. `https://app.example.com`) used in magic links; cookies are `Secure` when
-    /// it is https. Defaults to `http://{host}:{port}`.
+    /// it is https. Defaults to `http://{host}:{port}`; production requires an https URL.
     #[arg(long, env = "PUBLIC_URL")]
     pub public_url: Option<String>,
-    /// `smtp://user:pass@host:587` (STARTTLS) or `smtps://…:465`. Unset: mail is logged and written
-    /// to the `outbox` table.
+    /// `smtp://user:pass@host:587` (STARTTLS) or `smtps://…:465`. Required in production. Unset
+    /// (development, preview): mail goes to the `outbox` table, readable on `/dev/mail` in
+    /// development, until its link expires; it is never logged.
     #[arg(long, env = "SMTP_URL", hide_env_values = true)]
     pub smtp_url: Option<String>,
     /// Sender of auth mail.
@@ -179,6 +180,37 @@ impl Config {
         SocketAddr::new(self.host, self.port)
     }
 
+    /// Refuses settings that are unsafe in production: mail must go out over SMTP (the development
+    /// outbox keeps live sign-in links in the database and serves them on `/dev/mail` elsewhere), and
+    /// `PUBLIC_URL` must be https so session cookies are `Secure`.
+    pub fn check_production(&self) -> anyhow::Result<()> {
+        if self.env != Env::Production {
+            return Ok(());
+        }
+        if self.smtp_url.is_none() {
+            anyhow::bail!(
+                "SMTP_URL is required in production: sign-in and confirmation links must be mailed"
+            );
+        }
+        if !self.is_https() {
+            anyhow::bail!(
+                "PUBLIC_URL must be an https:// URL in production (session cookies are Secure)"
+            );
+        }
+        Ok(())
+    }
+
+    /// Whether the demo publisher pages are served: never in production.
+    pub fn serves_demo_pages(&self) -> bool {
+        self.env != Env::Production
+    }
+
+    /// Whether the local mail catcher `/dev/mail` is served: only in development without SMTP (it
+    /// shows everyone's sign-in links to whoever can reach the server).
+    pub fn serves_dev_mail(&self) -> bool {
+        self.env == Env::Development && self.smtp_url.is_none()
+    }
+
     /// Whether the server is reached over https (then cookies are `Secure`).
     pub fn is_https(&self) -> bool {
         self.public_url
@@ -227,6 +259,31 @@ pub struct ProductConfig {
     /// Fraction of client error reports that are logged (all are counted in metrics).
     #[arg(long, env = "CK_ERROR_SAMPLE_RATE", default_value_t = 0.1)]
     pub error_sample_rate: f64,
+    /// Every auth endpoint (sign-up, sign-in, refresh, magic links, password and email change,
+    /// sign-out): per client IP and endpoint (shared across processes on Postgres).
+    #[arg(long, env = "CK_LIMIT_AUTH_IP", default_value = "30/10")]
+    pub limit_auth_ip: Limit,
+    /// Auth endpoints that name an account (sign-up, sign-in, magic-link request, password and
+    /// email change): per (account, client IP) and endpoint (shared across processes on Postgres).
+    #[arg(long, env = "CK_LIMIT_AUTH_ACCOUNT_IP", default_value = "10/5")]
+    pub limit_auth_account_ip: Limit,
+    /// Failed password checks per (account, IP), and failed link or refresh-token checks per IP,
+    /// allowed in an hour before exponential backoff starts (per IP alone: four times this).
+    #[arg(long, env = "CK_AUTH_FREE_FAILURES", default_value_t = 5)]
+    pub auth_free_failures: u32,
+    /// Longest auth backoff (seconds).
+    #[arg(long, env = "CK_AUTH_MAX_BACKOFF_SECS", default_value_t = 900)]
+    pub auth_max_backoff_secs: u64,
+    /// Password hashes (argon2id, 19 MiB each) computed at once per process; more wait.
+    #[arg(long, env = "CK_ARGON2_MAX_CONCURRENT", default_value_t = 4)]
+    pub argon2_max_concurrent: usize,
+    /// How long a request waits for a hashing slot before 503 with `Retry-After` (ms).
+    #[arg(long, env = "CK_ARGON2_WAIT_MS", default_value_t = 2_000)]
+    pub argon2_wait_ms: u64,
+    /// A just-rotated refresh token presented again within this many seconds (two tabs refreshing
+    /// at once) gets the same new token instead of counting as reuse.
+    #[arg(long, env = "CK_REFRESH_REUSE_GRACE_SECS", default_value_t = 10)]
+    pub refresh_reuse_grace_secs: i64,
 }
 
 impl Default for ProductConfig {
@@ -250,6 +307,13 @@ impl Default for ProductConfig {
             claim_free_failures: 5,
             claim_max_backoff_secs: 900,
             error_sample_rate: 0.1,
+            limit_auth_ip: limit("30/10"),
+            limit_auth_account_ip: limit("10/5"),
+            auth_free_failures: 5,
+            auth_max_backoff_secs: 900,
+            argon2_max_concurrent: 4,
+            argon2_wait_ms: 2_000,
+            refresh_reuse_grace_secs: 10,
         }
     }
 }

@@ -31,6 +31,13 @@ pub(crate) enum Error {
         /// Seconds until a retry can succeed.
         retry_after_secs: u64,
     },
+    /// The server is at capacity (e.g. every password-hashing slot is busy); retry after this many
+    /// seconds. 503 with `Retry-After`.
+    #[error("busy, retry after {retry_after_secs}s")]
+    Busy {
+        /// Seconds after which a retry is likely to get a slot.
+        retry_after_secs: u64,
+    },
     /// Database failure; details are logged, never sent.
     #[error("database error: {0}")]
     Db(#[from] sqlx::Error),
@@ -104,6 +111,7 @@ impl Error {
         match self {
             Error::Client { status, .. } => *status,
             Error::RateLimited { .. } => StatusCode::TOO_MANY_REQUESTS,
+            Error::Busy { .. } => StatusCode::SERVICE_UNAVAILABLE,
             Error::Db(sqlx::Error::PoolTimedOut | sqlx::Error::PoolClosed | sqlx::Error::Io(_)) => {
                 StatusCode::SERVICE_UNAVAILABLE
             }
@@ -116,6 +124,7 @@ impl Error {
         match self {
             Error::Client { code, .. } => code,
             Error::RateLimited { .. } => "rate_limited",
+            Error::Busy { .. } => "busy",
             _ if self.status_code() == StatusCode::SERVICE_UNAVAILABLE => "unavailable",
             _ => "internal",
         }
@@ -143,6 +152,7 @@ impl IntoResponse for Error {
                 message, fields, ..
             } => (Cow::Borrowed(message.as_ref()), fields.as_ref()),
             Error::RateLimited { .. } => ("too many requests, slow down".into(), None),
+            Error::Busy { .. } => ("server busy, retry shortly".into(), None),
             _ if status == StatusCode::SERVICE_UNAVAILABLE => {
                 tracing::warn!(error = %self, "dependency unavailable");
                 ("service temporarily unavailable".into(), None)
@@ -161,7 +171,7 @@ impl IntoResponse for Error {
             },
         };
         let mut response = (status, axum::Json(body)).into_response();
-        if let Error::RateLimited { retry_after_secs } = self {
+        if let Error::RateLimited { retry_after_secs } | Error::Busy { retry_after_secs } = self {
             response.headers_mut().insert(
                 header::RETRY_AFTER,
                 HeaderValue::from(retry_after_secs.max(1)),

@@ -67,6 +67,7 @@ async fn build(config: Config, local_addr: SocketAddr) -> anyhow::Result<state::
     observability::init(&state);
     usage::start_flusher(&state);
     drafts::start_sweeper(&state);
+    users::start_sweeper(&state);
     Ok(state)
 }
 

@@ -17,7 +17,7 @@ use crate::{
     store::Db,
     tokens::verify::TokenCache,
     usage::Usage,
-    users::{jwt::JwtKeys, mail::Mailer},
+    users::{jwt::JwtKeys, mail::Mailer, password::Hasher},
 };
 
 type Hook = Box<dyn FnOnce() -> Pin<Box<dyn Future<Output = ()> + Send>> + Send>;
@@ -34,6 +34,8 @@ struct Inner {
     db: Db,
     jwt: JwtKeys,
     mailer: Mailer,
+    /// Argon2 slots: bounds concurrent password hashes (`CK_ARGON2_MAX_CONCURRENT`).
+    hasher: Hasher,
     metrics: PrometheusHandle,
     /// In-process rate limiters (the shared half lives in the database).
     limiters: Limiters,
@@ -50,6 +52,7 @@ impl AppState {
     /// Checks the secrets, connects to and migrates the database, and builds every piece of
     /// per-process state. Background work is started separately (see `lib.rs`).
     pub(crate) async fn build(config: Config, local_addr: SocketAddr) -> anyhow::Result<Self> {
+        config.check_production()?;
         let secret = match &config.jwt_secret {
             Some(secret) if secret.len() >= 32 => secret.as_bytes().to_vec(),
             Some(_) => anyhow::bail!("JWT_SECRET must be at least 32 characters"),
@@ -67,6 +70,10 @@ impl AppState {
         let mailer = Mailer::from_config(&config)?;
         let db = Db::connect(&config).await?;
         let limiters = Limiters::new(&config.product);
+        let hasher = Hasher::new(
+            config.product.argon2_max_concurrent,
+            std::time::Duration::from_millis(config.product.argon2_wait_ms),
+        );
         let usage = Usage::new(config.product.usage_flush_keys);
         Ok(Self {
             inner: Arc::new(Inner {
@@ -75,6 +82,7 @@ impl AppState {
                 db,
                 jwt,
                 mailer,
+                hasher,
                 metrics: crate::metrics::handle(),
                 limiters,
                 token_cache: TokenCache::default(),
@@ -100,6 +108,10 @@ impl AppState {
 
     pub(crate) fn mailer(&self) -> &Mailer {
         &self.inner.mailer
+    }
+
+    pub(crate) fn hasher(&self) -> &Hasher {
+        &self.inner.hasher
     }
 
     pub(crate) fn metrics(&self) -> &PrometheusHandle {

@@ -15,7 +15,7 @@ use super::{auth_page, csrf_token, esc, html, icon, redirect_with_cookies, style
 use crate::{
     error::Error,
     state::AppState,
-    users::{self, csrf, flows, AuthUser, TokenPair},
+    users::{self, csrf, flows, guard::Client, AuthUser, SignOutScope, TokenPair},
     workspaces,
 };
 
@@ -64,10 +64,12 @@ struct MagicForm {
     csrf: String,
 }
 
-/// The sign-out form.
+/// The sign-out forms ("Sign out", and "Sign out everywhere" with `scope=global`).
 #[derive(Deserialize)]
-struct CsrfForm {
+struct LogoutForm {
     csrf: String,
+    #[serde(default)]
+    scope: SignOutScope,
 }
 
 /// The magic-link landing page's query.
@@ -130,10 +132,11 @@ fn message_of(e: &Error) -> String {
 
 async fn login_submit(
     State(state): State<AppState>,
+    client: Client,
     headers: HeaderMap,
     Form(form): Form<CredentialsForm>,
 ) -> Response {
-    let flow = flows::login(&state, &form.email, &form.password);
+    let flow = flows::login(&state, &client, &form.email, &form.password);
     let on_error = (false, form.email.as_str());
     form_post(&state, &headers, &form.csrf, flow, on_error, |pair| {
         signed_in(&state, &pair)
@@ -143,33 +146,58 @@ async fn login_submit(
 
 async fn signup_submit(
     State(state): State<AppState>,
+    client: Client,
     headers: HeaderMap,
     Form(form): Form<CredentialsForm>,
 ) -> Response {
     let workspace = form.workspace_name.as_deref();
-    let flow = flows::signup(&state, &form.email, &form.password, workspace);
+    let flow = flows::signup(&state, &client, &form.email, &form.password, workspace);
     let on_error = (true, form.email.as_str());
-    form_post(&state, &headers, &form.csrf, flow, on_error, |pair| {
-        signed_in(&state, &pair)
+    // No session until the address is proven.
+    form_post(&state, &headers, &form.csrf, flow, on_error, |user| {
+        check_email(
+            &state,
+            &format!(
+                "We sent a link to {} to confirm your address. Open it within one hour to finish \
+                 creating your account; then you can also sign in with your password.",
+                esc(&user.email)
+            ),
+        )
     })
     .await
 }
 
+/// The "check your email" page after a link was mailed; `message` is HTML (already escaped).
+fn check_email(state: &AppState, message: &str) -> Response {
+    let dev = if state.config().serves_dev_mail() {
+        "<p class=\"muted\">Development: no mail server is configured; read the message on \
+         <a href=\"/dev/mail\">the local mail page</a>.</p>"
+    } else {
+        ""
+    };
+    let body = format!(
+        "<main><h1>Check your email</h1><div class=\"card\"><p class=\"ok\">{}{message}</p>{dev}</div></main>",
+        icon(&icons::MAIL),
+    );
+    html(state, StatusCode::OK, "Check your email", &body, &[])
+}
+
 async fn magic_link_submit(
     State(state): State<AppState>,
+    client: Client,
     headers: HeaderMap,
     Form(form): Form<EmailForm>,
 ) -> Response {
-    let flow = flows::request_magic_link(&state, &form.email);
+    let flow = flows::request_magic_link(&state, &client, &form.email);
     let on_error = (false, form.email.as_str());
     form_post(&state, &headers, &form.csrf, flow, on_error, |()| {
-        let body = format!(
-            "<main><h1>Check your email</h1><div class=\"card\"><p class=\"ok\">{}We sent a sign-in link to {}. \
-             It works once, for one hour.</p></div></main>",
-            icon(&icons::MAIL),
-            esc(form.email.trim())
-        );
-        html(&state, StatusCode::OK, "Check your email", &body, &[])
+        check_email(
+            &state,
+            &format!(
+                "We sent a sign-in link to {}. It works once, for one hour.",
+                esc(form.email.trim())
+            ),
+        )
     })
     .await
 }
@@ -194,10 +222,11 @@ async fn magic_landing(
 
 async fn magic_submit(
     State(state): State<AppState>,
+    client: Client,
     headers: HeaderMap,
     Form(form): Form<MagicForm>,
 ) -> Response {
-    let flow = flows::verify_magic_link(&state, &form.token);
+    let flow = flows::verify_magic_link(&state, &client, &form.token);
     form_post(&state, &headers, &form.csrf, flow, (false, ""), |pair| {
         signed_in(&state, &pair)
     })
@@ -207,15 +236,13 @@ async fn magic_submit(
 async fn logout_submit(
     State(state): State<AppState>,
     headers: HeaderMap,
-    Form(form): Form<CsrfForm>,
+    Form(form): Form<LogoutForm>,
 ) -> Response {
     if check_form(&state, &headers, &form.csrf).is_ok() {
         if let Some(token) = users::cookie(&headers, users::ACCESS_COOKIE) {
             if let Ok(user) = users::authenticate(&state, token).await {
-                if let Some(session) = user.session_id {
-                    if let Err(e) = users::end_session(&state, session).await {
-                        tracing::error!(error = %e, "logout failed");
-                    }
+                if let Err(e) = users::sign_out(&state, &user, form.scope).await {
+                    tracing::error!(error = %e, "logout failed");
                 }
             }
         }
@@ -224,20 +251,28 @@ async fn logout_submit(
 }
 
 /// Signs in from the cookies, refreshing an expired access token with the refresh cookie.
-async fn cookie_user(state: &AppState, headers: &HeaderMap) -> Option<(AuthUser, Vec<String>)> {
+async fn cookie_user(
+    state: &AppState,
+    client: &Client,
+    headers: &HeaderMap,
+) -> Option<(AuthUser, Vec<String>)> {
     if let Some(token) = users::cookie(headers, users::ACCESS_COOKIE) {
         if let Ok(user) = users::authenticate(state, token).await {
             return Some((user, Vec::new()));
         }
     }
     let refresh = users::cookie(headers, users::REFRESH_COOKIE)?;
-    let pair = users::refresh_session(state, refresh).await.ok()?;
+    let pair = users::refresh_session(state, client, refresh).await.ok()?;
     let user = users::authenticate(state, &pair.access_token).await.ok()?;
     Some((user, users::session_cookies(state, &pair).to_vec()))
 }
 
-async fn app_home(State(state): State<AppState>, headers: HeaderMap) -> Result<Response, Error> {
-    let Some((user, mut cookies)) = cookie_user(&state, &headers).await else {
+async fn app_home(
+    State(state): State<AppState>,
+    client: Client,
+    headers: HeaderMap,
+) -> Result<Response, Error> {
+    let Some((user, mut cookies)) = cookie_user(&state, &client, &headers).await else {
         return Ok(Redirect::to("/login").into_response());
     };
     let mut tx = state.db().begin(&user.actor()).await?;
@@ -278,7 +313,10 @@ async fn app_home(State(state): State<AppState>, headers: HeaderMap) -> Result<R
     let body = format!(
         "<header class=\"bar\"><span class=\"brand\">Clickeen</span><span class=\"muted\">{user_icon}{email}</span>\
          <form method=\"post\" action=\"/logout\"><input type=\"hidden\" name=\"csrf\" value=\"{csrf_token}\">\
-         <button type=\"submit\" class=\"quiet\">Sign out</button></form></header>\
+         <button type=\"submit\" class=\"quiet\">Sign out</button></form>\
+         <form method=\"post\" action=\"/logout\"><input type=\"hidden\" name=\"csrf\" value=\"{csrf_token}\">\
+         <input type=\"hidden\" name=\"scope\" value=\"global\">\
+         <button type=\"submit\" class=\"quiet\">Sign out everywhere</button></form></header>\
          <main><h1>Your workspaces</h1>{sections}</main>",
         user_icon = icon(&icons::USER),
         email = esc(user.email.as_deref().unwrap_or_default()),

@@ -1,11 +1,14 @@
 //! The server-rendered dashboard (sign-in, sign-up, magic-link landing, workspace home; routes in
-//! [`http`]), its stylesheet, and the demo publisher pages from `examples/pages` at `/` ([`demo`]).
+//! [`http`]), its stylesheet, and the development-only pages: the demo publisher pages from
+//! `examples/pages` at `/` ([`demo`]) and the local mail catcher `/dev/mail` ([`dev_mail`]), neither
+//! served in production.
 //! No tables of its own: it reads through `users` and `workspaces`.
 //!
 //! The dashboard runs under a strict CSP: no scripts at all, CSS only from `/assets/dashboard.css`
 //! (dieter-tokens custom properties, nothing hard-coded), icons as inline SVG from ck-icons.
 
 pub(crate) mod demo;
+pub(crate) mod dev_mail;
 pub(crate) mod http;
 
 use axum::{

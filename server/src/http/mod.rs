@@ -54,13 +54,21 @@ pub(crate) fn router(state: AppState) -> Router {
         .merge(drafts::http::claims_router())
         .merge(billing::http::router())
         .merge(embed_api);
-    Router::new()
+    let mut app = Router::new()
         .merge(api)
         .merge(metrics::http::router())
         .merge(assets::http::router())
-        .merge(dashboard::http::router())
-        .fallback_service(dashboard::demo::demo_pages(&state))
-        .layer(DefaultBodyLimit::max(body_limit))
+        .merge(dashboard::http::router());
+    // Development pages are not even routed in production.
+    if state.config().serves_dev_mail() {
+        app = app.merge(dashboard::dev_mail::router());
+    }
+    app = if state.config().serves_demo_pages() {
+        app.fallback_service(dashboard::demo::demo_pages(&state))
+    } else {
+        app.fallback(not_found)
+    };
+    app.layer(DefaultBodyLimit::max(body_limit))
         .layer(axum::middleware::from_fn(json_errors))
         .layer(axum::middleware::from_fn(metrics::track))
         .layer(SetResponseHeaderLayer::if_not_present(
@@ -71,7 +79,10 @@ pub(crate) fn router(state: AppState) -> Router {
             header::REFERRER_POLICY,
             HeaderValue::from_static("strict-origin-when-cross-origin"),
         ))
-        .layer(TraceLayer::new_for_http())
+        // The span names the path only: query strings can carry secrets (a sign-in link's token).
+        .layer(TraceLayer::new_for_http().make_span_with(|request: &axum::http::Request<_>| {
+            tracing::debug_span!("request", method = %request.method(), path = %request.uri().path())
+        }))
         .layer(CatchPanicLayer::custom(|_| {
             axum::response::IntoResponse::into_response(Error::Internal(anyhow::anyhow!(
                 "handler panicked"
@@ -123,6 +134,15 @@ pub(crate) async fn json_errors(
         }
     }
     response
+}
+
+/// 404 for every unrouted path (JSON under `/api/`), where no demo pages are served.
+async fn not_found(uri: Uri) -> axum::response::Response {
+    if uri.path().starts_with("/api/") {
+        axum::response::IntoResponse::into_response(api_not_found(uri).await)
+    } else {
+        axum::response::IntoResponse::into_response((StatusCode::NOT_FOUND, "not found"))
+    }
 }
 
 /// JSON 404 for unknown API paths.

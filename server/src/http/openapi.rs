@@ -20,6 +20,8 @@ use crate::state::AppState;
         crate::users::http::magic_link,
         crate::users::http::magic_link_verify,
         crate::users::http::user,
+        crate::users::http::change_password,
+        crate::users::http::change_email,
         crate::workspaces::http::list,
         crate::workspaces::http::create,
         crate::workspaces::http::show,

@@ -138,6 +138,10 @@ pub(crate) struct Limiters {
     pub(crate) submissions_token: Limiter,
     pub(crate) submissions_ip: Limiter,
     pub(crate) drafts_ip: Limiter,
+    pub(crate) auth_ip: Limiter,
+    pub(crate) auth_account_ip: Limiter,
+    /// One sign-in link a minute per (address, client).
+    pub(crate) magic_link_client: Limiter,
 }
 
 impl Limiters {
@@ -149,6 +153,12 @@ impl Limiters {
             submissions_token: Limiter::new(p.limit_submissions_token),
             submissions_ip: Limiter::new(p.limit_submissions_ip),
             drafts_ip: Limiter::new(p.limit_drafts_ip),
+            auth_ip: Limiter::new(p.limit_auth_ip),
+            auth_account_ip: Limiter::new(p.limit_auth_account_ip),
+            magic_link_client: Limiter::new(Limit {
+                per_minute: 1,
+                burst: 1,
+            }),
         }
     }
 }
@@ -203,10 +213,16 @@ pub(crate) fn now_ms() -> i64 {
 
 /// A keyed hash of a client address: lets limits and the claim audit group by IP without storing it.
 pub(crate) fn ip_hash(config: &Config, ip: IpAddr) -> String {
+    keyed_hash(config, &ip.to_string())
+}
+
+/// A keyed hash of any identifier (an address, an email) for limit keys, so the shared table
+/// never holds the identifier itself.
+pub(crate) fn keyed_hash(config: &Config, value: &str) -> String {
     let key = config.jwt_secret.as_deref().unwrap_or("clickeen-ip-hash");
     let mut mac =
         Hmac::<Sha256>::new_from_slice(key.as_bytes()).expect("HMAC takes any key length");
-    mac.update(ip.to_string().as_bytes());
+    mac.update(value.as_bytes());
     hex::encode(&mac.finalize().into_bytes()[..16])
 }
 

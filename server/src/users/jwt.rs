@@ -38,6 +38,8 @@ pub(crate) struct JwtKeys {
     decoding: DecodingKey,
     validation: Validation,
     audience: String,
+    /// Key for secrets derived from other secrets (the refresh token a rotation mints).
+    derive_key: Vec<u8>,
 }
 
 impl std::fmt::Debug for JwtKeys {
@@ -59,7 +61,21 @@ impl JwtKeys {
             decoding: DecodingKey::from_secret(secret),
             validation,
             audience: audience.to_owned(),
+            derive_key: secret.to_vec(),
         }
+    }
+
+    /// A secret derived from `input` under the server secret (HMAC-SHA256, 256 bits, base64url):
+    /// the same input always derives the same secret, which nobody without the key can compute.
+    pub(crate) fn derive(&self, label: &str, input: &str) -> String {
+        use base64::Engine as _;
+        use hmac::{Hmac, Mac as _};
+        let mut mac = Hmac::<sha2::Sha256>::new_from_slice(&self.derive_key)
+            .expect("HMAC takes any key length");
+        mac.update(label.as_bytes());
+        mac.update(b"\0");
+        mac.update(input.as_bytes());
+        base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(mac.finalize().into_bytes())
     }
 
     /// Signs an access token for `user` in `session`, valid for `ttl_secs`.

@@ -1,14 +1,15 @@
-//! Auth mail: SMTP (lettre over rustls) when `SMTP_URL` is set; otherwise the message is logged and
-//! written to the `outbox` table so magic links work offline in development.
+//! Auth mail: SMTP (lettre over rustls) when `SMTP_URL` is set (required in production); otherwise
+//! the message goes to the `outbox` table, shown on the development mail page `/dev/mail`, and is
+//! deleted once its link expires. Bodies carry live sign-in links: they are never logged.
 
 use crate::{
     config::Config,
-    store::{Actor, Db},
+    store::{Actor, Db, Ts},
 };
 
 /// Where auth mail goes.
 pub(crate) enum Mailer {
-    /// Log + `outbox` table (development default).
+    /// The `outbox` table (development and preview without SMTP).
     Outbox,
     /// Real delivery.
     #[cfg(feature = "smtp")]
@@ -41,25 +42,26 @@ impl Mailer {
         }
     }
 
-    /// Sends one plain-text message.
+    /// Sends one plain-text message whose links stop working at `expires`.
     pub(crate) async fn send(
         &self,
         db: &Db,
         to: &str,
         subject: &str,
         body: &str,
+        expires: Ts,
     ) -> anyhow::Result<()> {
         match self {
             Mailer::Outbox => {
-                tracing::info!(
-                    to,
-                    subject,
-                    body,
-                    "mail (no SMTP configured; written to outbox)"
-                );
                 let mut tx = db.begin(&Actor::Auth).await?;
-                super::db::insert_outbox(&mut tx, to, subject, body).await?;
+                super::db::purge_expired(&mut tx, Ts::now()).await?;
+                super::db::insert_outbox(&mut tx, to, subject, body, expires).await?;
                 tx.commit().await?;
+                // Subject only: the body holds a live link.
+                tracing::info!(
+                    subject,
+                    "mail kept in the development outbox (no SMTP_URL); read it on /dev/mail"
+                );
                 Ok(())
             }
             #[cfg(feature = "smtp")]

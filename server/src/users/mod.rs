@@ -7,6 +7,7 @@
 pub(crate) mod csrf;
 pub(crate) mod db;
 pub(crate) mod flows;
+pub(crate) mod guard;
 pub(crate) mod http;
 pub(crate) mod jwt;
 pub(crate) mod mail;
@@ -132,10 +133,19 @@ fn token_pair(
     })
 }
 
-/// Trades a refresh token for a new pair. A second use of the same token revokes the session
-/// (whoever holds the copy loses it too).
-pub(crate) async fn refresh_session(state: &AppState, refresh: &str) -> Result<TokenPair, Error> {
+/// Trades a refresh token for a new pair. The next token is derived from the presented one under
+/// the server secret, so two tabs presenting the same token at once both get the same new token: a
+/// second use within `CK_REFRESH_REUSE_GRACE_SECS`, while that new token is still unused, is that
+/// race. Any other second use revokes the session (whoever holds the copy loses it too).
+pub(crate) async fn refresh_session(
+    state: &AppState,
+    client: &guard::Client,
+    refresh: &str,
+) -> Result<TokenPair, Error> {
+    guard::limit(state, guard::Endpoint::Refresh, client, None).await?;
+    guard::check_backoff(state, guard::Guess::Token, client, None).await?;
     let now = Ts::now();
+    let next = state.jwt().derive("refresh", refresh);
     let mut tx = state.db().begin(&Actor::Auth).await?;
     match db::use_refresh_token(&mut tx, &hash_secret(refresh), now).await? {
         db::RefreshUse::Fresh {
@@ -143,28 +153,92 @@ pub(crate) async fn refresh_session(state: &AppState, refresh: &str) -> Result<T
             user,
             email,
         } => {
-            let next = random_secret();
             let expires = now.plus(Duration::seconds(state.config().session_ttl_secs));
             db::insert_refresh_token(&mut tx, session, &hash_secret(&next), now, expires).await?;
             tx.commit().await?;
             token_pair(state, user, &email, session, next)
         }
-        db::RefreshUse::Reused { session } => {
+        db::RefreshUse::Reused { session, used_at } => {
+            let grace = Duration::seconds(state.config().product.refresh_reuse_grace_secs);
+            if used_at.plus(grace) >= now {
+                if let Some((user, email)) =
+                    db::live_refresh_token(&mut tx, &hash_secret(&next), now).await?
+                {
+                    tx.commit().await?;
+                    return token_pair(state, user, &email, session, next);
+                }
+            }
             db::revoke_session(&mut tx, session, now).await?;
             tx.commit().await?;
             tracing::warn!(%session, "refresh token reused; session revoked");
             Err(Error::unauthorized("refresh token already used"))
         }
-        db::RefreshUse::Invalid => Err(Error::unauthorized("invalid or expired refresh token")),
+        db::RefreshUse::Invalid => {
+            drop(tx);
+            guard::record_failure(state, guard::Guess::Token, client, None).await?;
+            Err(Error::unauthorized("invalid or expired refresh token"))
+        }
     }
 }
 
-/// Revokes a session: its refresh tokens stop working and its access tokens are refused.
-pub(crate) async fn end_session(state: &AppState, session: Uuid) -> Result<(), Error> {
+/// Which sessions a sign-out ends (Supabase's `scope`).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "lowercase")]
+pub(crate) enum SignOutScope {
+    /// This session.
+    #[default]
+    Local,
+    /// Every session of the account, this one included ("sign out everywhere").
+    Global,
+    /// Every other session.
+    Others,
+}
+
+/// Ends the caller's sessions as `scope` says.
+pub(crate) async fn sign_out(
+    state: &AppState,
+    user: &AuthUser,
+    scope: SignOutScope,
+) -> Result<(), Error> {
+    let now = Ts::now();
     let mut tx = state.db().begin(&Actor::Auth).await?;
-    db::revoke_session(&mut tx, session, Ts::now()).await?;
+    match (scope, user.session_id) {
+        (SignOutScope::Local, Some(session)) => db::revoke_session(&mut tx, session, now).await?,
+        (SignOutScope::Local, None) => {}
+        (SignOutScope::Global, _) => {
+            db::revoke_user_sessions(&mut tx, user.id, None, now).await?;
+        }
+        (SignOutScope::Others, keep) => {
+            db::revoke_user_sessions(&mut tx, user.id, keep, now).await?;
+        }
+    }
     tx.commit().await?;
     Ok(())
+}
+
+/// Deletes expired outbox mail, magic links and failure counts every minute.
+pub(crate) fn start_sweeper(state: &AppState) {
+    let state_bg = state.clone();
+    state.spawn_background(async move {
+        let stop = state_bg.shutting_down();
+        tokio::pin!(stop);
+        let mut tick = tokio::time::interval(std::time::Duration::from_secs(60));
+        loop {
+            tokio::select! {
+                () = &mut stop => break,
+                _ = tick.tick() => {}
+            }
+            let sweep = async {
+                let mut tx = state_bg.db().begin(&Actor::Auth).await?;
+                let purged = db::purge_expired(&mut tx, Ts::now()).await?;
+                tx.commit().await?;
+                Ok::<_, sqlx::Error>(purged)
+            };
+            if let Err(e) = sweep.await {
+                tracing::warn!(error = %e, "purging expired auth rows failed");
+            }
+        }
+    });
 }
 
 /// A signed-in caller, from `Authorization: Bearer …` or the dashboard cookie.

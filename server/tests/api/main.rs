@@ -4,6 +4,7 @@
 
 mod common;
 
+mod accounts;
 mod assets;
 mod billing;
 mod drafts;

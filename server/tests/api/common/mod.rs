@@ -80,6 +80,13 @@ impl Store {
             per_minute: 600,
             burst: 100,
         };
+        // Every test signs up from 127.0.0.1; the auth limits get their own tests.
+        let roomy = Limit {
+            per_minute: 6000,
+            burst: 1000,
+        };
+        config.product.limit_auth_ip = roomy;
+        config.product.limit_auth_account_ip = roomy;
         if let Store::Postgres { name, .. } = self {
             config.database_url = format!("{}/{name}", pg_base());
             config.database_app_url = Some(format!(
@@ -135,6 +142,24 @@ impl Store {
                     .fetch_one(&mut conn)
                     .await
                     .expect("scalar")
+            }
+        }
+    }
+
+    /// Runs one statement as the owner (bypassing RLS): `sqlite` or `postgres` by store.
+    pub(crate) async fn execute(&self, sqlite: &str, postgres: &str) {
+        match self {
+            Store::Sqlite(dir) => {
+                let mut conn = sqlx::SqliteConnection::connect(&Self::sqlite_url(dir))
+                    .await
+                    .expect("sqlite");
+                conn.execute(sqlite).await.expect("execute");
+            }
+            Store::Postgres { name, .. } => {
+                let mut conn = PgConnection::connect(&format!("{}/{name}", pg_base()))
+                    .await
+                    .expect("pg");
+                conn.execute(postgres).await.expect("execute");
             }
         }
     }
@@ -273,7 +298,32 @@ pub(crate) fn assert_error(res: &Res, status: StatusCode, code: &str) {
     );
 }
 
-/// Signs up with [`PASSWORD`] and a workspace named `WS of {email}`; returns the token response.
+/// The token of the newest link mailed to `to`, read as a developer would: on the local mail page
+/// `/dev/mail` (development, no SMTP).
+pub(crate) async fn mailed_token(server: &Running, to: &str) -> String {
+    let list = get(server, &format!("/dev/mail?to={to}"), None).await;
+    assert_eq!(list.status, StatusCode::OK, "{}", list.text);
+    let id: String = list
+        .text
+        .split("href=\"/dev/mail/")
+        .nth(1)
+        .unwrap_or_else(|| panic!("no mail to {to}: {}", list.text))
+        .chars()
+        .take_while(|c| *c != '"')
+        .collect();
+    let mail = get(server, &format!("/dev/mail/{id}"), None).await;
+    assert_eq!(mail.status, StatusCode::OK, "{}", mail.text);
+    mail.text
+        .split("/auth/magic?token=")
+        .nth(1)
+        .expect("link in mail")
+        .chars()
+        .take_while(|c| c.is_ascii_alphanumeric() || *c == '-' || *c == '_')
+        .collect()
+}
+
+/// Signs up with [`PASSWORD`] and a workspace named `WS of {email}`, confirms the address with the
+/// mailed link, and signs in with the password; returns the sign-in's token response.
 pub(crate) async fn signup_full(server: &Running, email: &str) -> Value {
     let res = post(
         server,
@@ -283,7 +333,21 @@ pub(crate) async fn signup_full(server: &Running, email: &str) -> Value {
     )
     .await;
     assert_eq!(res.status, StatusCode::CREATED, "{}", res.text);
-    res.json()
+    assert!(
+        res.json().get("access_token").is_none(),
+        "no session before confirmation"
+    );
+    let address = email.trim().to_lowercase();
+    let token = mailed_token(server, &address).await;
+    let confirmed = post(
+        server,
+        "/api/v1/auth/magic-link/verify",
+        &json!({ "token": token }),
+        None,
+    )
+    .await;
+    assert_eq!(confirmed.status, StatusCode::OK, "{}", confirmed.text);
+    login(server, &address).await
 }
 
 /// Signs in with [`PASSWORD`], asserts it worked, and returns the token response.
