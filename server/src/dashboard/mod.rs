@@ -34,10 +34,11 @@ main{max-width:720px;margin:0 auto;padding:var(--ck-space-6) var(--ck-space-4)}\
 header.bar{display:flex;align-items:center;justify-content:space-between;gap:var(--ck-space-3);\
 padding:var(--ck-space-3) var(--ck-space-4);border-bottom:1px solid var(--ck-color-border);background:var(--ck-color-surface-raised)}\
 .brand{font-weight:var(--ck-font-weight-bold);font-size:var(--ck-font-size-lg)}\
-h1{font-size:var(--ck-font-size-xl);line-height:var(--ck-line-height-tight);margin:0 0 var(--ck-space-4)}\
+h1{font-size:var(--ck-font-size-xl);line-height:var(--ck-line-height-tight);margin:0 0 var(--ck-space-4);\
+display:flex;align-items:center;gap:var(--ck-space-2)}\
 h2{font-size:var(--ck-font-size-lg);margin:var(--ck-space-6) 0 var(--ck-space-3)}\
 .card{background:var(--ck-color-surface-raised);border:1px solid var(--ck-color-border);border-radius:var(--ck-radius-lg);\
-box-shadow:var(--ck-shadow-sm);padding:var(--ck-space-5);margin-bottom:var(--ck-space-4)}\
+box-shadow:var(--ck-shadow-sm);padding:var(--ck-space-5);margin-bottom:var(--ck-space-4);overflow-wrap:anywhere}\
 form{display:grid;gap:var(--ck-space-3);margin:0}\
 label{display:grid;gap:var(--ck-space-1);font-size:var(--ck-font-size-sm);font-weight:var(--ck-font-weight-medium)}\
 input{font:inherit;color:inherit;background:var(--ck-color-surface);border:1px solid var(--ck-color-border);\
@@ -53,7 +54,7 @@ a{color:var(--ck-color-accent)}\
 .error{color:var(--ck-color-danger);font-size:var(--ck-font-size-sm);display:flex;gap:var(--ck-space-2);align-items:center}\
 .ok{color:var(--ck-color-success);display:flex;gap:var(--ck-space-2);align-items:center}\
 ul.list{list-style:none;margin:0;padding:0;display:grid;gap:var(--ck-space-2)}\
-ul.list li{display:flex;justify-content:space-between;gap:var(--ck-space-3);padding:var(--ck-space-3);\
+ul.list li{display:flex;flex-wrap:wrap;justify-content:space-between;gap:var(--ck-space-3);padding:var(--ck-space-3);\
 border:1px solid var(--ck-color-border);border-radius:var(--ck-radius-md)}\
 code{font-size:var(--ck-font-size-sm)}\
 .divider{text-align:center;color:var(--ck-color-muted);font-size:var(--ck-font-size-sm);margin:var(--ck-space-4) 0}\
