@@ -161,6 +161,28 @@ impl AppState {
             .push(handle);
     }
 
+    /// Runs `job` now and then every `period` until shutdown (the sweepers: expired drafts,
+    /// expired auth rows). A run that is under way when shutdown starts finishes first.
+    pub(crate) fn every<F, Fut>(&self, period: std::time::Duration, job: F)
+    where
+        F: Fn(AppState) -> Fut + Send + 'static,
+        Fut: Future<Output = ()> + Send + 'static,
+    {
+        let state = self.clone();
+        self.spawn_background(async move {
+            let stop = state.shutting_down();
+            tokio::pin!(stop);
+            let mut tick = tokio::time::interval(period);
+            loop {
+                tokio::select! {
+                    () = &mut stop => break,
+                    _ = tick.tick() => {}
+                }
+                job(state.clone()).await;
+            }
+        });
+    }
+
     /// Registers final work (e.g. flushing aggregated usage) run once in-flight requests have
     /// finished and background tasks have stopped, before the database pool closes.
     pub(crate) fn on_shutdown<F, Fut>(&self, hook: F)

@@ -65,6 +65,8 @@ pub struct Server {
     pub base: String,
     /// The server's SQLite database (`sqlx` URL), for tests that break the store on purpose.
     pub database_url: String,
+    /// Where [`Server::write_page`] writes: a [`Server::publisher`]'s scratch pages folder.
+    pages: Option<PathBuf>,
     running: Option<ck_server::Running>,
     _dir: tempfile::TempDir,
 }
@@ -72,18 +74,52 @@ pub struct Server {
 impl Server {
     /// Starts the server with the embed build `variant` (see [`dist_dir`]).
     pub async fn start(variant: Option<&str>) -> Result<Server> {
+        Self::serving(variant, None).await
+    }
+
+    /// A server for a publisher's page written by the test ([`Server::write_page`]) and loaded
+    /// cross-origin, as on a real site: the page from [`Server::base`] (`127.0.0.1`), the embed
+    /// and the API from [`Server::embed_origin`] (`localhost`, another origin to the browser).
+    pub async fn publisher() -> Result<Server> {
+        Self::serving(None, Some("pages")).await
+    }
+
+    async fn serving(variant: Option<&str>, scratch_pages: Option<&str>) -> Result<Server> {
         let dir = tempfile::tempdir()?;
         let mut config = ck_server::Config::for_tests(dir.path());
         config.dist_dir = dist_dir(variant, dir.path())?;
-        config.examples_dir = repo_root().join("examples/pages");
+        let pages = scratch_pages.map(|name| dir.path().join(name));
+        config.examples_dir = match &pages {
+            Some(pages) => {
+                std::fs::create_dir_all(pages)?;
+                pages.clone()
+            }
+            None => repo_root().join("examples/pages"),
+        };
         let database_url = config.database_url.clone();
         let running = ck_server::spawn(config).await?;
         Ok(Server {
             base: format!("http://{}", running.addr),
             database_url,
+            pages,
             running: Some(running),
             _dir: dir,
         })
+    }
+
+    /// `http://localhost:PORT`: the same server under another origin (the embed's, on a
+    /// publisher's page served from [`Server::base`]).
+    pub fn embed_origin(&self) -> String {
+        self.base.replace("127.0.0.1", "localhost")
+    }
+
+    /// Writes the demo page `name` (served at `{base}/{name}`); for a [`Server::publisher`].
+    pub fn write_page(&self, name: &str, html: &str) -> Result<()> {
+        let pages = self
+            .pages
+            .as_ref()
+            .context("write_page needs a Server::publisher (the demo pages are the repo's)")?;
+        std::fs::write(pages.join(name), html).with_context(|| format!("writing page {name}"))
     }
 
     /// Stops the server (graceful); later requests fail with a network error.

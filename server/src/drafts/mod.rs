@@ -98,28 +98,18 @@ fn already_claimed() -> Error {
 
 /// Deletes expired drafts and recovered rate-limit rows every minute.
 pub(crate) fn start_sweeper(state: &AppState) {
-    let state_bg = state.clone();
-    state.spawn_background(async move {
-        let stop = state_bg.shutting_down();
-        tokio::pin!(stop);
-        let mut tick = tokio::time::interval(std::time::Duration::from_secs(60));
-        loop {
-            tokio::select! {
-                () = &mut stop => break,
-                _ = tick.tick() => {}
-            }
-            let sweep = async {
-                let mut tx = state_bg.db().begin(&Actor::System).await?;
-                let drafts = db::delete_expired(&mut tx, Ts::now()).await?;
-                let limits = ratelimit::db::prune(&mut tx, ratelimit::now_ms()).await?;
-                tx.commit().await?;
-                Ok::<_, sqlx::Error>((drafts, limits))
-            };
-            match sweep.await {
-                Ok((0, _)) => {}
-                Ok((drafts, _)) => tracing::info!(drafts, "expired drafts deleted"),
-                Err(e) => tracing::warn!(error = %e, "sweeping expired drafts failed"),
-            }
+    state.every(std::time::Duration::from_secs(60), |state| async move {
+        let sweep = async {
+            let mut tx = state.db().begin(&Actor::System).await?;
+            let drafts = db::delete_expired(&mut tx, Ts::now()).await?;
+            let limits = ratelimit::db::prune(&mut tx, ratelimit::now_ms()).await?;
+            tx.commit().await?;
+            Ok::<_, sqlx::Error>((drafts, limits))
+        };
+        match sweep.await {
+            Ok((0, _)) => {}
+            Ok((drafts, _)) => tracing::info!(drafts, "expired drafts deleted"),
+            Err(e) => tracing::warn!(error = %e, "sweeping expired drafts failed"),
         }
     });
 }

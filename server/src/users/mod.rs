@@ -218,25 +218,15 @@ pub(crate) async fn sign_out(
 
 /// Deletes expired outbox mail, magic links and failure counts every minute.
 pub(crate) fn start_sweeper(state: &AppState) {
-    let state_bg = state.clone();
-    state.spawn_background(async move {
-        let stop = state_bg.shutting_down();
-        tokio::pin!(stop);
-        let mut tick = tokio::time::interval(std::time::Duration::from_secs(60));
-        loop {
-            tokio::select! {
-                () = &mut stop => break,
-                _ = tick.tick() => {}
-            }
-            let sweep = async {
-                let mut tx = state_bg.db().begin(&Actor::Auth).await?;
-                let purged = db::purge_expired(&mut tx, Ts::now()).await?;
-                tx.commit().await?;
-                Ok::<_, sqlx::Error>(purged)
-            };
-            if let Err(e) = sweep.await {
-                tracing::warn!(error = %e, "purging expired auth rows failed");
-            }
+    state.every(std::time::Duration::from_secs(60), |state| async move {
+        let sweep = async {
+            let mut tx = state.db().begin(&Actor::Auth).await?;
+            let purged = db::purge_expired(&mut tx, Ts::now()).await?;
+            tx.commit().await?;
+            Ok::<_, sqlx::Error>(purged)
+        };
+        if let Err(e) = sweep.await {
+            tracing::warn!(error = %e, "purging expired auth rows failed");
         }
     });
 }

@@ -16,7 +16,7 @@
 use std::time::{Duration, Instant};
 
 use anyhow::{bail, Context, Result};
-use ck_e2e::{dist_dir, repo_root, Browser};
+use ck_e2e::{repo_root, Browser, Server};
 use serde_json::{json, Value};
 
 /// Chrome DevTools' presets (throughput in bytes per second, latency in ms) and CPU slowdown.
@@ -97,26 +97,10 @@ async fn main() -> Result<()> {
     if loads < 1 {
         bail!("LOADS must be at least 1");
     }
-    let dir = tempfile::tempdir()?;
-    let pages = dir.path().join("pages");
-    std::fs::create_dir_all(&pages)?;
-    let mut config = ck_server::Config::for_tests(dir.path());
-    config.dist_dir = dist_dir(None, dir.path())?;
-    config.examples_dir = pages.clone();
-    let running = ck_server::spawn(config).await?;
-    let port = running.addr.port();
-    let page_origin = format!("http://127.0.0.1:{port}");
-    let embed_origin = format!("http://localhost:{port}");
-
-    let reply: Value = reqwest::Client::new()
-        .post(format!("{page_origin}/api/v1/drafts"))
-        .json(&json!({"type": "form", "config": serde_json::from_str::<Value>(FORM)?}))
-        .send()
-        .await?
-        .json()
-        .await?;
-    let id = reply["instance_id"].as_str().context("draft instance_id")?;
-    let token = reply["embed_token"].as_str().context("draft embed_token")?;
+    let mut server = Server::publisher().await?;
+    let page_origin = server.base.clone();
+    let embed_origin = server.embed_origin();
+    let (id, token) = server.draft(&serde_json::from_str(FORM)?).await?;
     let snippet = |attrs: &str| {
         format!(
             "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>bench</title>{PROBE}</head>\
@@ -125,15 +109,15 @@ async fn main() -> Result<()> {
              <script async src=\"{embed_origin}/embed/latest/loader.js\"></script></body></html>"
         )
     };
-    std::fs::write(
-        pages.join("bench-id.html"),
-        snippet(&format!(
+    server.write_page(
+        "bench-id.html",
+        &snippet(&format!(
             "data-ck-widget=\"form\" data-ck-id=\"{id}\" data-ck-token=\"{token}\""
         )),
     )?;
-    std::fs::write(
-        pages.join("bench-inline.html"),
-        snippet(&format!(
+    server.write_page(
+        "bench-inline.html",
+        &snippet(&format!(
             "data-ck-widget=\"form\" data-ck-token=\"{token}\" data-ck-config='{FORM}'"
         )),
     )?;
@@ -204,7 +188,7 @@ async fn main() -> Result<()> {
         }
     }
     drop(browser);
-    running.shutdown().await?;
+    server.stop().await?;
 
     let mut table = format!(
         "{loads} cold loads each (HTTP cache cleared before every load), headless Chromium, \

@@ -7,7 +7,7 @@
 use std::time::Duration;
 
 use anyhow::{Context, Result};
-use ck_e2e::{dist_dir, Browser};
+use ck_e2e::{Browser, Server};
 use serde_json::{json, Value};
 
 const FORM: &str = r#"{"title":"Newsletter","fields":[{"type":"email","name":"email","label":"Email","required":true}],"submit_label":"Join"}"#;
@@ -28,50 +28,21 @@ window.addEventListener('load', function () { document.body.setAttribute('data-p
 
 /// A real server whose demo pages are written by the test, and a browser.
 struct Wave {
-    page_origin: String,
-    embed_origin: String,
-    pages: std::path::PathBuf,
+    server: Server,
     browser: Browser,
-    /// Dropped with the test: its runtime ends and the server with it.
-    _running: ck_server::Running,
-    _dir: tempfile::TempDir,
 }
 
 impl Wave {
     async fn start() -> Result<Wave> {
-        let dir = tempfile::tempdir()?;
-        let pages = dir.path().join("pages");
-        std::fs::create_dir_all(&pages)?;
-        let mut config = ck_server::Config::for_tests(dir.path());
-        config.dist_dir = dist_dir(None, dir.path())?;
-        config.examples_dir = pages.clone();
-        let running = ck_server::spawn(config).await?;
-        let port = running.addr.port();
+        let server = Server::publisher().await?;
         let browser = Browser::start().await?;
         browser.cdp("Network.enable", json!({})).await?;
-        Ok(Wave {
-            page_origin: format!("http://127.0.0.1:{port}"),
-            embed_origin: format!("http://localhost:{port}"),
-            pages,
-            browser,
-            _running: running,
-            _dir: dir,
-        })
+        Ok(Wave { server, browser })
     }
 
     /// A draft form instance: (id, token).
     async fn draft(&self) -> Result<(String, String)> {
-        let reply: Value = reqwest::Client::new()
-            .post(format!("{}/api/v1/drafts", self.page_origin))
-            .json(&json!({"type": "form", "config": serde_json::from_str::<Value>(FORM)?}))
-            .send()
-            .await?
-            .json()
-            .await?;
-        Ok((
-            reply["instance_id"].as_str().context("instance_id")?.into(),
-            reply["embed_token"].as_str().context("embed_token")?.into(),
-        ))
+        self.server.draft(&serde_json::from_str(FORM)?).await
     }
 
     /// Writes a page with `body` (mount points) followed by `loaders` copies of the snippet's
@@ -79,16 +50,16 @@ impl Wave {
     async fn open(&self, body: &str, loaders: usize) -> Result<()> {
         let script = format!(
             "<script async src=\"{}/embed/latest/loader.js\"></script>",
-            self.embed_origin
+            self.server.embed_origin()
         );
         let html = format!(
             "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>wave</title>\
              {RECORDER}</head><body><h1>A publisher page</h1>{body}{}</body></html>",
             script.repeat(loaders)
         );
-        std::fs::write(self.pages.join("wave.html"), html)?;
+        self.server.write_page("wave.html", &html)?;
         self.browser
-            .goto(&format!("{}/wave.html", self.page_origin))
+            .goto(&format!("{}/wave.html", self.server.base))
             .await
     }
 
