@@ -159,58 +159,28 @@ pub(crate) fn observe_document(callback: &Function) -> Result<MutationObserver, 
     Ok(observer)
 }
 
-/// Fire-and-forget POST of a text body: `sendBeacon`, then `fetch(keepalive)` where the beacon
-/// is refused (queue full, or no `sendBeacon`). `text/plain` keeps it a CORS "simple request":
-/// no preflight, and no credentials are sent.
-pub(crate) fn beacon(url: &str, body: &str) {
-    let win = window();
-    if win
-        .navigator()
-        .send_beacon_with_opt_str(url, Some(body))
-        .unwrap_or(false)
-    {
-        return;
-    }
-    let init = js_object(&[
-        ("method", "POST".into()),
-        ("body", body.into()),
-        ("keepalive", JsValue::TRUE),
-        ("credentials", "omit".into()),
-    ]);
-    let _ = win.fetch_with_str_and_init(url, init.unchecked_ref());
-}
-
-#[wasm_bindgen]
+#[wasm_bindgen(module = "/js/net.js")]
 extern "C" {
-    /// `AbortSignal.timeout(ms)`: a signal the browser aborts by itself, so a request needs no
-    /// timer, controller or closure of ours. Throws (→ `Err`) where the browser lacks it.
-    #[wasm_bindgen(catch, js_namespace = AbortSignal, js_name = timeout)]
-    fn abort_signal_timeout(ms: u32) -> Result<JsValue, JsValue>;
+    #[wasm_bindgen(js_name = ckBeacon)]
+    fn beacon_js(url: &str, body: &str);
+    #[wasm_bindgen(js_name = ckFetch)]
+    fn fetch_js(url: &str, body: &str, pending: &JsValue, timeout_ms: u32, done: &JsValue);
 }
 
-/// Starts a `fetch` that the browser aborts after `timeout_ms` (with a `TimeoutError`); `body`
-/// `Some` makes it a JSON POST.
-pub(crate) fn fetch(url: &str, json_body: Option<&str>, timeout_ms: u32) -> Promise {
-    // Browsers without AbortSignal.timeout (before 2022) fall back to the network stack's own.
-    let signal = abort_signal_timeout(timeout_ms).unwrap_or(JsValue::UNDEFINED);
-    let init = match json_body {
-        Some(body) => js_object(&[
-            ("credentials", "omit".into()),
-            ("signal", signal),
-            ("method", "POST".into()),
-            ("body", body.into()),
-            (
-                "headers",
-                js_object(&[("content-type", "application/json".into())]),
-            ),
-        ]),
-        None => js_object(&[("credentials", "omit".into()), ("signal", signal)]),
-    };
-    window().fetch_with_str_and_init(url, init.unchecked_ref())
+/// Fire-and-forget POST of a text body (`sendBeacon`, else `fetch(keepalive)`; js/net.js).
+pub(crate) fn beacon(url: &str, body: &str) {
+    beacon_js(url, body);
 }
 
-/// A fetch `Response`'s status and the promise of its text; `None` for anything else.
-pub(crate) fn response_parts(value: &JsValue) -> Option<(u16, Option<Promise>)> {
-    let response = value.dyn_ref::<web_sys::Response>()?;
-    Some((response.status(), response.text().ok()))
+/// One try of a request (js/net.js `ckFetch`): `pending` (the loader's in-flight response, or
+/// `undefined`) or a new `fetch` that the browser aborts after `timeout_ms`; a non-empty
+/// `json_body` makes it a JSON POST. `done` gets one string, parsed by `http::parse_reply`.
+pub(crate) fn fetch(
+    url: &str,
+    json_body: &str,
+    pending: &JsValue,
+    timeout_ms: u32,
+    done: &JsClosure,
+) {
+    fetch_js(url, json_body, pending, timeout_ms, done.as_ref());
 }
