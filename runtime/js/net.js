@@ -1,12 +1,44 @@
-// The runtime's two network calls, written in JS on purpose: wasm hands over finished strings and
+// The runtime's network calls, written in JS on purpose: wasm hands over finished strings and
 // gets one string back, instead of building init objects, reading `Response`s and chaining
 // promises through a dozen JsValue imports (measured in docs/size.md). `cargo xtask dist` bundles
 // this module into the glue (esbuild `--bundle`), so it is no extra request.
 
+// The usage pixel's batch (metrics.rs renders each event; this only collects and sends, in JS
+// because a string, a counter and a timer cost fewer bytes here than behind wasm imports): one
+// token's events, sent 3 s after the first, at 100 events (the server's limit per body), before
+// an event of another token, and on `pagehide` / `visibilitychange` (the last chance before a tab
+// is closed or frozen; a flush when the page becomes visible again only sends early).
+let events = '';
+let count = 0;
+let batchToken, batchUrl, timer, listening;
+
+function flush() {
+  clearTimeout(timer);
+  timer = 0;
+  if (count) ckBeacon(batchUrl, '{"token":"' + batchToken + '","events":[' + events + ']}');
+  events = '';
+  count = 0;
+}
+
+// `event` is one rendered JSON object; `token` and `url` need no escaping (metrics.rs).
+export function ckMetric(url, token, event) {
+  if (!listening) {
+    listening = 1;
+    addEventListener('pagehide', flush);
+    document.addEventListener('visibilitychange', flush);
+  }
+  if (count && token != batchToken) flush();
+  batchToken = token;
+  batchUrl = url;
+  events += (count++ ? ',' : '') + event;
+  if (count >= 100) flush();
+  else timer = timer || setTimeout(flush, 3e3);
+}
+
 // Fire-and-forget POST of a text body: `sendBeacon`, else `fetch(keepalive)` where the beacon is
 // refused (queue full) or missing (it throws then). `text/plain` keeps it a CORS "simple request":
 // no preflight, and no credentials are sent.
-export function ckBeacon(url, body) {
+function ckBeacon(url, body) {
   try {
     if (navigator.sendBeacon(url, body)) return;
   } catch (_) {}

@@ -161,15 +161,16 @@ pub(crate) fn observe_document(callback: &Function) -> Result<MutationObserver, 
 
 #[wasm_bindgen(module = "/js/net.js")]
 extern "C" {
-    #[wasm_bindgen(js_name = ckBeacon)]
-    fn beacon_js(url: &str, body: &str);
+    #[wasm_bindgen(js_name = ckMetric)]
+    fn metric_js(url: &str, token: &str, event: &str);
     #[wasm_bindgen(js_name = ckFetch)]
     fn fetch_js(url: &str, body: &str, pending: &JsValue, timeout_ms: u32, done: &JsValue);
 }
 
-/// Fire-and-forget POST of a text body (`sendBeacon`, else `fetch(keepalive)`; js/net.js).
-pub(crate) fn beacon(url: &str, body: &str) {
-    beacon_js(url, body);
+/// Adds one rendered event to the usage pixel's batch (js/net.js `ckMetric` batches and sends
+/// it with `sendBeacon`, else `fetch(keepalive)`).
+pub(crate) fn metric(url: &str, token: &str, event: &str) {
+    metric_js(url, token, event);
 }
 
 /// One try of a request (js/net.js `ckFetch`): `pending` (the loader's in-flight response, or
