@@ -62,8 +62,11 @@ pub(crate) fn create_element(tag: &str) -> Result<Element, JsValue> {
     document().create_element(tag)
 }
 
+/// Only for the icons' static SVG tags, which cannot make `createElementNS` throw.
 pub(crate) fn create_element_ns(ns: &str, tag: &str) -> Result<Element, JsValue> {
-    document().create_element_ns(Some(ns), tag)
+    Ok(document()
+        .unchecked_ref::<Raw>()
+        .create_element_ns_js(ns, tag))
 }
 
 pub(crate) fn set_attribute(el: &Element, name: &str, value: &str) -> Result<(), JsValue> {
@@ -90,17 +93,19 @@ pub(crate) fn is_connected(node: &Node) -> bool {
     node.is_connected()
 }
 
+/// Only called with the runtime's own constant selector, which cannot make it throw.
 pub(crate) fn query_all(root: &Document, selector: &str) -> Result<NodeList, JsValue> {
-    root.query_selector_all(selector)
+    Ok(root.unchecked_ref::<Raw>().query_all_js(selector))
 }
 
 pub(crate) fn add_listener(target: &EventTarget, event: &str, f: &Function) -> Result<(), JsValue> {
-    target.add_event_listener_with_callback(event, f)
+    target.unchecked_ref::<Raw>().add_listener_js(event, f);
+    Ok(())
 }
 
 pub(crate) fn remove_listener(target: &EventTarget, event: &str, f: &Function) {
-    // Removing a listener that is not registered is a no-op in the DOM; nothing to report.
-    let _ = target.remove_event_listener_with_callback(event, f);
+    // Removing a listener that is not registered is a no-op in the DOM.
+    target.unchecked_ref::<Raw>().remove_listener_js(event, f);
 }
 
 /// `console.warn(msg, subject)`: passing the element lets devtools link straight to it.
@@ -109,19 +114,15 @@ pub(crate) fn warn(msg: &str, subject: &JsValue) {
 }
 
 pub(crate) fn set_timeout(f: &Function, ms: i32) -> i32 {
-    window()
-        .set_timeout_with_callback_and_timeout_and_arguments_0(f, ms)
-        .unwrap_or(0)
+    set_timeout_js(f, ms)
 }
 
 pub(crate) fn set_interval(f: &Function, ms: i32) -> i32 {
-    window()
-        .set_interval_with_callback_and_timeout_and_arguments_0(f, ms)
-        .unwrap_or(0)
+    set_interval_js(f, ms)
 }
 
 pub(crate) fn clear_timeout(handle: i32) {
-    window().clear_timeout_with_handle(handle);
+    clear_timeout_js(handle);
 }
 
 /// The mount element's open shadow root, created on first mount and reused after an unmount
@@ -150,13 +151,41 @@ pub(crate) fn adopt_sheets(root: &ShadowRoot, sheets: &Array) {
 }
 
 pub(crate) fn observe_document(callback: &Function) -> Result<MutationObserver, JsValue> {
-    let observer = MutationObserver::new(callback)?;
+    let observer = Raw::new_observer(callback);
     let init = js_object(&[("childList", JsValue::TRUE), ("subtree", JsValue::TRUE)]);
     let root: Node = document()
         .document_element()
         .map_or_else(|| document().unchecked_into(), Element::unchecked_into);
-    observer.observe_with_options(&root, init.unchecked_ref())?;
-    Ok(observer)
+    observer.observe_js(&root, &init);
+    Ok(observer.unchecked_into())
+}
+
+// Calls that cannot throw with the arguments the runtime passes (function listeners and timer
+// callbacks, constant selectors, tags and observer options), declared without web-sys's
+// `catch`: each caught import costs an exception check at every call site and a wrapper in
+// the glue. The timer functions are the globals, not `window.…` (no window handle per call).
+#[wasm_bindgen]
+extern "C" {
+    #[wasm_bindgen(js_name = setTimeout)]
+    fn set_timeout_js(f: &Function, ms: i32) -> i32;
+    #[wasm_bindgen(js_name = setInterval)]
+    fn set_interval_js(f: &Function, ms: i32) -> i32;
+    #[wasm_bindgen(js_name = clearTimeout)]
+    fn clear_timeout_js(handle: i32);
+    /// A DOM object seen only through these methods (web-sys's own declare `catch`).
+    type Raw;
+    #[wasm_bindgen(method, js_name = createElementNS)]
+    fn create_element_ns_js(doc: &Raw, ns: &str, tag: &str) -> Element;
+    #[wasm_bindgen(method, js_name = querySelectorAll)]
+    fn query_all_js(doc: &Raw, selector: &str) -> NodeList;
+    #[wasm_bindgen(method, js_name = addEventListener)]
+    fn add_listener_js(target: &Raw, event: &str, f: &Function);
+    #[wasm_bindgen(method, js_name = removeEventListener)]
+    fn remove_listener_js(target: &Raw, event: &str, f: &Function);
+    #[wasm_bindgen(method, js_name = observe)]
+    fn observe_js(observer: &Raw, root: &Node, options: &JsValue);
+    #[wasm_bindgen(constructor, js_class = MutationObserver)]
+    fn new_observer(callback: &Function) -> Raw;
 }
 
 #[wasm_bindgen(module = "/js/net.js")]
