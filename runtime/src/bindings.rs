@@ -1,14 +1,13 @@
 //! Every `web_sys` call of the runtime lives here.
 //!
 //! One place to audit what the embed touches in the host page, and one place to see which web-sys
-//! features (glue and wasm bytes) we pay for. Window and document are looked up once and cached.
+//! features (glue and wasm bytes) we pay for. The document is looked up once and cached.
 
 use js_sys::{Array, Function, Promise};
 use wasm_bindgen::prelude::wasm_bindgen;
 use wasm_bindgen::{JsCast, JsValue};
 use web_sys::{
     CssStyleSheet, Document, Element, EventTarget, MutationObserver, Node, NodeList, ShadowRoot,
-    Window,
 };
 
 use crate::util::{js_object, JsClosure};
@@ -38,35 +37,29 @@ pub(crate) fn then(promise: &Promise, ok: &JsClosure, err: &JsClosure) {
 #[wasm_bindgen]
 extern "C" {
     // Read once, cached by wasm-bindgen: cheaper than `js_sys::global()`, which probes
-    // globalThis/self/window/global through four imports.
-    #[wasm_bindgen(thread_local_v2, js_name = window)]
-    static WINDOW: Window;
+    // globalThis/self/window/global through four imports. (No `window`: the runtime calls
+    // globals such as `setTimeout` directly.)
     #[wasm_bindgen(thread_local_v2, js_name = document)]
     static DOCUMENT: Document;
-}
-
-pub(crate) fn window() -> Window {
-    WINDOW.with(Window::clone)
 }
 
 pub(crate) fn document() -> Document {
     DOCUMENT.with(Document::clone)
 }
 
-/// `performance.now()`; 0 where the Performance API is missing.
+/// `performance.now()` (every browser with WebAssembly has it; the loader calls it too).
 pub(crate) fn now() -> f64 {
-    window().performance().map_or(0.0, |p| p.now())
+    performance_now()
 }
 
+// `DOCUMENT.with` instead of `document()`: no handle clone and drop per element.
 pub(crate) fn create_element(tag: &str) -> Result<Element, JsValue> {
-    document().create_element(tag)
+    DOCUMENT.with(|d| d.create_element(tag))
 }
 
 /// Only for the icons' static SVG tags, which cannot make `createElementNS` throw.
 pub(crate) fn create_element_ns(ns: &str, tag: &str) -> Result<Element, JsValue> {
-    Ok(document()
-        .unchecked_ref::<Raw>()
-        .create_element_ns_js(ns, tag))
+    Ok(DOCUMENT.with(|d| d.unchecked_ref::<Raw>().create_element_ns_js(ns, tag)))
 }
 
 pub(crate) fn set_attribute(el: &Element, name: &str, value: &str) -> Result<(), JsValue> {
@@ -172,6 +165,8 @@ extern "C" {
     fn set_interval_js(f: &Function, ms: i32) -> i32;
     #[wasm_bindgen(js_name = clearTimeout)]
     fn clear_timeout_js(handle: i32);
+    #[wasm_bindgen(js_namespace = performance, js_name = now)]
+    fn performance_now() -> f64;
     /// A DOM object seen only through these methods (web-sys's own declare `catch`).
     type Raw;
     #[wasm_bindgen(method, js_name = createElementNS)]
