@@ -1,14 +1,13 @@
 //! Every `web_sys` call of the runtime lives here.
 //!
 //! One place to audit what the embed touches in the host page, and one place to see which web-sys
-//! features (glue and wasm bytes) we pay for. Window and document are looked up once and cached.
+//! features (glue and wasm bytes) we pay for. The document is looked up once and cached.
 
 use js_sys::{Array, Function, Promise};
 use wasm_bindgen::prelude::wasm_bindgen;
 use wasm_bindgen::{JsCast, JsValue};
 use web_sys::{
     CssStyleSheet, Document, Element, EventTarget, MutationObserver, Node, NodeList, ShadowRoot,
-    Window,
 };
 
 use crate::util::{js_object, JsClosure};
@@ -38,32 +37,29 @@ pub(crate) fn then(promise: &Promise, ok: &JsClosure, err: &JsClosure) {
 #[wasm_bindgen]
 extern "C" {
     // Read once, cached by wasm-bindgen: cheaper than `js_sys::global()`, which probes
-    // globalThis/self/window/global through four imports.
-    #[wasm_bindgen(thread_local_v2, js_name = window)]
-    static WINDOW: Window;
+    // globalThis/self/window/global through four imports. (No `window`: the runtime calls
+    // globals such as `setTimeout` directly.)
     #[wasm_bindgen(thread_local_v2, js_name = document)]
     static DOCUMENT: Document;
-}
-
-pub(crate) fn window() -> Window {
-    WINDOW.with(Window::clone)
 }
 
 pub(crate) fn document() -> Document {
     DOCUMENT.with(Document::clone)
 }
 
-/// `performance.now()`; 0 where the Performance API is missing.
+/// `performance.now()` (every browser with WebAssembly has it; the loader calls it too).
 pub(crate) fn now() -> f64 {
-    window().performance().map_or(0.0, |p| p.now())
+    performance_now()
 }
 
+// `DOCUMENT.with` instead of `document()`: no handle clone and drop per element.
 pub(crate) fn create_element(tag: &str) -> Result<Element, JsValue> {
-    document().create_element(tag)
+    DOCUMENT.with(|d| d.create_element(tag))
 }
 
+/// Only for the icons' static SVG tags, which cannot make `createElementNS` throw.
 pub(crate) fn create_element_ns(ns: &str, tag: &str) -> Result<Element, JsValue> {
-    document().create_element_ns(Some(ns), tag)
+    Ok(DOCUMENT.with(|d| d.unchecked_ref::<Raw>().create_element_ns_js(ns, tag)))
 }
 
 pub(crate) fn set_attribute(el: &Element, name: &str, value: &str) -> Result<(), JsValue> {
@@ -90,17 +86,19 @@ pub(crate) fn is_connected(node: &Node) -> bool {
     node.is_connected()
 }
 
+/// Only called with the runtime's own constant selector, which cannot make it throw.
 pub(crate) fn query_all(root: &Document, selector: &str) -> Result<NodeList, JsValue> {
-    root.query_selector_all(selector)
+    Ok(root.unchecked_ref::<Raw>().query_all_js(selector))
 }
 
 pub(crate) fn add_listener(target: &EventTarget, event: &str, f: &Function) -> Result<(), JsValue> {
-    target.add_event_listener_with_callback(event, f)
+    target.unchecked_ref::<Raw>().add_listener_js(event, f);
+    Ok(())
 }
 
 pub(crate) fn remove_listener(target: &EventTarget, event: &str, f: &Function) {
-    // Removing a listener that is not registered is a no-op in the DOM; nothing to report.
-    let _ = target.remove_event_listener_with_callback(event, f);
+    // Removing a listener that is not registered is a no-op in the DOM.
+    target.unchecked_ref::<Raw>().remove_listener_js(event, f);
 }
 
 /// `console.warn(msg, subject)`: passing the element lets devtools link straight to it.
@@ -109,19 +107,15 @@ pub(crate) fn warn(msg: &str, subject: &JsValue) {
 }
 
 pub(crate) fn set_timeout(f: &Function, ms: i32) -> i32 {
-    window()
-        .set_timeout_with_callback_and_timeout_and_arguments_0(f, ms)
-        .unwrap_or(0)
+    set_timeout_js(f, ms)
 }
 
 pub(crate) fn set_interval(f: &Function, ms: i32) -> i32 {
-    window()
-        .set_interval_with_callback_and_timeout_and_arguments_0(f, ms)
-        .unwrap_or(0)
+    set_interval_js(f, ms)
 }
 
 pub(crate) fn clear_timeout(handle: i32) {
-    window().clear_timeout_with_handle(handle);
+    clear_timeout_js(handle);
 }
 
 /// The mount element's open shadow root, created on first mount and reused after an unmount
@@ -150,67 +144,68 @@ pub(crate) fn adopt_sheets(root: &ShadowRoot, sheets: &Array) {
 }
 
 pub(crate) fn observe_document(callback: &Function) -> Result<MutationObserver, JsValue> {
-    let observer = MutationObserver::new(callback)?;
+    let observer = Raw::new_observer(callback);
     let init = js_object(&[("childList", JsValue::TRUE), ("subtree", JsValue::TRUE)]);
     let root: Node = document()
         .document_element()
         .map_or_else(|| document().unchecked_into(), Element::unchecked_into);
-    observer.observe_with_options(&root, init.unchecked_ref())?;
-    Ok(observer)
+    observer.observe_js(&root, &init);
+    Ok(observer.unchecked_into())
 }
 
-/// Fire-and-forget POST of a text body: `sendBeacon`, then `fetch(keepalive)` where the beacon
-/// is refused (queue full, or no `sendBeacon`). `text/plain` keeps it a CORS "simple request":
-/// no preflight, and no credentials are sent.
-pub(crate) fn beacon(url: &str, body: &str) {
-    let win = window();
-    if win
-        .navigator()
-        .send_beacon_with_opt_str(url, Some(body))
-        .unwrap_or(false)
-    {
-        return;
-    }
-    let init = js_object(&[
-        ("method", "POST".into()),
-        ("body", body.into()),
-        ("keepalive", JsValue::TRUE),
-        ("credentials", "omit".into()),
-    ]);
-    let _ = win.fetch_with_str_and_init(url, init.unchecked_ref());
-}
-
+// Calls that cannot throw with the arguments the runtime passes (function listeners and timer
+// callbacks, constant selectors, tags and observer options), declared without web-sys's
+// `catch`: each caught import costs an exception check at every call site and a wrapper in
+// the glue. The timer functions are the globals, not `window.…` (no window handle per call).
 #[wasm_bindgen]
 extern "C" {
-    /// `AbortSignal.timeout(ms)`: a signal the browser aborts by itself, so a request needs no
-    /// timer, controller or closure of ours. Throws (→ `Err`) where the browser lacks it.
-    #[wasm_bindgen(catch, js_namespace = AbortSignal, js_name = timeout)]
-    fn abort_signal_timeout(ms: u32) -> Result<JsValue, JsValue>;
+    #[wasm_bindgen(js_name = setTimeout)]
+    fn set_timeout_js(f: &Function, ms: i32) -> i32;
+    #[wasm_bindgen(js_name = setInterval)]
+    fn set_interval_js(f: &Function, ms: i32) -> i32;
+    #[wasm_bindgen(js_name = clearTimeout)]
+    fn clear_timeout_js(handle: i32);
+    #[wasm_bindgen(js_namespace = performance, js_name = now)]
+    fn performance_now() -> f64;
+    /// A DOM object seen only through these methods (web-sys's own declare `catch`).
+    type Raw;
+    #[wasm_bindgen(method, js_name = createElementNS)]
+    fn create_element_ns_js(doc: &Raw, ns: &str, tag: &str) -> Element;
+    #[wasm_bindgen(method, js_name = querySelectorAll)]
+    fn query_all_js(doc: &Raw, selector: &str) -> NodeList;
+    #[wasm_bindgen(method, js_name = addEventListener)]
+    fn add_listener_js(target: &Raw, event: &str, f: &Function);
+    #[wasm_bindgen(method, js_name = removeEventListener)]
+    fn remove_listener_js(target: &Raw, event: &str, f: &Function);
+    #[wasm_bindgen(method, js_name = observe)]
+    fn observe_js(observer: &Raw, root: &Node, options: &JsValue);
+    #[wasm_bindgen(constructor, js_class = MutationObserver)]
+    fn new_observer(callback: &Function) -> Raw;
 }
 
-/// Starts a `fetch` that the browser aborts after `timeout_ms` (with a `TimeoutError`); `body`
-/// `Some` makes it a JSON POST.
-pub(crate) fn fetch(url: &str, json_body: Option<&str>, timeout_ms: u32) -> Promise {
-    // Browsers without AbortSignal.timeout (before 2022) fall back to the network stack's own.
-    let signal = abort_signal_timeout(timeout_ms).unwrap_or(JsValue::UNDEFINED);
-    let init = match json_body {
-        Some(body) => js_object(&[
-            ("credentials", "omit".into()),
-            ("signal", signal),
-            ("method", "POST".into()),
-            ("body", body.into()),
-            (
-                "headers",
-                js_object(&[("content-type", "application/json".into())]),
-            ),
-        ]),
-        None => js_object(&[("credentials", "omit".into()), ("signal", signal)]),
-    };
-    window().fetch_with_str_and_init(url, init.unchecked_ref())
+#[wasm_bindgen(module = "/js/net.js")]
+extern "C" {
+    #[wasm_bindgen(js_name = ckMetric)]
+    fn metric_js(url: &str, token: &str, event: &str);
+    #[wasm_bindgen(js_name = ckFetch)]
+    fn fetch_js(url: &str, body: &str, pending: &JsValue, timeout_ms: u32, done: &JsValue);
 }
 
-/// A fetch `Response`'s status and the promise of its text; `None` for anything else.
-pub(crate) fn response_parts(value: &JsValue) -> Option<(u16, Option<Promise>)> {
-    let response = value.dyn_ref::<web_sys::Response>()?;
-    Some((response.status(), response.text().ok()))
+/// Adds one rendered event to the usage pixel's batch (js/net.js `ckMetric` batches and sends
+/// it with `sendBeacon`, else `fetch(keepalive)`).
+pub(crate) fn metric(url: &str, token: &str, event: &str) {
+    metric_js(url, token, event);
+}
+
+/// One try of a request (js/net.js `ckFetch`): `pending` (the loader's in-flight response, or
+/// `undefined`) or a new `fetch` that the browser aborts after `timeout_ms`; a non-empty
+/// `json_body` makes it a JSON POST. `done` gets one string, parsed by `http::parse_reply`.
+pub(crate) fn fetch(
+    url: &str,
+    json_body: &str,
+    pending: &JsValue,
+    timeout_ms: u32,
+    done: &JsClosure,
+) {
+    fetch_js(url, json_body, pending, timeout_ms, done.as_ref());
 }

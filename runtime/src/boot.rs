@@ -67,7 +67,6 @@ struct Runtime {
     loaded: Vec<String>,
     /// The document observer and the closure it calls (the closure must outlive it).
     _observer: Option<(MutationObserver, JsClosure)>,
-    _page: Option<JsClosure>,
 }
 
 thread_local! {
@@ -83,7 +82,6 @@ thread_local! {
             next_key: 1,
             loaded: Vec::new(),
             _observer: None,
-            _page: None,
         })
     };
 }
@@ -115,27 +113,11 @@ pub fn boot(registry: Registry, options: BootOptions) {
     if !first {
         return;
     }
-    let page = page_listener();
     let observer = observe();
-    with_rt(|rt| {
-        rt._page = Some(page);
-        rt._observer = observer;
-    });
+    with_rt(|rt| rt._observer = observer);
     scan();
     with_rt(|rt| rt.ready = true);
     Bus::global().emit("ready", JsValue::UNDEFINED);
-}
-
-/// Flush the metrics when the page goes away or changes visibility: the last chance to send
-/// before a tab is closed or frozen. One closure for both events (the runtime keeps it for the
-/// page's life); a flush when the page becomes visible again only sends early.
-fn page_listener() -> JsClosure {
-    let flush = js_closure(|_| metrics::flush());
-    let f = flush.as_ref().unchecked_ref();
-    // A refused listener only loses the early send; the 3 s timer still flushes.
-    let _ = bindings::add_listener(&bindings::window(), "pagehide", f);
-    let _ = bindings::add_listener(&bindings::document(), "visibilitychange", f);
-    flush
 }
 
 fn observe() -> Option<(MutationObserver, JsClosure)> {

@@ -9,8 +9,7 @@ use std::future::{poll_fn, Future};
 use std::rc::Rc;
 use std::task::{Poll, Waker};
 
-use js_sys::Promise;
-use wasm_bindgen::{JsCast, JsValue};
+use wasm_bindgen::JsValue;
 
 use crate::util::{js_closure, prop, set_prop, JsClosure};
 use crate::{bindings, json, Value};
@@ -27,19 +26,19 @@ pub(crate) fn set_api(api: &str, prefetched: JsValue) {
     PREFETCHED.with(|p| *p.borrow_mut() = prefetched);
 }
 
-/// The loader's in-flight response for `url`, handed out once (a body can be read only once).
-fn take_prefetched(url: &str) -> Option<Promise> {
+/// The loader's in-flight response for `url` (`undefined` if none), handed out once (a body can
+/// be read only once).
+fn take_prefetched(url: &str) -> JsValue {
     PREFETCHED.with(|p| {
         let p = p.borrow();
         if p.is_undefined() {
-            return None;
+            return JsValue::UNDEFINED;
         }
         let promise = prop(&p, url);
-        if promise.is_undefined() {
-            return None;
+        if !promise.is_undefined() {
+            set_prop(&p, url, &JsValue::UNDEFINED);
         }
-        set_prop(&p, url, &JsValue::UNDEFINED);
-        Some(promise.unchecked_into())
+        promise
     })
 }
 
@@ -182,15 +181,15 @@ impl Http {
 
 pub(crate) type Done = Box<dyn FnOnce(HttpResult)>;
 
-/// One request in flight. A single closure receives every promise outcome (the response, its
-/// text, or a rejection) and tells them apart by type: one closure instead of four.
+/// One request in flight. The closure receives the outcome of each try as one string (js/net.js
+/// `ckFetch`, parsed by [`parse_reply`]): one closure and one import instead of a closure per
+/// promise step and an import per `Response` accessor.
 struct Flight {
     url: String,
-    body: Option<String>,
+    /// Empty for a GET.
+    body: String,
     done: Option<Done>,
     tries: u8,
-    /// 0 until a response arrived.
-    status: u16,
     step: Option<JsClosure>,
 }
 
@@ -201,10 +200,9 @@ type Shared = Rc<RefCell<Flight>>;
 pub(crate) fn request(url: String, body: Option<String>, done: Done) {
     let flight: Shared = Rc::new(RefCell::new(Flight {
         url,
-        body,
+        body: body.unwrap_or_default(),
         done: Some(done),
         tries: 0,
-        status: 0,
         step: None,
     }));
     // The closure owns the flight (a cycle, on purpose): nothing else keeps it alive while
@@ -219,40 +217,47 @@ fn attempt(flight: &Shared) {
     let mut f = flight.borrow_mut();
     f.tries += 1;
     // The loader's request counts as the first try: a retry after it failed asks anew.
-    let prefetched = match (f.tries, &f.body) {
-        (1, None) => take_prefetched(&f.url),
-        _ => None,
+    let pending = if f.tries == 1 && f.body.is_empty() {
+        take_prefetched(&f.url)
+    } else {
+        JsValue::UNDEFINED
     };
-    let promise =
-        prefetched.unwrap_or_else(|| bindings::fetch(&f.url, f.body.as_deref(), TIMEOUT_MS));
     if let Some(step) = &f.step {
-        bindings::then(&promise, step, step);
+        bindings::fetch(&f.url, &f.body, &pending, TIMEOUT_MS, step);
+    }
+}
+
+/// What one try ended with, as `ckFetch` reports it: `"<status> <text>"` when a response and its
+/// body arrived, `"<status>!<error name>"` otherwise (status 0: no response at all).
+#[derive(Debug, PartialEq)]
+enum Reply<'a> {
+    Body(u16, &'a str),
+    Failed(u16, &'a str),
+}
+
+fn parse_reply(s: &str) -> Reply<'_> {
+    let digits = s.bytes().take_while(u8::is_ascii_digit).count();
+    let mut status: u16 = 0;
+    for b in s.bytes().take(digits) {
+        status = status
+            .saturating_mul(10)
+            .saturating_add(u16::from(b - b'0'));
+    }
+    // `get` rather than slicing: no panic path, whatever the string.
+    match (s.as_bytes().get(digits), s.get(digits + 1..)) {
+        (Some(b' '), Some(text)) => Reply::Body(status, text),
+        (_, rest) => Reply::Failed(status, rest.unwrap_or("")),
     }
 }
 
 fn step(flight: &Shared, value: JsValue) {
-    if let Some((status, text)) = bindings::response_parts(&value) {
-        let mut f = flight.borrow_mut();
-        f.status = status;
-        match (text, &f.step) {
-            (Some(text), Some(step)) => bindings::then(&text, step, step),
-            _ => {
-                drop(f);
-                finish(flight, Err(HttpError::BadBody));
-            }
-        }
-        return;
-    }
-    let (status, tries) = {
-        let f = flight.borrow();
-        (f.status, f.tries)
-    };
-    let outcome = match value.as_string() {
-        Some(text) => {
+    let reply = value.as_string().unwrap_or_default();
+    let outcome = match parse_reply(&reply) {
+        Reply::Body(status, text) => {
             let parsed = if text.is_empty() {
                 Some(Value::Null)
             } else {
-                json::parse(&text)
+                json::parse(text)
             };
             if (200..300).contains(&status) {
                 parsed.ok_or(HttpError::BadBody)
@@ -263,12 +268,10 @@ fn step(flight: &Shared, value: JsValue) {
                 })
             }
         }
-        None if prop(&value, "name").as_string().as_deref() == Some("TimeoutError") => {
-            Err(HttpError::Timeout)
-        }
+        Reply::Failed(_, "TimeoutError") => Err(HttpError::Timeout),
         // No response at all: one more try. A failure while reading a body is not retried.
-        None if status == 0 && tries < 2 => return attempt(flight),
-        None => Err(HttpError::Network),
+        Reply::Failed(0, _) if flight.borrow().tries < 2 => return attempt(flight),
+        Reply::Failed(..) => Err(HttpError::Network),
     };
     finish(flight, outcome);
 }
@@ -285,4 +288,27 @@ fn finish(flight: &Shared, outcome: HttpResult) {
     }
     // Dropped last: this closure may be the one running (wasm-bindgen frees it afterwards).
     drop(step);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn replies_parse() {
+        let cases = [
+            ("200 {\"a\":1}", Reply::Body(200, "{\"a\":1}")),
+            ("204 ", Reply::Body(204, "")),
+            ("422 x y", Reply::Body(422, "x y")),
+            ("0!TypeError", Reply::Failed(0, "TypeError")),
+            ("0!TimeoutError", Reply::Failed(0, "TimeoutError")),
+            ("200!AbortError", Reply::Failed(200, "AbortError")),
+            ("0!undefined", Reply::Failed(0, "undefined")),
+            ("", Reply::Failed(0, "")),
+            ("99999999 x", Reply::Body(u16::MAX, "x")),
+        ];
+        for (input, want) in cases {
+            assert_eq!(parse_reply(input), want, "{input:?}");
+        }
+    }
 }

@@ -1,19 +1,12 @@
 //! The usage pixel and its event [`Kind`]: counts batched per token and sent fire-and-forget to `POST {api}/api/v1/events`.
 //!
-//! Sent [`FLUSH_MS`] after the first event of a batch, and at once when the page is hidden or left
+//! Sent (by js/net.js `ckMetric`, which batches) 3 s after the first event of a batch, and at once when the page is hidden or left
 //! (`visibilitychange`/`pagehide`), or when a body holds the 100 events the server accepts, via `sendBeacon`
 //! with a `fetch(keepalive)` fallback. No cookies, no visitor input: only the event kind, the
 //! instance id (a public id), a count and a duration.
 
-use std::cell::RefCell;
-
 use crate::bindings;
-use crate::util::{push_u32, Timer};
-
-/// Delay between the first queued event and the batch being sent.
-pub(crate) const FLUSH_MS: i32 = 3_000;
-/// The server accepts at most this many events per body.
-const MAX_PER_BODY: usize = 100;
+use crate::util::push_u32;
 
 /// The kind of a usage event (`k` in the pixel's JSON). One definition for the runtime that
 /// sends it and the server that counts it (`ck_runtime::metrics::Kind` compiles on the host).
@@ -60,53 +53,14 @@ impl Kind {
     }
 }
 
-/// The batch being collected: one token's events, the JSON objects of the `events` array
-/// already rendered (a string grows with less code than a `Vec` of structs rendered later). A
-/// page normally embeds with one token; an event for another token sends the batch first.
-struct Batch {
-    token: String,
-    events: String,
-    count: usize,
-    timer: Option<Timer>,
-}
-
-thread_local! {
-    // const: no lazy-init code in the wasm.
-    static BATCH: RefCell<Batch> = const {
-        RefCell::new(Batch {
-            token: String::new(),
-            events: String::new(),
-            count: 0,
-            timer: None,
-        })
-    };
-}
-
 /// Queues one event. Without a token there is nobody to count it for, so it is dropped.
+/// Batching and sending are js/net.js `ckMetric`'s (a string, a counter and a timer cost fewer
+/// bytes in JS than behind wasm imports); the event is rendered here.
 pub(crate) fn record(token: Option<&str>, kind: Kind, id: Option<&str>, ms: Option<f64>) {
     let Some(token) = token else { return };
-    if BATCH.with(|b| {
-        let b = b.borrow();
-        b.count > 0 && b.token != token
-    }) {
-        flush();
-    }
-    let (start_timer, full) = BATCH.with(|b| {
-        let mut b = b.borrow_mut();
-        if b.count == 0 {
-            b.token.clear();
-            b.token.push_str(token);
-        }
-        push_event(&mut b.events, kind, id, ms);
-        b.count += 1;
-        (b.timer.is_none(), b.count >= MAX_PER_BODY)
-    });
-    if full {
-        flush();
-    } else if start_timer {
-        let timer = Timer::once(FLUSH_MS, flush);
-        BATCH.with(|b| b.borrow_mut().timer = Some(timer));
-    }
+    let mut event = String::new();
+    push_event(&mut event, kind, id, ms);
+    bindings::metric(&crate::http::url("/api/v1/events"), token, &event);
 }
 
 /// Appends `{"k":…,"id":…,"n":1,"ms":…}` (comma-separated). Token and ids are validated to
@@ -132,24 +86,9 @@ fn push_event(out: &mut String, kind: Kind, id: Option<&str>, ms: Option<f64>) {
     out.push('}');
 }
 
-/// Sends everything queued. Called by the timer, on page hide, when a body is full and before
-/// an event of another token.
-pub(crate) fn flush() {
-    let (token, events, timer) = BATCH.with(|b| {
-        let mut b = b.borrow_mut();
-        b.count = 0;
-        (
-            std::mem::take(&mut b.token),
-            std::mem::take(&mut b.events),
-            b.timer.take(),
-        )
-    });
-    drop(timer);
-    if !events.is_empty() {
-        bindings::beacon(&crate::http::url("/api/v1/events"), &body(&token, &events));
-    }
-}
-
+/// The pixel's body as js/net.js `ckMetric` assembles it from `events` (comma-separated
+/// [`push_event`] objects); here for the contract test.
+#[cfg(test)]
 fn body(token: &str, events: &str) -> String {
     let mut out = String::from("{\"token\":\"");
     out.push_str(token);

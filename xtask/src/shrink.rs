@@ -4,7 +4,7 @@
 //!    closure exports by their full mangled path. Each name sits twice in what ships (the wasm's
 //!    import/export section and the glue), and the hex hashes do not compress: about 2 KB of
 //!    gzip for the runtime alone. They are renamed to `a`, `b`, … in both files, consistently.
-//! 2. The glue is minified with esbuild (pinned, installed from npm by `cargo xtask setup` into
+//! 2. The glue is bundled (the runtime's `js/*.js` snippets inlined) and minified with esbuild (pinned, installed from npm by `cargo xtask setup` into
 //!    `target/js-tools`: see npm.rs). Its ES module export names (`default`, `boot`, `cmd`, `initSync`) stay,
 //!    which is all the loader relies on.
 
@@ -30,11 +30,22 @@ pub(crate) fn shrink(root: &Path, js_file: &Path, wasm_file: &Path) -> Result<()
     let out = output(
         cmd(
             &esbuild.to_string_lossy(),
-            &["--minify", "--format=esm", "--log-level=warning"],
+            // `--bundle` inlines the runtime's hand-written JS (wasm-bindgen `module = "/js/…"`
+            // snippets, written next to the glue under `snippets/`): one file, no extra request.
+            &[
+                "--bundle",
+                "--minify",
+                "--format=esm",
+                "--log-level=warning",
+            ],
         )
         .arg(&renamed),
     )
     .context("esbuild --minify on the glue")?;
+    ensure!(
+        !out.contains("snippets/"),
+        "minified glue still imports a snippet file"
+    );
     std::fs::remove_file(&renamed)?;
     ensure!(
         out.contains("as default") && out.contains("boot") && out.contains("cmd"),
