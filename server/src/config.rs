@@ -226,6 +226,14 @@ pub struct ProductConfig {
     /// on every process within this time.
     #[arg(long, env = "CK_TOKEN_CACHE_TTL_MS", default_value_t = 5_000)]
     pub token_cache_ttl_ms: u64,
+    /// Embed paths (pixel, config manifest, submissions): the longest wait on the database for a
+    /// token, instance or plan lookup (pool included), in ms, before the stale-if-error fallback.
+    #[arg(long, env = "CK_EMBED_DB_WAIT_MS", default_value_t = 500)]
+    pub embed_db_wait_ms: u64,
+    /// While the database is unavailable, the last good token, instance and plan lookup is used
+    /// for up to this many seconds after it was made (stale-if-error); 0 turns this off.
+    #[arg(long, env = "CK_TOKEN_STALE_IF_ERROR_SECS", default_value_t = 3_600)]
+    pub token_stale_if_error_secs: u64,
     /// How long an unclaimed draft lives (seconds).
     #[arg(long, env = "CK_DRAFT_TTL_SECS", default_value_t = 7 * 24 * 3600)]
     pub draft_ttl_secs: i64,
@@ -296,6 +304,8 @@ impl Default for ProductConfig {
         };
         Self {
             token_cache_ttl_ms: 5_000,
+            embed_db_wait_ms: 500,
+            token_stale_if_error_secs: 3_600,
             draft_ttl_secs: 7 * 24 * 3600,
             usage_flush_ms: 5_000,
             usage_flush_keys: 1_000,

@@ -66,6 +66,7 @@ async fn build(config: Config, local_addr: SocketAddr) -> anyhow::Result<state::
     let state = state::AppState::build(config, local_addr).await?;
     observability::init(&state);
     usage::start_flusher(&state);
+    tokens::verify::listen_for_revocations(&state);
     drafts::start_sweeper(&state);
     users::start_sweeper(&state);
     Ok(state)

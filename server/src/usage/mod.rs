@@ -134,6 +134,8 @@ impl Aggregator {
 pub(crate) struct Usage {
     pub(crate) agg: Aggregator,
     wake: Notify,
+    /// When the flusher's writes started failing (logged once, and again when they recover).
+    pub(crate) failing_since: std::sync::Mutex<Option<std::time::Instant>>,
 }
 
 impl Usage {
@@ -142,6 +144,7 @@ impl Usage {
         Self {
             agg: Aggregator::new(max_keys),
             wake: Notify::new(),
+            failing_since: std::sync::Mutex::new(None),
         }
     }
 

@@ -13,9 +13,7 @@ use serde::Serialize;
 use sha2::{Digest, Sha256};
 use uuid::Uuid;
 
-use crate::{
-    billing, error::Error, http::if_none_match, state::AppState, store::Actor, tokens::verify,
-};
+use crate::{error::Error, http::if_none_match, state::AppState, tokens::verify};
 
 /// Routes of this module, merged by `http::router`.
 pub(crate) fn router() -> Router<AppState> {
@@ -57,12 +55,7 @@ pub(crate) async fn config(
     let token = verify::embed_token(&state, token_param(query.as_deref())?, &headers).await?;
     let instance = verify::instance_for(&state, &token, id).await?;
     let flags = match instance.workspace_id {
-        Some(ws) => {
-            let mut tx = state.db().begin(&Actor::System).await?;
-            let plans_of = billing::db::workspace_plans(&mut tx, ws).await?;
-            tx.commit().await?;
-            billing::plans::flags_for_plans(plans_of.iter().map(String::as_str))
-        }
+        Some(ws) => verify::workspace_flags(&state, ws).await?.to_vec(),
         None => Vec::new(),
     };
     let body = serde_json::to_vec(&Manifest {

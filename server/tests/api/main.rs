@@ -8,6 +8,7 @@ mod accounts;
 mod assets;
 mod billing;
 mod drafts;
+mod operator;
 mod ops;
 mod postgres;
 mod submissions;
