@@ -75,6 +75,13 @@ pub(crate) fn router(state: AppState) -> Router {
             header::X_CONTENT_TYPE_OPTIONS,
             HeaderValue::from_static("nosniff"),
         ))
+        // Responses that carry secrets (session tokens, embed and draft tokens) must never sit in a
+        // browser or proxy cache: everything is `no-store` unless the route chose its own policy
+        // (embed assets, the config manifest, the dashboard stylesheet).
+        .layer(SetResponseHeaderLayer::if_not_present(
+            header::CACHE_CONTROL,
+            HeaderValue::from_static("no-store"),
+        ))
         .layer(SetResponseHeaderLayer::if_not_present(
             header::REFERRER_POLICY,
             HeaderValue::from_static("strict-origin-when-cross-origin"),

@@ -8,7 +8,10 @@ use reqwest::{header, StatusCode};
 use serde_json::json;
 use sqlx::{Connection as _, Executor as _, PgConnection};
 
-use crate::common::{client, get, manifest_path, owned_widget, pg_base, send, Res, Store};
+use crate::common::{
+    both_stores, client, form_config, get, mailed_token, manifest_path, owned_widget, pg_base,
+    post, send, Res, Store, PASSWORD,
+};
 
 /// Makes a Postgres test database unreachable for the server for real: no new connections
 /// (`CONNECTION LIMIT 0` binds every role but superusers; the server logs in as `ck_app`) and every
@@ -132,7 +135,7 @@ async fn revocation_is_immediate_across_processes() {
     let a = spawn(config.clone()).await.expect("server a");
     let b = spawn(config).await.expect("server b");
     let (id, _, user, ws) = owned_widget(&a, "revoke@example.com").await;
-    let issued = crate::common::post(
+    let issued = post(
         &a,
         &format!("/api/v1/workspaces/{ws}/tokens"),
         &json!({"scope": "workspace"}),
@@ -149,7 +152,7 @@ async fn revocation_is_immediate_across_processes() {
     // The listener may still be connecting right after start: wait until B's is up.
     tokio::time::sleep(Duration::from_millis(300)).await;
 
-    let revoked = crate::common::post(
+    let revoked = post(
         &a,
         &format!("/api/v1/workspaces/{ws}/tokens/{token_id}/revoke"),
         &json!({}),
@@ -181,4 +184,109 @@ async fn revocation_is_immediate_across_processes() {
     a.shutdown().await.expect("a");
     b.shutdown().await.expect("b");
     store.cleanup().await;
+}
+
+both_stores!(secrets_are_never_cached, secrets_are_never_cached);
+
+/// Every response that carries a secret says `Cache-Control: no-store`; routes with their own
+/// policy keep it.
+async fn secrets_are_never_cached(store: &Store) {
+    let server = store.start().await;
+    let no_store = |what: &str, res: &Res| {
+        assert!(
+            res.status.is_success(),
+            "{what}: {} {}",
+            res.status,
+            res.text
+        );
+        assert_eq!(
+            res.headers
+                .get(header::CACHE_CONTROL)
+                .and_then(|v| v.to_str().ok()),
+            Some("no-store"),
+            "{what}"
+        );
+    };
+    let draft = post(
+        &server,
+        "/api/v1/drafts",
+        &json!({"type": "form", "config": form_config()}),
+        None,
+    )
+    .await;
+    no_store("draft create", &draft);
+    let signup = post(
+        &server,
+        "/api/v1/auth/signup",
+        &json!({"email": "cache@example.com", "password": PASSWORD}),
+        None,
+    )
+    .await;
+    no_store("sign-up", &signup);
+    let link = mailed_token(&server, "cache@example.com").await;
+    let verified = post(
+        &server,
+        "/api/v1/auth/magic-link/verify",
+        &json!({"token": link}),
+        None,
+    )
+    .await;
+    no_store("magic-link verify", &verified);
+    let login = post(
+        &server,
+        "/api/v1/auth/login",
+        &json!({"email": "cache@example.com", "password": PASSWORD}),
+        None,
+    )
+    .await;
+    no_store("login", &login);
+    let refresh_token = login.json()["refresh_token"]
+        .as_str()
+        .expect("refresh")
+        .to_owned();
+    let refreshed = post(
+        &server,
+        "/api/v1/auth/refresh",
+        &json!({"refresh_token": refresh_token}),
+        None,
+    )
+    .await;
+    no_store("refresh", &refreshed);
+    let access = refreshed.json()["access_token"]
+        .as_str()
+        .expect("access")
+        .to_owned();
+    let ws = get(&server, "/api/v1/workspaces", Some(&access))
+        .await
+        .json()[0]["id"]
+        .as_str()
+        .expect("ws")
+        .to_owned();
+    let issued = post(
+        &server,
+        &format!("/api/v1/workspaces/{ws}/tokens"),
+        &json!({"scope": "workspace"}),
+        Some(&access),
+    )
+    .await;
+    no_store("token issue", &issued);
+    let token_id = issued.json()["id"].as_str().expect("id").to_owned();
+    let rotated = post(
+        &server,
+        &format!("/api/v1/workspaces/{ws}/tokens/{token_id}/rotate"),
+        &json!({}),
+        Some(&access),
+    )
+    .await;
+    no_store("token rotate", &rotated);
+    let (id, token) = (
+        draft.json()["instance_id"].as_str().expect("id").to_owned(),
+        draft.json()["embed_token"]
+            .as_str()
+            .expect("token")
+            .to_owned(),
+    );
+    let manifest = get(&server, &manifest_path(&id, &token), None).await;
+    assert_eq!(manifest.headers[header::CACHE_CONTROL], "no-cache");
+    server.shutdown().await.expect("shutdown");
 }
