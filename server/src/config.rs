@@ -51,6 +51,9 @@ pub struct Config {
     /// `ck_app` (e.g. `postgres://ck_app:…@host/db`). Defaults to `database_url`.
     #[arg(long, env = "DATABASE_APP_URL")]
     pub database_app_url: Option<String>,
+    /// How long startup keeps retrying an unreachable Postgres (each failure logged with its cause).
+    #[arg(long, env = "DATABASE_CONNECT_RETRY_SECS", default_value_t = 10)]
+    pub database_connect_retry_secs: u64,
     /// Postgres pool size per server process.
     #[arg(long, env = "DATABASE_MAX_CONNECTIONS", default_value_t = 10)]
     pub database_max_connections: u32,
@@ -124,8 +127,16 @@ pub struct Config {
     /// PostHog host listed in the dashboard CSP.
     #[arg(long, env = "POSTHOG_HOST", default_value = "https://eu.i.posthog.com")]
     pub posthog_host: String,
-    /// Log as JSON lines instead of human-readable text.
-    #[arg(long, env = "CK_LOG_JSON")]
+    /// Log as JSON lines instead of human-readable text (`1/true/yes/on`, `0/false/no/off`, any case).
+    #[arg(
+        long,
+        env = "CK_LOG_JSON",
+        num_args = 0..=1,
+        default_value = "false",
+        default_missing_value = "true",
+        action = clap::ArgAction::Set,
+        value_parser = clap::builder::BoolishValueParser::new()
+    )]
     pub log_json: bool,
     /// Tokens, drafts, usage and intake settings.
     #[command(flatten)]
@@ -139,6 +150,7 @@ impl Default for Config {
             port: 8080,
             database_url: "sqlite://data/clickeen.sqlite".into(),
             database_app_url: None,
+            database_connect_retry_secs: 10,
             database_max_connections: 10,
             dist_dir: "dist".into(),
             examples_dir: "examples/pages".into(),
@@ -216,6 +228,35 @@ impl Config {
         self.public_url
             .as_deref()
             .is_some_and(|u| u.starts_with("https://"))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use clap::{Args as _, FromArgMatches as _};
+
+    fn log_json(args: &[&str]) -> Result<bool, clap::Error> {
+        let cmd = super::Config::augment_args(clap::Command::new("t").no_binary_name(true));
+        let matches = cmd.try_get_matches_from(args)?;
+        Ok(super::Config::from_arg_matches(&matches)?.log_json)
+    }
+
+    #[test]
+    fn log_json_takes_the_usual_spellings() {
+        for (arg, want) in [
+            ("--log-json", true),
+            ("--log-json=1", true),
+            ("--log-json=YES", true),
+            ("--log-json=on", true),
+            ("--log-json=True", true),
+            ("--log-json=0", false),
+            ("--log-json=off", false),
+            ("--log-json=No", false),
+        ] {
+            assert_eq!(log_json(&[arg]).expect(arg), want, "{arg}");
+        }
+        assert!(!log_json(&[]).expect("default"));
+        assert!(log_json(&["--log-json=maybe"]).is_err());
     }
 }
 

@@ -53,6 +53,8 @@ impl AppState {
     /// per-process state. Background work is started separately (see `lib.rs`).
     pub(crate) async fn build(config: Config, local_addr: SocketAddr) -> anyhow::Result<Self> {
         config.check_production()?;
+        crate::startup::check(&config)?;
+        crate::startup::warn(&config);
         let secret = match &config.jwt_secret {
             Some(secret) if secret.len() >= 32 => secret.as_bytes().to_vec(),
             Some(_) => anyhow::bail!("JWT_SECRET must be at least 32 characters"),
@@ -61,7 +63,7 @@ impl AppState {
             }
             None => {
                 tracing::warn!(
-                    "JWT_SECRET not set: using a random per-process secret; sessions end on restart"
+                    "JWT_SECRET not set: using a random per-process secret; sessions end on restart and other processes refuse them"
                 );
                 crate::users::random_secret().into_bytes()
             }
@@ -96,6 +98,11 @@ impl AppState {
 
     pub(crate) fn config(&self) -> &Config {
         &self.inner.config
+    }
+
+    /// The address the server listens on.
+    pub(crate) fn local_addr(&self) -> SocketAddr {
+        self.inner.local_addr
     }
 
     pub(crate) fn db(&self) -> &Db {

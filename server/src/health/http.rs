@@ -31,9 +31,8 @@ pub(crate) fn router() -> Router<AppState> {
 }
 
 /// Short sha from config (`GIT_SHA` at run time), else the build's, else `unknown`.
-fn sha(state: &AppState) -> String {
-    let sha = state
-        .config()
+pub(crate) fn sha(config: &crate::config::Config) -> String {
+    let sha = config
         .git_sha
         .as_deref()
         .or(Some(env!("CK_BUILD_SHA")))
@@ -53,7 +52,7 @@ pub(crate) async fn healthz(State(state): State<AppState>) -> impl IntoResponse 
         StatusCode::SERVICE_UNAVAILABLE
     };
     let body = Health {
-        sha: sha(&state),
+        sha: sha(state.config()),
         env: state.config().env.as_str(),
         up: db,
         deps: Deps { db },

@@ -4,6 +4,7 @@
 //! [`openapi`].
 
 pub(crate) mod openapi;
+pub(crate) mod request_log;
 
 use std::time::Duration;
 
@@ -16,7 +17,6 @@ use tower_http::{
     catch_panic::CatchPanicLayer,
     cors::{Any, CorsLayer},
     set_header::SetResponseHeaderLayer,
-    trace::TraceLayer,
 };
 
 use crate::{
@@ -86,15 +86,14 @@ pub(crate) fn router(state: AppState) -> Router {
             header::REFERRER_POLICY,
             HeaderValue::from_static("strict-origin-when-cross-origin"),
         ))
-        // The span names the path only: query strings can carry secrets (a sign-in link's token).
-        .layer(TraceLayer::new_for_http().make_span_with(|request: &axum::http::Request<_>| {
-            tracing::debug_span!("request", method = %request.method(), path = %request.uri().path())
-        }))
         .layer(CatchPanicLayer::custom(|_| {
             axum::response::IntoResponse::into_response(Error::Internal(anyhow::anyhow!(
                 "handler panicked"
             )))
         }))
+        // Method, route template (never the path's query: it can carry secrets), status, latency
+        // and the request id.
+        .layer(axum::middleware::from_fn(request_log::request_log))
         .with_state(state)
 }
 

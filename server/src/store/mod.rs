@@ -192,7 +192,8 @@ impl Db {
                 Ok(Db::Sqlite { pool, path })
             }
             Dialect::Postgres => {
-                migrate_postgres(url).await?;
+                let retry = Duration::from_secs(config.database_connect_retry_secs);
+                migrate_postgres(url, retry).await?;
                 let app_url = config.database_app_url.as_deref().unwrap_or(url);
                 let options =
                     PgConnectOptions::from_str(app_url).context("invalid Postgres URL")?;
@@ -201,7 +202,7 @@ impl Db {
                     .acquire_timeout(Duration::from_secs(5))
                     .connect_lazy_with(options.clone());
                 // The first connection is made here, with retries that log the real cause.
-                let conn = connect_with_retries(&pool, "requests").await?;
+                let conn = connect_with_retries(&pool, "requests", retry).await?;
                 drop(conn);
                 Ok(Db::Postgres(pool))
             }
@@ -332,14 +333,13 @@ fn cause_of(e: &sqlx::Error) -> String {
     text
 }
 
-/// How long startup keeps retrying an unreachable database before giving up.
-const STARTUP_RETRY: Duration = Duration::from_secs(10);
-
-/// The first connection of a pool, retried for [`STARTUP_RETRY`] with each failure logged with its
-/// cause; the final error names the database (host, port, name, role) and the cause.
+/// The first connection of a pool, retried for `retry` (`DATABASE_CONNECT_RETRY_SECS`) with each
+/// failure logged with its cause; the final error names the database (host, port, name, role) and
+/// the cause. Authentication failures and a missing database are not retried.
 async fn connect_with_retries(
     pool: &PgPool,
     purpose: &str,
+    retry: Duration,
 ) -> anyhow::Result<sqlx::pool::PoolConnection<Postgres>> {
     use sqlx::Connection as _;
     let options = pool.connect_options();
@@ -360,7 +360,7 @@ async fn connect_with_retries(
         };
         let cause = cause_of(&error);
         let permanent = matches!(&error, sqlx::Error::Database(db) if db.code().is_some_and(|c| c.starts_with("28") || c == "3D000"));
-        if permanent || started.elapsed() >= STARTUP_RETRY {
+        if permanent || started.elapsed() >= retry {
             anyhow::bail!("cannot connect to {target} ({purpose}): {cause}");
         }
         tracing::warn!(database = %target, cause = %cause, retry_in_ms = delay.as_millis() as u64, "database not reachable yet ({purpose}); retrying");
@@ -406,13 +406,13 @@ pub(crate) fn migrations(dialect: Dialect) -> Vec<(i64, &'static str)> {
 }
 
 /// Applies the Postgres migrations with the owner's URL, on a short-lived connection.
-async fn migrate_postgres(url: &str) -> anyhow::Result<()> {
+async fn migrate_postgres(url: &str, retry: Duration) -> anyhow::Result<()> {
     let options = PgConnectOptions::from_str(url).context("invalid Postgres URL")?;
     let pool = PgPoolOptions::new()
         .max_connections(1)
         .acquire_timeout(Duration::from_secs(10))
         .connect_lazy_with(options);
-    let conn = connect_with_retries(&pool, "migrations").await?;
+    let conn = connect_with_retries(&pool, "migrations", retry).await?;
     drop(conn);
     let before = applied_versions_pg(&pool).await;
     let result = migrator(Dialect::Postgres).run(&pool).await;
@@ -443,7 +443,7 @@ pub(crate) async fn migrate_only(url: &str) -> anyhow::Result<()> {
             pool.close().await;
             result.context("migrating SQLite database")
         }
-        Dialect::Postgres => migrate_postgres(url).await,
+        Dialect::Postgres => migrate_postgres(url, Duration::from_secs(10)).await,
     }
 }
 

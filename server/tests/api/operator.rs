@@ -290,3 +290,236 @@ async fn secrets_are_never_cached(store: &Store) {
     assert_eq!(manifest.headers[header::CACHE_CONTROL], "no-cache");
     server.shutdown().await.expect("shutdown");
 }
+
+/// A production configuration that starts: strong secret, SMTP, https URL, an embed release.
+fn production(store: &Store) -> ck_server::Config {
+    let mut config = store.config();
+    config.env = ck_server::Env::Production;
+    config.jwt_secret = Some("q3J9vX2mL8pT5rW1zK7cN4bY6hF0dS2gA9eU3iO5".into());
+    config.smtp_url = Some("smtp://127.0.0.1:2525".into());
+    config.public_url = Some("https://embed.example.com".into());
+    crate::common::write(
+        &config.dist_dir.join("embed/v1.2.3/loader.js"),
+        b"/* loader */",
+    );
+    config
+}
+
+/// Production refuses a weak `JWT_SECRET` (low entropy, however long) and a missing embed release,
+/// each with a message that says what to do.
+#[tokio::test]
+async fn production_guardrails_refuse_to_start() {
+    let store = Store::sqlite();
+    let ok = spawn(production(&store))
+        .await
+        .expect("a sound production config starts");
+    ok.shutdown().await.expect("shutdown");
+
+    let weak_secrets = ["a".repeat(32), "abc".repeat(16), "test-secret-".repeat(4)];
+    for secret in weak_secrets {
+        let mut config = production(&store);
+        config.jwt_secret = Some(secret.clone());
+        let error = spawn(config).await.expect_err(&secret);
+        let text = format!("{error:#}");
+        assert!(text.contains("JWT_SECRET is too weak"), "{secret}: {text}");
+        assert!(text.contains("openssl rand"), "{text}");
+    }
+
+    let mut config = production(&store);
+    config.dist_dir = store.dir().join("elsewhere");
+    let text = format!("{:#}", spawn(config).await.expect_err("no embed"));
+    assert!(text.contains("no embed release in"), "{text}");
+    assert!(text.contains("CK_DIST_DIR"), "{text}");
+    assert!(text.contains("elsewhere"), "names the folder: {text}");
+
+    // The same weak secret and missing embed are only warnings in development.
+    let mut config = store.config();
+    config.jwt_secret = Some("a".repeat(32));
+    config.dist_dir = store.dir().join("elsewhere");
+    spawn(config)
+        .await
+        .expect("development starts")
+        .shutdown()
+        .await
+        .expect("shutdown");
+}
+
+/// Each response carries a request id: a sane incoming one is kept, anything else is replaced.
+#[tokio::test]
+async fn requests_get_an_id() {
+    let store = Store::sqlite();
+    let server = store.start().await;
+    let url = format!("{}/api/healthz", server.url());
+    let id_of = |res: &Res| {
+        res.headers
+            .get("x-request-id")
+            .and_then(|v| v.to_str().ok())
+            .expect("x-request-id")
+            .to_owned()
+    };
+    let kept = send(client().get(&url).header("x-request-id", "proxy-42.a_b")).await;
+    assert_eq!(id_of(&kept), "proxy-42.a_b");
+    let fresh = [
+        send(client().get(&url)).await,
+        send(client().get(&url).header("x-request-id", "bad id<script>")).await,
+        send(client().get(&url).header("x-request-id", "x".repeat(65))).await,
+        // Errors and unrouted paths too.
+        send(client().get(format!("{}/api/nope", server.url()))).await,
+    ];
+    let ids: std::collections::HashSet<String> = fresh.iter().map(id_of).collect();
+    assert_eq!(ids.len(), fresh.len(), "fresh ids are unique: {ids:?}");
+    for id in &ids {
+        assert!(
+            id.len() == 32 && id.bytes().all(|b| b.is_ascii_hexdigit()),
+            "{id}"
+        );
+    }
+    server.shutdown().await.expect("shutdown");
+}
+
+/// Runs the real binary with stdout on a pipe: logs carry no ANSI codes; with `CK_LOG_JSON=YES` every
+/// line is JSON, including the startup summary, the "server on" line, request lines (method,
+/// route, status, latency, request id) and the shutdown flush total.
+#[test]
+fn binary_logs_are_plain_or_json() {
+    for (json_flag, json) in [("YES", true), ("off", false)] {
+        let dir = tempfile::TempDir::new().expect("dir");
+        crate::common::write(&dir.path().join("dist/embed/v0.1.0/loader.js"), b"/**/");
+        let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_ck-server"))
+            .args(["--port", "0"])
+            .env_remove("RUST_LOG")
+            .env("CK_LOG_JSON", json_flag)
+            .env(
+                "DATABASE_URL",
+                format!("sqlite://{}", dir.path().join("db.sqlite").display()),
+            )
+            .env("CK_DIST_DIR", dir.path().join("dist"))
+            .env("JWT_SECRET", crate::common::SECRET)
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .expect("binary starts");
+        let stdout = child.stdout.take().expect("stdout");
+        let (tx, rx) = std::sync::mpsc::channel::<String>();
+        std::thread::spawn(move || {
+            use std::io::BufRead as _;
+            for line in std::io::BufReader::new(stdout)
+                .lines()
+                .map_while(Result::ok)
+            {
+                if tx.send(line).is_err() {
+                    break;
+                }
+            }
+        });
+        let mut lines = Vec::new();
+        let next_line = |lines: &mut Vec<String>| {
+            let line = rx
+                .recv_timeout(Duration::from_secs(20))
+                .expect("a log line");
+            lines.push(line.clone());
+            line
+        };
+        let url = loop {
+            let line = next_line(&mut lines);
+            if let Some(rest) = line.split("Clickeen server on ").nth(1) {
+                break rest
+                    .split(|c: char| c.is_whitespace() || c == '"')
+                    .next()
+                    .expect("url")
+                    .to_owned();
+            }
+        };
+        let rt = tokio::runtime::Runtime::new().expect("rt");
+        let res = rt.block_on(send(
+            client()
+                .get(format!("{url}/api/v1/widgets/x/config"))
+                .header("x-request-id", "log-test-1"),
+        ));
+        assert_eq!(res.status, StatusCode::NOT_FOUND);
+        let request_line = loop {
+            let line = next_line(&mut lines);
+            if line.contains("log-test-1") && line.contains("ck_server::access") {
+                break line;
+            }
+        };
+        std::process::Command::new("kill")
+            .args(["-TERM", &child.id().to_string()])
+            .status()
+            .expect("kill");
+        assert!(child.wait().expect("exit").success());
+        lines.extend(rx.try_iter());
+        let all = lines.join("\n");
+        assert!(!all.contains('\u{1b}'), "no ANSI codes on a pipe:\n{all}");
+        for want in [
+            "startup summary",
+            "final usage flush done",
+            "server stopped",
+        ] {
+            assert!(all.contains(want), "{want}:\n{all}");
+        }
+        if json {
+            for line in &lines {
+                serde_json::from_str::<serde_json::Value>(line)
+                    .unwrap_or_else(|e| panic!("not JSON ({e}): {line}"));
+            }
+            let parsed = |needle: &str| -> serde_json::Value {
+                let line = lines.iter().find(|l| l.contains(needle)).expect(needle);
+                serde_json::from_str(line).expect("json")
+            };
+            let summary = parsed("startup summary")["fields"].clone();
+            assert_eq!(summary["env"], "development", "{summary}");
+            assert_eq!(summary["embed_versions"], "v0.1.0", "{summary}");
+            assert!(
+                summary["store"]
+                    .as_str()
+                    .is_some_and(|s| s.starts_with("sqlite ")),
+                "{summary}"
+            );
+            assert!(
+                summary["migrations"].as_u64().is_some_and(|n| n > 0),
+                "{summary}"
+            );
+            for key in ["version", "sha", "listen", "integrations", "role"] {
+                assert!(!summary[key].is_null(), "{key}: {summary}");
+            }
+            assert_eq!(parsed("Clickeen server on")["fields"]["url"], url);
+            let request: serde_json::Value = serde_json::from_str(&request_line).expect("json");
+            let f = &request["fields"];
+            assert_eq!(f["request_id"], "log-test-1", "{request}");
+            assert_eq!(f["method"], "GET");
+            assert_eq!(f["route"], "/api/v1/widgets/{id}/config");
+            assert_eq!(f["status"], 404);
+            assert!(f["latency_ms"].as_f64().is_some(), "{request}");
+        } else {
+            for want in [
+                "method=GET",
+                "route=/api/v1/widgets/{id}/config",
+                "status=404",
+                "latency_ms=",
+            ] {
+                assert!(request_line.contains(want), "{want}: {request_line}");
+            }
+        }
+    }
+}
+
+/// A database on a wrong port: the error names host, port and database (never the password) and
+/// the real cause, after the configured retries.
+#[tokio::test]
+async fn database_errors_name_the_target_and_cause() {
+    let store = Store::sqlite();
+    let mut config = store.config();
+    config.database_url = "postgres://postgres:hunter2@127.0.0.1:1/clickeen".into();
+    config.database_connect_retry_secs = 1;
+    let started = Instant::now();
+    let text = format!("{:#}", spawn(config).await.expect_err("no database there"));
+    assert!(
+        started.elapsed() < Duration::from_secs(5),
+        "{:?}",
+        started.elapsed()
+    );
+    assert!(text.contains("127.0.0.1:1/clickeen"), "{text}");
+    assert!(text.to_lowercase().contains("refused"), "{text}");
+    assert!(!text.contains("hunter2"), "{text}");
+}
