@@ -138,6 +138,8 @@ pub(crate) struct Limiters {
     pub(crate) submissions_token: Limiter,
     pub(crate) submissions_ip: Limiter,
     pub(crate) drafts_ip: Limiter,
+    pub(crate) config_ip: Limiter,
+    pub(crate) config_token: Limiter,
 }
 
 impl Limiters {
@@ -149,6 +151,8 @@ impl Limiters {
             submissions_token: Limiter::new(p.limit_submissions_token),
             submissions_ip: Limiter::new(p.limit_submissions_ip),
             drafts_ip: Limiter::new(p.limit_drafts_ip),
+            config_ip: Limiter::new(p.limit_config_ip),
+            config_token: Limiter::new(p.limit_config_token),
         }
     }
 }

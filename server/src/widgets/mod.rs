@@ -5,7 +5,55 @@
 pub(crate) mod db;
 pub(crate) mod http;
 
-use crate::error::Error;
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use uuid::Uuid;
+
+use crate::{billing, error::Error, state::AppState, store::Actor};
+
+/// Per-process cache of workspaces' plan flags for the config manifest (a field of `AppState`): a
+/// page with 100 mount points asks for one workspace's flags 100 times at once, and every page
+/// view again. A plan change shows within `plan_cache_ttl_ms` on every process.
+#[derive(Default)]
+pub(crate) struct PlanCache(Mutex<HashMap<Uuid, (Instant, Arc<Vec<String>>)>>);
+
+impl PlanCache {
+    /// Bounds memory: a full cache starts over rather than growing without limit.
+    const MAX_ENTRIES: usize = 100_000;
+
+    /// The plan flags of workspace `ws`, from the cache or the database.
+    pub(crate) async fn flags(
+        &self,
+        state: &AppState,
+        ws: Uuid,
+    ) -> Result<Arc<Vec<String>>, Error> {
+        let ttl = Duration::from_millis(state.config().product.plan_cache_ttl_ms);
+        let hit = self
+            .0
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .get(&ws)
+            .filter(|(at, _)| at.elapsed() < ttl)
+            .map(|(_, flags)| Arc::clone(flags));
+        if let Some(flags) = hit {
+            return Ok(flags);
+        }
+        let mut tx = state.db().begin(&Actor::System).await?;
+        let plans = billing::db::workspace_plans(&mut tx, ws).await?;
+        tx.commit().await?;
+        let flags = Arc::new(billing::plans::flags_for_plans(
+            plans.iter().map(String::as_str),
+        ));
+        let mut map = self.0.lock().unwrap_or_else(|e| e.into_inner());
+        if map.len() >= Self::MAX_ENTRIES {
+            map.clear();
+        }
+        map.insert(ws, (Instant::now(), Arc::clone(&flags)));
+        Ok(flags)
+    }
+}
 
 /// Whether `name` can be a widget type: 1 to 32 of `a-z`, `0-9` and `-`. Whether the type exists is
 /// the `widgets` table's answer.

@@ -10,6 +10,7 @@ mod drafts;
 mod ops;
 mod postgres;
 mod submissions;
+mod tenancy;
 mod tokens;
 mod usage;
 mod users;

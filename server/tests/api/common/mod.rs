@@ -74,6 +74,7 @@ impl Store {
         config.dist_dir = self.dir().join("dist");
         config.stripe_webhook_secrets = vec![format!("whsec_old_unused,{STRIPE_SECRET}")];
         config.product.token_cache_ttl_ms = 300;
+        config.product.plan_cache_ttl_ms = 300;
         config.product.usage_flush_ms = 60_000;
         config.product.error_sample_rate = 1.0;
         config.product.limit_submissions_ip = Limit {
