@@ -256,8 +256,15 @@ mod tests {
     #[test]
     fn picks_the_rightmost_untrusted_hop() {
         use ClientIpHeader::{Forwarded, XForwardedFor};
-        // (trusted proxies, header, its lines, TCP peer, client)
-        let cases: &[(&[&str], ClientIpHeader, &[&str], &str, &str)] = &[
+        /// (trusted proxies, header, its lines, TCP peer, client)
+        type Case<'a> = (
+            &'a [&'a str],
+            ClientIpHeader,
+            &'a [&'a str],
+            &'a str,
+            &'a str,
+        );
+        let cases: &[Case<'_>] = &[
             // No trusted proxies: the header is ignored, whatever it says.
             (
                 &[],

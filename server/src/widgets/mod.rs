@@ -17,7 +17,10 @@ use crate::{billing, error::Error, state::AppState, store::Actor};
 /// page with 100 mount points asks for one workspace's flags 100 times at once, and every page
 /// view again. A plan change shows within `plan_cache_ttl_ms` on every process.
 #[derive(Default)]
-pub(crate) struct PlanCache(Mutex<HashMap<Uuid, (Instant, Arc<Vec<String>>)>>);
+pub(crate) struct PlanCache(Mutex<HashMap<Uuid, Flags>>);
+
+/// When a workspace's flags were read, and the flags.
+type Flags = (Instant, Arc<Vec<String>>);
 
 impl PlanCache {
     /// Bounds memory: a full cache starts over rather than growing without limit.
