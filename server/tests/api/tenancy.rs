@@ -638,3 +638,40 @@ async fn metrics_need_the_secret() {
     server.shutdown().await.expect("shutdown");
     store.cleanup().await;
 }
+
+/// Plan flags are cached per process for `plan_cache_ttl_ms`: a page's many manifests cost one
+/// plan lookup. A process started later reads the new plan.
+#[tokio::test]
+async fn postgres_plan_flags_are_cached() {
+    let Some(store) = Store::postgres().await else {
+        return;
+    };
+    let mut config = store.config();
+    config.product.plan_cache_ttl_ms = 60_000;
+    let server = spawn(config).await.expect("server");
+    let (id, embed, _, ws) = crate::common::owned_widget(&server, "plans@example.com").await;
+    let flags = |server: &ck_server::Running| {
+        let url = format!("{}{}", server.url(), manifest_path(&id, &embed));
+        async move { send(client().get(url)).await.json()["flags"].clone() }
+    };
+    assert_eq!(flags(&server).await, json!([]));
+    let owner = store.owner_pool().await.expect("owner");
+    sqlx::query(
+        "insert into stripe_subscriptions (id, customer_id, workspace_id, status, plan) \
+         values ('sub_cache', 'cus_cache', $1::uuid, 'active', 'pro')",
+    )
+    .bind(&ws)
+    .execute(&owner)
+    .await
+    .expect("subscription");
+    assert_eq!(flags(&server).await, json!([]), "served from the cache");
+    server.shutdown().await.expect("shutdown");
+    let server = store.start().await;
+    assert_eq!(
+        flags(&server).await,
+        json!(["custom_css", "pro", "remove_branding"])
+    );
+    owner.close().await;
+    server.shutdown().await.expect("shutdown");
+    store.cleanup().await;
+}
