@@ -5,6 +5,7 @@ use std::{
     path::{Path, PathBuf},
 };
 
+use crate::http::client_ip::{Cidr, ClientIpHeader};
 use crate::ratelimit::Limit;
 
 /// Which deployment this is; reported by `/api/healthz` and used to pick safe defaults.
@@ -141,6 +142,9 @@ pub struct Config {
     /// Tokens, drafts, usage and intake settings.
     #[command(flatten)]
     pub product: ProductConfig,
+    /// Trusted proxies and the metrics secret.
+    #[command(flatten)]
+    pub security: SecurityConfig,
 }
 
 impl Default for Config {
@@ -171,6 +175,7 @@ impl Default for Config {
             posthog_host: "https://eu.i.posthog.com".into(),
             log_json: false,
             product: ProductConfig::default(),
+            security: SecurityConfig::default(),
         }
     }
 }
@@ -260,6 +265,27 @@ mod tests {
     }
 }
 
+/// Who the server believes about client addresses, and who may read `/metrics`.
+#[derive(Clone, Debug, Default, clap::Args)]
+pub struct SecurityConfig {
+    /// Proxies (addresses or CIDR ranges, comma-separated, e.g. `10.0.0.0/8,127.0.0.1`) whose
+    /// client-address header is believed. Empty: the TCP peer is the client.
+    #[arg(long, env = "CK_TRUSTED_PROXIES", value_delimiter = ',')]
+    pub trusted_proxies: Vec<Cidr>,
+    /// The header trusted proxies put the client address in.
+    #[arg(
+        long,
+        env = "CK_CLIENT_IP_HEADER",
+        value_enum,
+        default_value = "x-forwarded-for"
+    )]
+    pub client_ip_header: ClientIpHeader,
+    /// Bearer secret `/metrics` requires. Unset: `/metrics` is open in development and preview,
+    /// and not served (404) in production.
+    #[arg(long, env = "CK_METRICS_TOKEN", hide_env_values = true)]
+    pub metrics_token: Option<String>,
+}
+
 /// Limits, cache times and intervals of tokens, drafts, usage and intake endpoints.
 #[derive(Clone, Debug, clap::Args)]
 pub struct ProductConfig {
@@ -299,6 +325,15 @@ pub struct ProductConfig {
     /// Anonymous drafts: per client IP (shared across processes on Postgres).
     #[arg(long, env = "CK_LIMIT_DRAFTS_IP", default_value = "10/5")]
     pub limit_drafts_ip: Limit,
+    /// Config manifest: per client IP. The burst must fit a page's mount points fetched at once.
+    #[arg(long, env = "CK_LIMIT_CONFIG_IP", default_value = "600/200")]
+    pub limit_config_ip: Limit,
+    /// Config manifest: per embed token (every visitor of every page using it).
+    #[arg(long, env = "CK_LIMIT_CONFIG_TOKEN", default_value = "60000/10000")]
+    pub limit_config_token: Limit,
+    /// How long a workspace's plan flags are cached per process for the config manifest (ms).
+    #[arg(long, env = "CK_PLAN_CACHE_TTL_MS", default_value_t = 30_000)]
+    pub plan_cache_ttl_ms: u64,
     /// Failed claim attempts allowed (per user and per IP, last hour) before backoff starts.
     #[arg(long, env = "CK_CLAIM_FREE_FAILURES", default_value_t = 5)]
     pub claim_free_failures: u32,
@@ -355,6 +390,9 @@ impl Default for ProductConfig {
             limit_submissions_token: limit("120/30"),
             limit_submissions_ip: limit("20/10"),
             limit_drafts_ip: limit("10/5"),
+            limit_config_ip: limit("600/200"),
+            limit_config_token: limit("60000/10000"),
+            plan_cache_ttl_ms: 30_000,
             claim_free_failures: 5,
             claim_max_backoff_secs: 900,
             error_sample_rate: 0.1,

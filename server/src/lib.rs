@@ -36,7 +36,8 @@ use std::{future::IntoFuture as _, net::SocketAddr, time::Duration};
 use anyhow::Context as _;
 use tokio::{net::TcpListener, sync::oneshot, task::JoinHandle};
 
-pub use crate::config::{Config, Env, ProductConfig};
+pub use crate::config::{Config, Env, ProductConfig, SecurityConfig};
+pub use crate::http::client_ip::{Cidr, ClientIpHeader};
 pub use crate::ratelimit::Limit;
 
 /// A server started by [`spawn`].

@@ -18,6 +18,7 @@ use crate::{
     tokens::verify::TokenCache,
     usage::Usage,
     users::{jwt::JwtKeys, mail::Mailer, password::Hasher},
+    widgets::PlanCache,
 };
 
 type Hook = Box<dyn FnOnce() -> Pin<Box<dyn Future<Output = ()> + Send>> + Send>;
@@ -41,6 +42,8 @@ struct Inner {
     limiters: Limiters,
     /// Embed token and instance lookups, cached for `token_cache_ttl_ms`.
     token_cache: TokenCache,
+    /// Workspaces' plan flags for the config manifest, cached for `plan_cache_ttl_ms`.
+    plan_cache: PlanCache,
     /// Usage counts waiting for the flusher.
     usage: Usage,
     shutdown: watch::Sender<bool>,
@@ -88,6 +91,7 @@ impl AppState {
                 metrics: crate::metrics::handle(),
                 limiters,
                 token_cache: TokenCache::default(),
+                plan_cache: PlanCache::default(),
                 usage,
                 shutdown: watch::channel(false).0,
                 tasks: Mutex::default(),
@@ -131,6 +135,10 @@ impl AppState {
 
     pub(crate) fn token_cache(&self) -> &TokenCache {
         &self.inner.token_cache
+    }
+
+    pub(crate) fn plan_cache(&self) -> &PlanCache {
+        &self.inner.plan_cache
     }
 
     pub(crate) fn usage(&self) -> &Usage {

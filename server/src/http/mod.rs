@@ -3,6 +3,7 @@
 //! own `http.rs`; per-process state is a named field of `AppState`; OpenAPI paths are collected in
 //! [`openapi`].
 
+pub(crate) mod client_ip;
 pub(crate) mod openapi;
 pub(crate) mod request_log;
 

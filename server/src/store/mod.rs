@@ -27,7 +27,7 @@ use sqlx::{
 };
 
 pub(crate) use self::time::Ts;
-use crate::config::Config;
+use crate::config::{Config, Env};
 
 mod embedded {
     include!(concat!(env!("OUT_DIR"), "/migrations.rs"));
@@ -192,9 +192,23 @@ impl Db {
                 Ok(Db::Sqlite { pool, path })
             }
             Dialect::Postgres => {
+                let app_url = match config.database_app_url.as_deref() {
+                    Some(app_url) => app_url,
+                    None if config.env == Env::Production => anyhow::bail!(
+                        "DATABASE_APP_URL is required in production on Postgres: requests must not \
+                         run as the owner that DATABASE_URL names (e.g. \
+                         DATABASE_APP_URL=postgres://ck_app:…@host/db)"
+                    ),
+                    None => {
+                        tracing::warn!(
+                            "DATABASE_APP_URL not set: requests use the owner connection \
+                             (development only; production refuses to start)"
+                        );
+                        url
+                    }
+                };
                 let retry = Duration::from_secs(config.database_connect_retry_secs);
                 migrate_postgres(url, retry).await?;
-                let app_url = config.database_app_url.as_deref().unwrap_or(url);
                 let options =
                     PgConnectOptions::from_str(app_url).context("invalid Postgres URL")?;
                 let pool = PgPoolOptions::new()
@@ -204,6 +218,12 @@ impl Db {
                 // The first connection is made here, with retries that log the real cause.
                 let conn = connect_with_retries(&pool, "requests", retry).await?;
                 drop(conn);
+                if config.database_app_url.is_some() {
+                    if let Err(e) = check_app_role(&pool).await {
+                        pool.close().await;
+                        return Err(e);
+                    }
+                }
                 Ok(Db::Postgres(pool))
             }
         }
@@ -403,6 +423,37 @@ pub(crate) fn migrations(dialect: Dialect) -> Vec<(i64, &'static str)> {
         Dialect::Postgres => embedded::POSTGRES,
     };
     files.iter().map(|(v, d, _)| (*v, *d)).collect()
+}
+
+/// Refuses an application role that row-level security would not hold: a superuser, a role with
+/// `BYPASSRLS`, or one that owns (or can become the owner of) a table with RLS, since owners bypass
+/// their tables' policies. The error names the role and the reason.
+async fn check_app_role(pool: &PgPool) -> anyhow::Result<()> {
+    let (role, superuser, bypass, owned): (String, bool, bool, Option<String>) = sqlx::query_as(
+        "select r.rolname::text, r.rolsuper, r.rolbypassrls, \
+           (select string_agg(c.relname::text, ', ' order by c.relname) from pg_class c \
+            join pg_namespace n on n.oid = c.relnamespace \
+            where n.nspname = 'public' and c.relkind in ('r', 'p') and c.relrowsecurity \
+              and pg_has_role(r.oid, c.relowner, 'MEMBER')) \
+         from pg_roles r where r.rolname = current_user",
+    )
+    .fetch_one(pool)
+    .await
+    .context("checking the application role (DATABASE_APP_URL)")?;
+    let why = if superuser {
+        "is a superuser".to_owned()
+    } else if bypass {
+        "has BYPASSRLS".to_owned()
+    } else if let Some(tables) = owned {
+        format!("owns (or is a member of the owner of) tables with row-level security: {tables}")
+    } else {
+        return Ok(());
+    };
+    anyhow::bail!(
+        "refusing to serve requests as Postgres role `{role}` (DATABASE_APP_URL): it {why}, so \
+         row-level security would not apply to it; use the NOINHERIT login role `ck_app` that the \
+         migrations create"
+    )
 }
 
 /// Applies the Postgres migrations with the owner's URL, on a short-lived connection.

@@ -53,13 +53,11 @@ const MAX_ENTRIES: usize = 100_000;
 type Entry<T> = (Instant, Option<Arc<T>>);
 type Map<K, T> = Mutex<HashMap<K, Entry<T>>>;
 
-/// Per-process caches of token, instance and plan lookups (a field of `AppState`).
+/// Per-process caches of token and instance lookups (a field of `AppState`).
 #[derive(Default)]
 pub(crate) struct TokenCache {
     tokens: Map<Vec<u8>, Verified>,
     instances: Map<Uuid, Instance>,
-    /// Plan flags per workspace, for the config manifest.
-    flags: Map<Uuid, Vec<String>>,
 }
 
 impl TokenCache {
@@ -228,21 +226,6 @@ pub(crate) async fn instance_for(
         )),
         _ => Err(Error::not_found("widget instance")),
     }
-}
-
-/// The plan flags of a workspace for the config manifest, cached like tokens (stale-if-error
-/// included, so the manifest keeps serving through a database outage).
-pub(crate) async fn workspace_flags(state: &AppState, ws: Uuid) -> Result<Arc<Vec<String>>, Error> {
-    let found = lookup(state, &state.token_cache().flags, ws, || async {
-        let mut tx = state.db().begin(&Actor::System).await?;
-        let plans_of = crate::billing::db::workspace_plans(&mut tx, ws).await?;
-        tx.commit().await?;
-        Ok(Some(Arc::new(crate::billing::plans::flags_for_plans(
-            plans_of.iter().map(String::as_str),
-        ))))
-    })
-    .await?;
-    Ok(found.unwrap_or_default())
 }
 
 /// The channel on which processes announce revoked (or rotated-out) embed token ids.

@@ -48,10 +48,22 @@ pub(crate) fn start_flusher(state: &AppState) {
 /// Returns the number of events written.
 async fn flush(state: &AppState) -> i64 {
     let agg = &state.usage().agg;
-    let batch = agg.drain();
+    let mut batch = agg.drain();
     if batch.is_empty() {
         return 0;
     }
+    // One lock order for every writer: instance rows (the upsert share-locks them) before token
+    // rows, each by id. A claim locks its instance, then its tokens, then their usage rows; a flush
+    // that locked a token before the instance could deadlock with it, and two processes flushing
+    // overlapping keys in different orders could deadlock on the counter rows.
+    batch.sort_by(|(a, _), (b, _)| {
+        (a.instance_id.is_none(), a.instance_id, a.token_id, &a.day).cmp(&(
+            b.instance_id.is_none(),
+            b.instance_id,
+            b.token_id,
+            &b.day,
+        ))
+    });
     let now = Ts::now();
     let write = async {
         let mut tx = state.db().begin(&Actor::System).await?;

@@ -12,6 +12,7 @@ mod operator;
 mod ops;
 mod postgres;
 mod submissions;
+mod tenancy;
 mod tokens;
 mod usage;
 mod users;

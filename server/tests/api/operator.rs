@@ -291,18 +291,8 @@ async fn secrets_are_never_cached(store: &Store) {
     server.shutdown().await.expect("shutdown");
 }
 
-/// A production configuration that starts: strong secret, SMTP, https URL, an embed release.
 fn production(store: &Store) -> ck_server::Config {
-    let mut config = store.config();
-    config.env = ck_server::Env::Production;
-    config.jwt_secret = Some("q3J9vX2mL8pT5rW1zK7cN4bY6hF0dS2gA9eU3iO5".into());
-    config.smtp_url = Some("smtp://127.0.0.1:2525".into());
-    config.public_url = Some("https://embed.example.com".into());
-    crate::common::write(
-        &config.dist_dir.join("embed/v1.2.3/loader.js"),
-        b"/* loader */",
-    );
-    config
+    crate::common::production_config(store)
 }
 
 /// Production refuses a weak `JWT_SECRET` (low entropy, however long) and a missing embed release,
