@@ -46,6 +46,15 @@ pub(crate) fn sha(config: &crate::config::Config) -> String {
     responses((status = 200, body = Health), (status = 503, body = Health)))]
 pub(crate) async fn healthz(State(state): State<AppState>) -> impl IntoResponse {
     let db = state.db().healthy().await;
+    if !db {
+        // Say why (connection refused, too many connections, …), not only that it failed; off the
+        // request path so the probe answers at once.
+        let state = state.clone();
+        tokio::spawn(async move {
+            let cause = state.db().diagnose(&sqlx::Error::PoolTimedOut).await;
+            tracing::warn!(database = %state.db().target(), cause = %cause, "health check: database unavailable");
+        });
+    }
     let status = if db {
         StatusCode::OK
     } else {

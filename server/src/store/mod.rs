@@ -297,8 +297,12 @@ impl Db {
     /// The real cause behind `error` when it only says that no connection was available (a pool
     /// timeout hides why connecting fails): one direct connection attempt, bounded to 2 s.
     pub(crate) async fn diagnose(&self, error: &sqlx::Error) -> String {
-        let Db::Postgres(pool) = self else {
-            return error.to_string();
+        let pool = match self {
+            Db::Postgres(pool) => pool,
+            Db::Sqlite { path, .. } if !path.is_file() => {
+                return format!("the database file {} is missing", path.display())
+            }
+            Db::Sqlite { .. } => return error.to_string(),
         };
         if !matches!(error, sqlx::Error::PoolTimedOut) {
             return error.to_string();
