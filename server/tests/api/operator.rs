@@ -369,7 +369,8 @@ async fn requests_get_an_id() {
 
 /// Runs the real binary with stdout on a pipe: logs carry no ANSI codes; with `CK_LOG_JSON=YES` every
 /// line is JSON, including the startup summary, the "server on" line, request lines (method,
-/// route, status, latency, request id) and the shutdown flush total.
+/// route, status, latency, request id) and the shutdown flush total. The text run is a preview on
+/// all interfaces on SQLite without a shared secret, and warns about each.
 #[test]
 fn binary_logs_are_plain_or_json() {
     for (json_flag, json) in [("YES", true), ("off", false)] {
@@ -384,7 +385,13 @@ fn binary_logs_are_plain_or_json() {
                 format!("sqlite://{}", dir.path().join("db.sqlite").display()),
             )
             .env("CK_DIST_DIR", dir.path().join("dist"))
-            .env("JWT_SECRET", crate::common::SECRET)
+            // Text mode runs as a preview on all interfaces without a secret: three loud warnings.
+            .envs(if json {
+                vec![("JWT_SECRET", crate::common::SECRET)]
+            } else {
+                vec![("APP_ENV", "preview"), ("CK_HOST", "0.0.0.0")]
+            })
+            .env_remove(if json { "APP_ENV" } else { "JWT_SECRET" })
             .stdout(std::process::Stdio::piped())
             .stderr(std::process::Stdio::piped())
             .spawn()
@@ -482,6 +489,13 @@ fn binary_logs_are_plain_or_json() {
             assert_eq!(f["status"], 404);
             assert!(f["latency_ms"].as_f64().is_some(), "{request}");
         } else {
+            for warning in [
+                "SQLite store outside development: a single-node choice",
+                "listening on all interfaces",
+                "refuse each other's sessions",
+            ] {
+                assert!(all.contains(warning), "{warning}:\n{all}");
+            }
             for want in [
                 "method=GET",
                 "route=/api/v1/widgets/{id}/config",
