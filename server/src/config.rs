@@ -5,6 +5,7 @@ use std::{
     path::{Path, PathBuf},
 };
 
+use crate::http::client_ip::{Cidr, ClientIpHeader};
 use crate::ratelimit::Limit;
 
 /// Which deployment this is; reported by `/api/healthz` and used to pick safe defaults.
@@ -51,6 +52,9 @@ pub struct Config {
     /// `ck_app` (e.g. `postgres://ck_app:…@host/db`). Defaults to `database_url`.
     #[arg(long, env = "DATABASE_APP_URL")]
     pub database_app_url: Option<String>,
+    /// How long startup keeps retrying an unreachable Postgres (each failure logged with its cause).
+    #[arg(long, env = "DATABASE_CONNECT_RETRY_SECS", default_value_t = 10)]
+    pub database_connect_retry_secs: u64,
     /// Postgres pool size per server process.
     #[arg(long, env = "DATABASE_MAX_CONNECTIONS", default_value_t = 10)]
     pub database_max_connections: u32,
@@ -124,12 +128,23 @@ pub struct Config {
     /// PostHog host listed in the dashboard CSP.
     #[arg(long, env = "POSTHOG_HOST", default_value = "https://eu.i.posthog.com")]
     pub posthog_host: String,
-    /// Log as JSON lines instead of human-readable text.
-    #[arg(long, env = "CK_LOG_JSON")]
+    /// Log as JSON lines instead of human-readable text (`1/true/yes/on`, `0/false/no/off`, any case).
+    #[arg(
+        long,
+        env = "CK_LOG_JSON",
+        num_args = 0..=1,
+        default_value = "false",
+        default_missing_value = "true",
+        action = clap::ArgAction::Set,
+        value_parser = clap::builder::BoolishValueParser::new()
+    )]
     pub log_json: bool,
     /// Tokens, drafts, usage and intake settings.
     #[command(flatten)]
     pub product: ProductConfig,
+    /// Trusted proxies and the metrics secret.
+    #[command(flatten)]
+    pub security: SecurityConfig,
 }
 
 impl Default for Config {
@@ -139,6 +154,7 @@ impl Default for Config {
             port: 8080,
             database_url: "sqlite://data/clickeen.sqlite".into(),
             database_app_url: None,
+            database_connect_retry_secs: 10,
             database_max_connections: 10,
             dist_dir: "dist".into(),
             examples_dir: "examples/pages".into(),
@@ -159,6 +175,7 @@ impl Default for Config {
             posthog_host: "https://eu.i.posthog.com".into(),
             log_json: false,
             product: ProductConfig::default(),
+            security: SecurityConfig::default(),
         }
     }
 }
@@ -219,6 +236,56 @@ impl Config {
     }
 }
 
+#[cfg(test)]
+mod tests {
+    use clap::{Args as _, FromArgMatches as _};
+
+    fn log_json(args: &[&str]) -> Result<bool, clap::Error> {
+        let cmd = super::Config::augment_args(clap::Command::new("t").no_binary_name(true));
+        let matches = cmd.try_get_matches_from(args)?;
+        Ok(super::Config::from_arg_matches(&matches)?.log_json)
+    }
+
+    #[test]
+    fn log_json_takes_the_usual_spellings() {
+        for (arg, want) in [
+            ("--log-json", true),
+            ("--log-json=1", true),
+            ("--log-json=YES", true),
+            ("--log-json=on", true),
+            ("--log-json=True", true),
+            ("--log-json=0", false),
+            ("--log-json=off", false),
+            ("--log-json=No", false),
+        ] {
+            assert_eq!(log_json(&[arg]).expect(arg), want, "{arg}");
+        }
+        assert!(!log_json(&[]).expect("default"));
+        assert!(log_json(&["--log-json=maybe"]).is_err());
+    }
+}
+
+/// Who the server believes about client addresses, and who may read `/metrics`.
+#[derive(Clone, Debug, Default, clap::Args)]
+pub struct SecurityConfig {
+    /// Proxies (addresses or CIDR ranges, comma-separated, e.g. `10.0.0.0/8,127.0.0.1`) whose
+    /// client-address header is believed. Empty: the TCP peer is the client.
+    #[arg(long, env = "CK_TRUSTED_PROXIES", value_delimiter = ',')]
+    pub trusted_proxies: Vec<Cidr>,
+    /// The header trusted proxies put the client address in.
+    #[arg(
+        long,
+        env = "CK_CLIENT_IP_HEADER",
+        value_enum,
+        default_value = "x-forwarded-for"
+    )]
+    pub client_ip_header: ClientIpHeader,
+    /// Bearer secret `/metrics` requires. Unset: `/metrics` is open in development and preview,
+    /// and not served (404) in production.
+    #[arg(long, env = "CK_METRICS_TOKEN", hide_env_values = true)]
+    pub metrics_token: Option<String>,
+}
+
 /// Limits, cache times and intervals of tokens, drafts, usage and intake endpoints.
 #[derive(Clone, Debug, clap::Args)]
 pub struct ProductConfig {
@@ -226,6 +293,14 @@ pub struct ProductConfig {
     /// on every process within this time.
     #[arg(long, env = "CK_TOKEN_CACHE_TTL_MS", default_value_t = 5_000)]
     pub token_cache_ttl_ms: u64,
+    /// Embed paths (pixel, config manifest, submissions): the longest wait on the database for a
+    /// token, instance or plan lookup (pool included), in ms, before the stale-if-error fallback.
+    #[arg(long, env = "CK_EMBED_DB_WAIT_MS", default_value_t = 500)]
+    pub embed_db_wait_ms: u64,
+    /// While the database is unavailable, the last good token, instance and plan lookup is used
+    /// for up to this many seconds after it was made (stale-if-error); 0 turns this off.
+    #[arg(long, env = "CK_TOKEN_STALE_IF_ERROR_SECS", default_value_t = 3_600)]
+    pub token_stale_if_error_secs: u64,
     /// How long an unclaimed draft lives (seconds).
     #[arg(long, env = "CK_DRAFT_TTL_SECS", default_value_t = 7 * 24 * 3600)]
     pub draft_ttl_secs: i64,
@@ -250,6 +325,15 @@ pub struct ProductConfig {
     /// Anonymous drafts: per client IP (shared across processes on Postgres).
     #[arg(long, env = "CK_LIMIT_DRAFTS_IP", default_value = "10/5")]
     pub limit_drafts_ip: Limit,
+    /// Config manifest: per client IP. The burst must fit a page's mount points fetched at once.
+    #[arg(long, env = "CK_LIMIT_CONFIG_IP", default_value = "600/200")]
+    pub limit_config_ip: Limit,
+    /// Config manifest: per embed token (every visitor of every page using it).
+    #[arg(long, env = "CK_LIMIT_CONFIG_TOKEN", default_value = "60000/10000")]
+    pub limit_config_token: Limit,
+    /// How long a workspace's plan flags are cached per process for the config manifest (ms).
+    #[arg(long, env = "CK_PLAN_CACHE_TTL_MS", default_value_t = 30_000)]
+    pub plan_cache_ttl_ms: u64,
     /// Failed claim attempts allowed (per user and per IP, last hour) before backoff starts.
     #[arg(long, env = "CK_CLAIM_FREE_FAILURES", default_value_t = 5)]
     pub claim_free_failures: u32,
@@ -296,6 +380,8 @@ impl Default for ProductConfig {
         };
         Self {
             token_cache_ttl_ms: 5_000,
+            embed_db_wait_ms: 500,
+            token_stale_if_error_secs: 3_600,
             draft_ttl_secs: 7 * 24 * 3600,
             usage_flush_ms: 5_000,
             usage_flush_keys: 1_000,
@@ -304,6 +390,9 @@ impl Default for ProductConfig {
             limit_submissions_token: limit("120/30"),
             limit_submissions_ip: limit("20/10"),
             limit_drafts_ip: limit("10/5"),
+            limit_config_ip: limit("600/200"),
+            limit_config_token: limit("60000/10000"),
+            plan_cache_ttl_ms: 30_000,
             claim_free_failures: 5,
             claim_max_backoff_secs: 900,
             error_sample_rate: 0.1,

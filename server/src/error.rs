@@ -112,9 +112,7 @@ impl Error {
             Error::Client { status, .. } => *status,
             Error::RateLimited { .. } => StatusCode::TOO_MANY_REQUESTS,
             Error::Busy { .. } => StatusCode::SERVICE_UNAVAILABLE,
-            Error::Db(sqlx::Error::PoolTimedOut | sqlx::Error::PoolClosed | sqlx::Error::Io(_)) => {
-                StatusCode::SERVICE_UNAVAILABLE
-            }
+            Error::Db(e) if crate::store::is_unavailable(e) => StatusCode::SERVICE_UNAVAILABLE,
             Error::Db(_) | Error::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }

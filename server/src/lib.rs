@@ -21,6 +21,7 @@ mod http;
 mod metrics;
 mod observability;
 mod ratelimit;
+mod startup;
 mod state;
 mod store;
 mod submissions;
@@ -35,7 +36,8 @@ use std::{future::IntoFuture as _, net::SocketAddr, time::Duration};
 use anyhow::Context as _;
 use tokio::{net::TcpListener, sync::oneshot, task::JoinHandle};
 
-pub use crate::config::{Config, Env, ProductConfig};
+pub use crate::config::{Config, Env, ProductConfig, SecurityConfig};
+pub use crate::http::client_ip::{Cidr, ClientIpHeader};
 pub use crate::ratelimit::Limit;
 
 /// A server started by [`spawn`].
@@ -66,8 +68,10 @@ async fn build(config: Config, local_addr: SocketAddr) -> anyhow::Result<state::
     let state = state::AppState::build(config, local_addr).await?;
     observability::init(&state);
     usage::start_flusher(&state);
+    tokens::verify::listen_for_revocations(&state);
     drafts::start_sweeper(&state);
     users::start_sweeper(&state);
+    startup::summary(&state).await;
     Ok(state)
 }
 
@@ -118,11 +122,17 @@ pub async fn migrate(database_url: &str) -> anyhow::Result<()> {
     store::migrate_only(database_url).await
 }
 
-/// Installs the tracing subscriber (text or JSON lines), honouring `RUST_LOG`.
+/// Installs the tracing subscriber (text or JSON lines on stdout), honouring `RUST_LOG`. Text has
+/// colours only when stdout is a terminal (and `NO_COLOR` is unset), so files and journald get
+/// plain lines.
 pub fn init_tracing(json: bool) {
+    use std::io::IsTerminal as _;
     let filter = tracing_subscriber::EnvFilter::try_from_default_env()
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info,sqlx=warn,tower_http=info"));
-    let builder = tracing_subscriber::fmt().with_env_filter(filter);
+    let ansi = std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none();
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_ansi(ansi);
     let _ = if json {
         builder.json().try_init()
     } else {

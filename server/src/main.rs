@@ -32,7 +32,7 @@ async fn main() -> anyhow::Result<()> {
         }
         Command::Serve => {
             let running = ck_server::spawn(cli.config).await?;
-            println!("Clickeen server on {}", running.url());
+            tracing::info!(url = %running.url(), "Clickeen server on {}", running.url());
             shutdown_signal().await;
             tracing::info!("shutting down");
             running.shutdown().await

@@ -18,6 +18,7 @@ use crate::{
     tokens::verify::TokenCache,
     usage::Usage,
     users::{jwt::JwtKeys, mail::Mailer, password::Hasher},
+    widgets::PlanCache,
 };
 
 type Hook = Box<dyn FnOnce() -> Pin<Box<dyn Future<Output = ()> + Send>> + Send>;
@@ -41,6 +42,8 @@ struct Inner {
     limiters: Limiters,
     /// Embed token and instance lookups, cached for `token_cache_ttl_ms`.
     token_cache: TokenCache,
+    /// Workspaces' plan flags for the config manifest, cached for `plan_cache_ttl_ms`.
+    plan_cache: PlanCache,
     /// Usage counts waiting for the flusher.
     usage: Usage,
     shutdown: watch::Sender<bool>,
@@ -53,6 +56,8 @@ impl AppState {
     /// per-process state. Background work is started separately (see `lib.rs`).
     pub(crate) async fn build(config: Config, local_addr: SocketAddr) -> anyhow::Result<Self> {
         config.check_production()?;
+        crate::startup::check(&config)?;
+        crate::startup::warn(&config);
         let secret = match &config.jwt_secret {
             Some(secret) if secret.len() >= 32 => secret.as_bytes().to_vec(),
             Some(_) => anyhow::bail!("JWT_SECRET must be at least 32 characters"),
@@ -61,7 +66,7 @@ impl AppState {
             }
             None => {
                 tracing::warn!(
-                    "JWT_SECRET not set: using a random per-process secret; sessions end on restart"
+                    "JWT_SECRET not set: using a random per-process secret; sessions end on restart and other processes refuse them"
                 );
                 crate::users::random_secret().into_bytes()
             }
@@ -86,6 +91,7 @@ impl AppState {
                 metrics: crate::metrics::handle(),
                 limiters,
                 token_cache: TokenCache::default(),
+                plan_cache: PlanCache::default(),
                 usage,
                 shutdown: watch::channel(false).0,
                 tasks: Mutex::default(),
@@ -96,6 +102,11 @@ impl AppState {
 
     pub(crate) fn config(&self) -> &Config {
         &self.inner.config
+    }
+
+    /// The address the server listens on.
+    pub(crate) fn local_addr(&self) -> SocketAddr {
+        self.inner.local_addr
     }
 
     pub(crate) fn db(&self) -> &Db {
@@ -124,6 +135,10 @@ impl AppState {
 
     pub(crate) fn token_cache(&self) -> &TokenCache {
         &self.inner.token_cache
+    }
+
+    pub(crate) fn plan_cache(&self) -> &PlanCache {
+        &self.inner.plan_cache
     }
 
     pub(crate) fn usage(&self) -> &Usage {

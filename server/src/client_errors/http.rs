@@ -2,18 +2,19 @@
 //! (4 KB), validated, rate-limited per IP, counted in metrics (all of them) and logged (a sample).
 //! Nothing is stored; messages are truncated and never include visitor input by contract.
 
-use std::net::SocketAddr;
-
 use axum::{
     body::Bytes,
-    extract::{ConnectInfo, DefaultBodyLimit, State},
+    extract::{DefaultBodyLimit, State},
     http::{HeaderMap, StatusCode},
     routing::post,
     Router,
 };
 use serde::Deserialize;
 
-use crate::{error::Error, http::require_beacon_body, ratelimit, state::AppState, tokens};
+use crate::{
+    error::Error, http::client_ip::ClientIp, http::require_beacon_body, ratelimit, state::AppState,
+    tokens,
+};
 
 /// Largest accepted body.
 pub(crate) const MAX_BODY: usize = 4 * 1024;
@@ -45,14 +46,14 @@ pub(crate) struct Report {
     responses((status = 204), (status = 400), (status = 413), (status = 429)))]
 pub(crate) async fn report(
     State(state): State<AppState>,
-    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    ClientIp(client): ClientIp,
     headers: HeaderMap,
     body: Bytes,
 ) -> Result<StatusCode, Error> {
     require_beacon_body(&headers, "send text/plain or application/json")?;
     ratelimit::local(
         &state.limiters().events_ip,
-        &ratelimit::ip_hash(state.config(), peer.ip()),
+        &ratelimit::ip_hash(state.config(), client),
     )?;
     let report: Report = serde_json::from_slice(&body)
         .map_err(|e| Error::bad_request("invalid_report", format!("invalid error report: {e}")))?;

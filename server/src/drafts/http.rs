@@ -1,21 +1,16 @@
 //! `POST /api/v1/drafts` (anonymous, rate-limited per IP) and `POST /api/v1/claims` (signed in,
 //! backoff on repeated failures).
 
-use std::{net::SocketAddr, time::Duration};
+use std::time::Duration;
 
-use axum::{
-    extract::{ConnectInfo, State},
-    http::StatusCode,
-    response::IntoResponse,
-    routing::post,
-    Router,
-};
+use axum::{extract::State, http::StatusCode, response::IntoResponse, routing::post, Router};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
 use super::db::{self, Attempt, NewDraft};
 use crate::{
     error::{Error, Json},
+    http::client_ip::ClientIp,
     ratelimit,
     state::AppState,
     store::{Actor, Ts},
@@ -84,14 +79,14 @@ pub(crate) struct Claimed {
     responses((status = 201, body = CreatedDraft), (status = 422), (status = 429)))]
 pub(crate) async fn create(
     State(state): State<AppState>,
-    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    ClientIp(client): ClientIp,
     Json(req): Json<CreateDraft>,
 ) -> Result<impl IntoResponse, Error> {
     ratelimit::shared(
         &state,
         &state.limiters().drafts_ip,
         "drafts_ip",
-        &ratelimit::ip_hash(state.config(), peer.ip()),
+        &ratelimit::ip_hash(state.config(), client),
     )
     .await?;
     let name = req.name.as_deref().unwrap_or("").trim().to_owned();
@@ -169,11 +164,11 @@ pub(crate) async fn create(
 pub(crate) async fn claim(
     State(state): State<AppState>,
     user: AuthUser,
-    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    ClientIp(client): ClientIp,
     Json(req): Json<ClaimRequest>,
 ) -> Result<Json<Claimed>, Error> {
     let product = &state.config().product;
-    let ip_hash = ratelimit::ip_hash(state.config(), peer.ip());
+    let ip_hash = ratelimit::ip_hash(state.config(), client);
     let now = Ts::now();
     let hash = tokens::parse_kind(&req.draft_token, tokens::TokenKind::Draft)
         .ok()

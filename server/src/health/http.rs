@@ -31,9 +31,8 @@ pub(crate) fn router() -> Router<AppState> {
 }
 
 /// Short sha from config (`GIT_SHA` at run time), else the build's, else `unknown`.
-fn sha(state: &AppState) -> String {
-    let sha = state
-        .config()
+pub(crate) fn sha(config: &crate::config::Config) -> String {
+    let sha = config
         .git_sha
         .as_deref()
         .or(Some(env!("CK_BUILD_SHA")))
@@ -47,13 +46,22 @@ fn sha(state: &AppState) -> String {
     responses((status = 200, body = Health), (status = 503, body = Health)))]
 pub(crate) async fn healthz(State(state): State<AppState>) -> impl IntoResponse {
     let db = state.db().healthy().await;
+    if !db {
+        // Say why (connection refused, too many connections, …), not only that it failed; off the
+        // request path so the probe answers at once.
+        let state = state.clone();
+        tokio::spawn(async move {
+            let cause = state.db().diagnose(&sqlx::Error::PoolTimedOut).await;
+            tracing::warn!(database = %state.db().target(), cause = %cause, "health check: database unavailable");
+        });
+    }
     let status = if db {
         StatusCode::OK
     } else {
         StatusCode::SERVICE_UNAVAILABLE
     };
     let body = Health {
-        sha: sha(&state),
+        sha: sha(state.config()),
         env: state.config().env.as_str(),
         up: db,
         deps: Deps { db },

@@ -3,7 +3,9 @@
 //! own `http.rs`; per-process state is a named field of `AppState`; OpenAPI paths are collected in
 //! [`openapi`].
 
+pub(crate) mod client_ip;
 pub(crate) mod openapi;
+pub(crate) mod request_log;
 
 use std::time::Duration;
 
@@ -16,7 +18,6 @@ use tower_http::{
     catch_panic::CatchPanicLayer,
     cors::{Any, CorsLayer},
     set_header::SetResponseHeaderLayer,
-    trace::TraceLayer,
 };
 
 use crate::{
@@ -75,19 +76,25 @@ pub(crate) fn router(state: AppState) -> Router {
             header::X_CONTENT_TYPE_OPTIONS,
             HeaderValue::from_static("nosniff"),
         ))
+        // Responses that carry secrets (session tokens, embed and draft tokens) must never sit in a
+        // browser or proxy cache: everything is `no-store` unless the route chose its own policy
+        // (embed assets, the config manifest, the dashboard stylesheet).
+        .layer(SetResponseHeaderLayer::if_not_present(
+            header::CACHE_CONTROL,
+            HeaderValue::from_static("no-store"),
+        ))
         .layer(SetResponseHeaderLayer::if_not_present(
             header::REFERRER_POLICY,
             HeaderValue::from_static("strict-origin-when-cross-origin"),
         ))
-        // The span names the path only: query strings can carry secrets (a sign-in link's token).
-        .layer(TraceLayer::new_for_http().make_span_with(|request: &axum::http::Request<_>| {
-            tracing::debug_span!("request", method = %request.method(), path = %request.uri().path())
-        }))
         .layer(CatchPanicLayer::custom(|_| {
             axum::response::IntoResponse::into_response(Error::Internal(anyhow::anyhow!(
                 "handler panicked"
             )))
         }))
+        // Method, route template (never the path's query: it can carry secrets), status, latency
+        // and the request id.
+        .layer(axum::middleware::from_fn(request_log::request_log))
         .with_state(state)
 }
 

@@ -142,6 +142,8 @@ pub(crate) struct Limiters {
     pub(crate) auth_account_ip: Limiter,
     /// One sign-in link a minute per (address, client).
     pub(crate) magic_link_client: Limiter,
+    pub(crate) config_ip: Limiter,
+    pub(crate) config_token: Limiter,
 }
 
 impl Limiters {
@@ -159,6 +161,8 @@ impl Limiters {
                 per_minute: 1,
                 burst: 1,
             }),
+            config_ip: Limiter::new(p.limit_config_ip),
+            config_token: Limiter::new(p.limit_config_token),
         }
     }
 }

@@ -27,7 +27,7 @@ use sqlx::{
 };
 
 pub(crate) use self::time::Ts;
-use crate::config::Config;
+use crate::config::{Config, Env};
 
 mod embedded {
     include!(concat!(env!("OUT_DIR"), "/migrations.rs"));
@@ -183,23 +183,47 @@ impl Db {
                     .connect_with(options)
                     .await
                     .with_context(|| format!("opening SQLite database {}", path.display()))?;
+                let before = applied_versions_sqlite(&pool).await;
                 migrator(Dialect::Sqlite)
                     .run(&pool)
                     .await
                     .context("migrating SQLite database")?;
+                log_new_migrations(Dialect::Sqlite, &before);
                 Ok(Db::Sqlite { pool, path })
             }
             Dialect::Postgres => {
-                migrate_postgres(url).await?;
-                let app_url = config.database_app_url.as_deref().unwrap_or(url);
+                let app_url = match config.database_app_url.as_deref() {
+                    Some(app_url) => app_url,
+                    None if config.env == Env::Production => anyhow::bail!(
+                        "DATABASE_APP_URL is required in production on Postgres: requests must not \
+                         run as the owner that DATABASE_URL names (e.g. \
+                         DATABASE_APP_URL=postgres://ck_app:…@host/db)"
+                    ),
+                    None => {
+                        tracing::warn!(
+                            "DATABASE_APP_URL not set: requests use the owner connection \
+                             (development only; production refuses to start)"
+                        );
+                        url
+                    }
+                };
+                let retry = Duration::from_secs(config.database_connect_retry_secs);
+                migrate_postgres(url, retry).await?;
                 let options =
                     PgConnectOptions::from_str(app_url).context("invalid Postgres URL")?;
                 let pool = PgPoolOptions::new()
                     .max_connections(config.database_max_connections)
                     .acquire_timeout(Duration::from_secs(5))
-                    .connect_with(options)
-                    .await
-                    .context("connecting to Postgres")?;
+                    .connect_lazy_with(options.clone());
+                // The first connection is made here, with retries that log the real cause.
+                let conn = connect_with_retries(&pool, "requests", retry).await?;
+                drop(conn);
+                if config.database_app_url.is_some() {
+                    if let Err(e) = check_app_role(&pool).await {
+                        pool.close().await;
+                        return Err(e);
+                    }
+                }
                 Ok(Db::Postgres(pool))
             }
         }
@@ -261,6 +285,43 @@ impl Db {
         }
     }
 
+    /// Where the database is, for logs: `postgres host:port/db as role` or the SQLite file. Never
+    /// a password.
+    pub(crate) fn target(&self) -> String {
+        match self {
+            Db::Sqlite { path, .. } => format!("sqlite {}", path.display()),
+            Db::Postgres(pool) => pg_target(&pool.connect_options()),
+        }
+    }
+
+    /// The real cause behind `error` when it only says that no connection was available (a pool
+    /// timeout hides why connecting fails): one direct connection attempt, bounded to 2 s.
+    pub(crate) async fn diagnose(&self, error: &sqlx::Error) -> String {
+        let pool = match self {
+            Db::Postgres(pool) => pool,
+            Db::Sqlite { path, .. } if !path.is_file() => {
+                return format!("the database file {} is missing", path.display())
+            }
+            Db::Sqlite { .. } => return error.to_string(),
+        };
+        if !matches!(error, sqlx::Error::PoolTimedOut) {
+            return error.to_string();
+        }
+        let options = pool.connect_options();
+        let attempt = async {
+            use sqlx::Connection as _;
+            sqlx::PgConnection::connect_with(&options).await
+        };
+        match tokio::time::timeout(Duration::from_secs(2), attempt).await {
+            Ok(Ok(conn)) => {
+                drop(conn);
+                "pool timed out (the database accepts connections again)".into()
+            }
+            Ok(Err(e)) => cause_of(&e),
+            Err(_) => "connecting timed out after 2 s".into(),
+        }
+    }
+
     /// The dialect of this pool.
     pub(crate) fn dialect(&self) -> Dialect {
         match self {
@@ -270,16 +331,149 @@ impl Db {
     }
 }
 
+/// `postgres host:port/db as role`: where a Postgres URL points, without its password.
+pub(crate) fn pg_target(options: &PgConnectOptions) -> String {
+    format!(
+        "postgres {}:{}/{} as {}",
+        options.get_host(),
+        options.get_port(),
+        options.get_database().unwrap_or(options.get_username()),
+        options.get_username()
+    )
+}
+
+/// An error's message with its sources (e.g. "error communicating with database: Connection
+/// refused (os error 111)").
+fn cause_of(e: &sqlx::Error) -> String {
+    let mut text = e.to_string();
+    let mut source = std::error::Error::source(e);
+    while let Some(s) = source {
+        let more = s.to_string();
+        if !text.contains(&more) {
+            text = format!("{text}: {more}");
+        }
+        source = s.source();
+    }
+    text
+}
+
+/// The first connection of a pool, retried for `retry` (`DATABASE_CONNECT_RETRY_SECS`) with each
+/// failure logged with its cause; the final error names the database (host, port, name, role) and
+/// the cause. Authentication failures and a missing database are not retried.
+async fn connect_with_retries(
+    pool: &PgPool,
+    purpose: &str,
+    retry: Duration,
+) -> anyhow::Result<sqlx::pool::PoolConnection<Postgres>> {
+    use sqlx::Connection as _;
+    let options = pool.connect_options();
+    let target = pg_target(&options);
+    let started = std::time::Instant::now();
+    let mut delay = Duration::from_millis(250);
+    loop {
+        // A direct connection first: the pool would only report "pool timed out".
+        let error = match sqlx::PgConnection::connect_with(&options).await {
+            Ok(conn) => {
+                drop(conn);
+                match pool.acquire().await {
+                    Ok(conn) => return Ok(conn),
+                    Err(e) => e,
+                }
+            }
+            Err(e) => e,
+        };
+        let cause = cause_of(&error);
+        let permanent = matches!(&error, sqlx::Error::Database(db) if db.code().is_some_and(|c| c.starts_with("28") || c == "3D000"));
+        if permanent || started.elapsed() >= retry {
+            anyhow::bail!("cannot connect to {target} ({purpose}): {cause}");
+        }
+        tracing::warn!(database = %target, cause = %cause, retry_in_ms = delay.as_millis() as u64, "database not reachable yet ({purpose}); retrying");
+        tokio::time::sleep(delay).await;
+        delay = (delay * 2).min(Duration::from_secs(2));
+    }
+}
+
+/// Versions already applied (empty on a fresh database).
+async fn applied_versions_sqlite(pool: &SqlitePool) -> Vec<i64> {
+    sqlx::query_scalar("select version from _sqlx_migrations where success")
+        .fetch_all(pool)
+        .await
+        .unwrap_or_default()
+}
+
+async fn applied_versions_pg(pool: &PgPool) -> Vec<i64> {
+    sqlx::query_scalar("select version from _sqlx_migrations where success")
+        .fetch_all(pool)
+        .await
+        .unwrap_or_default()
+}
+
+/// Logs each migration applied by this start (one line each) and remembers the total for the
+/// startup summary.
+fn log_new_migrations(dialect: Dialect, before: &[i64]) {
+    let files = match dialect {
+        Dialect::Sqlite => embedded::SQLITE,
+        Dialect::Postgres => embedded::POSTGRES,
+    };
+    for (version, description, _) in files.iter().filter(|(v, ..)| !before.contains(v)) {
+        tracing::info!(version, description, "migration applied");
+    }
+}
+
+/// The migrations this binary carries (all applied once startup succeeded): `(version, name)`.
+pub(crate) fn migrations(dialect: Dialect) -> Vec<(i64, &'static str)> {
+    let files = match dialect {
+        Dialect::Sqlite => embedded::SQLITE,
+        Dialect::Postgres => embedded::POSTGRES,
+    };
+    files.iter().map(|(v, d, _)| (*v, *d)).collect()
+}
+
+/// Refuses an application role that row-level security would not hold: a superuser, a role with
+/// `BYPASSRLS`, or one that owns (or can become the owner of) a table with RLS, since owners bypass
+/// their tables' policies. The error names the role and the reason.
+async fn check_app_role(pool: &PgPool) -> anyhow::Result<()> {
+    let (role, superuser, bypass, owned): (String, bool, bool, Option<String>) = sqlx::query_as(
+        "select r.rolname::text, r.rolsuper, r.rolbypassrls, \
+           (select string_agg(c.relname::text, ', ' order by c.relname) from pg_class c \
+            join pg_namespace n on n.oid = c.relnamespace \
+            where n.nspname = 'public' and c.relkind in ('r', 'p') and c.relrowsecurity \
+              and pg_has_role(r.oid, c.relowner, 'MEMBER')) \
+         from pg_roles r where r.rolname = current_user",
+    )
+    .fetch_one(pool)
+    .await
+    .context("checking the application role (DATABASE_APP_URL)")?;
+    let why = if superuser {
+        "is a superuser".to_owned()
+    } else if bypass {
+        "has BYPASSRLS".to_owned()
+    } else if let Some(tables) = owned {
+        format!("owns (or is a member of the owner of) tables with row-level security: {tables}")
+    } else {
+        return Ok(());
+    };
+    anyhow::bail!(
+        "refusing to serve requests as Postgres role `{role}` (DATABASE_APP_URL): it {why}, so \
+         row-level security would not apply to it; use the NOINHERIT login role `ck_app` that the \
+         migrations create"
+    )
+}
+
 /// Applies the Postgres migrations with the owner's URL, on a short-lived connection.
-async fn migrate_postgres(url: &str) -> anyhow::Result<()> {
+async fn migrate_postgres(url: &str, retry: Duration) -> anyhow::Result<()> {
     let options = PgConnectOptions::from_str(url).context("invalid Postgres URL")?;
     let pool = PgPoolOptions::new()
         .max_connections(1)
         .acquire_timeout(Duration::from_secs(10))
-        .connect_with(options)
-        .await
-        .context("connecting to Postgres for migrations")?;
+        .connect_lazy_with(options);
+    let conn = connect_with_retries(&pool, "migrations", retry).await?;
+    drop(conn);
+    let before = applied_versions_pg(&pool).await;
     let result = migrator(Dialect::Postgres).run(&pool).await;
+    if result.is_ok() {
+        log_new_migrations(Dialect::Postgres, &before);
+    }
     pool.close().await;
     result.context("migrating Postgres database")
 }
@@ -304,7 +498,25 @@ pub(crate) async fn migrate_only(url: &str) -> anyhow::Result<()> {
             pool.close().await;
             result.context("migrating SQLite database")
         }
-        Dialect::Postgres => migrate_postgres(url).await,
+        Dialect::Postgres => migrate_postgres(url, Duration::from_secs(10)).await,
+    }
+}
+
+/// Whether an error means the database cannot be reached right now (as opposed to a query the
+/// database refused): pool timeouts, I/O and TLS failures, and the server's own "go away" answers
+/// (shutdown, too many connections, not accepting connections, connection failures: SQLSTATE
+/// classes 08 and 57P, and 53300).
+pub(crate) fn is_unavailable(e: &sqlx::Error) -> bool {
+    match e {
+        sqlx::Error::PoolTimedOut
+        | sqlx::Error::PoolClosed
+        | sqlx::Error::Io(_)
+        | sqlx::Error::Tls(_)
+        | sqlx::Error::WorkerCrashed => true,
+        sqlx::Error::Database(db) => db.code().is_some_and(|code| {
+            code.starts_with("08") || code.starts_with("57P") || code == "53300"
+        }),
+        _ => false,
     }
 }
 

@@ -1,9 +1,7 @@
 //! Routes of submissions: the embed's `POST /api/v1/submissions` and the members' list and CSV.
 
-use std::net::SocketAddr;
-
 use axum::{
-    extract::{ConnectInfo, Path, Query, State},
+    extract::{Path, Query, State},
     http::{header, HeaderMap, HeaderValue, StatusCode},
     response::{IntoResponse, Response},
     routing::{get, post},
@@ -15,6 +13,7 @@ use uuid::Uuid;
 use super::db::{self, SubmissionRow};
 use crate::{
     error::{Error, Json},
+    http::client_ip::ClientIp,
     ratelimit,
     state::AppState,
     store::{Actor, Ts, Tx},
@@ -65,14 +64,14 @@ pub(crate) struct Stored {
     responses((status = 201, body = Stored), (status = 400), (status = 401), (status = 403), (status = 422), (status = 429)))]
 pub(crate) async fn submit(
     State(state): State<AppState>,
-    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    ClientIp(client): ClientIp,
     headers: HeaderMap,
     Json(req): Json<Submission>,
 ) -> Result<impl IntoResponse, Error> {
     let limiters = state.limiters();
     ratelimit::local(
         &limiters.submissions_ip,
-        &ratelimit::ip_hash(state.config(), peer.ip()),
+        &ratelimit::ip_hash(state.config(), client),
     )?;
     let token = verify::embed_token(&state, &req.token, &headers).await?;
     let id = Uuid::parse_str(&req.id).map_err(|_| Error::not_found("widget instance"))?;

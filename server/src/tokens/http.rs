@@ -210,14 +210,21 @@ pub(crate) async fn rotate(
         return Err(Error::not_found("active token"));
     }
     let info = token_or_404(&mut tx, &user, ws, id).await?;
+    if grace_until.is_none() {
+        super::verify::announce_revocation(&mut tx, id).await?;
+    }
     tx.commit().await?;
+    if grace_until.is_none() {
+        state.token_cache().forget_token(id);
+    }
     Ok(Json(IssuedToken {
         token: secret.plaintext,
         info,
     }))
 }
 
-/// Revokes a token (owners). Every server process refuses it within the token cache TTL.
+/// Revokes a token (owners). This process refuses it at once; on Postgres the others do on the
+/// notification, and every process within the token cache TTL at the latest.
 #[utoipa::path(post, path = "/api/v1/workspaces/{ws}/tokens/{id}/revoke", tag = "tokens",
     responses((status = 200, body = TokenView), (status = 404)), security(("bearer" = [])))]
 pub(crate) async fn revoke(
@@ -230,7 +237,9 @@ pub(crate) async fn revoke(
         return Err(Error::not_found("token"));
     }
     let info = token_or_404(&mut tx, &user, ws, id).await?;
+    super::verify::announce_revocation(&mut tx, id).await?;
     tx.commit().await?;
+    state.token_cache().forget_token(id);
     Ok(Json(info))
 }
 

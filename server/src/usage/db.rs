@@ -6,34 +6,36 @@ use uuid::Uuid;
 use super::{Counts, UsageKey};
 use crate::store::{execute, fetch, Dialect, Ts, Tx};
 
-/// Upserts one aggregated key.
+/// Upserts one aggregated key. The row's workspace is looked up at write time, never taken from
+/// the key: a key recorded with a token verified before a claim (cached with workspace NULL) must
+/// not move the claimed widget's counters back out of its workspace. Usage follows the instance's
+/// current workspace (page-level events without an instance: the token's). On Postgres the lookup
+/// takes a share lock, so a concurrent claim either runs first (and the lookup sees its workspace)
+/// or waits for this flush to commit (and then moves the rows written here).
 pub(crate) async fn upsert(
     tx: &mut Tx,
     key: &UsageKey,
     n: &Counts,
     now: Ts,
 ) -> Result<(), sqlx::Error> {
-    let sql = match tx.dialect() {
-        Dialect::Postgres => {
-            "insert into usage_counters_daily as u (day, workspace_id, instance_id, token_id, loads, views, \
-             interactions, errors, updated_at) values ($1::date, $2, $3, $4, $5, $6, $7, $8, $9) \
-             on conflict (day, token_id, instance_id) do update set loads = u.loads + excluded.loads, \
-             views = u.views + excluded.views, interactions = u.interactions + excluded.interactions, \
-             errors = u.errors + excluded.errors, workspace_id = excluded.workspace_id, updated_at = excluded.updated_at"
-        }
-        Dialect::Sqlite => {
-            "insert into usage_counters_daily as u (day, workspace_id, instance_id, token_id, loads, views, \
-             interactions, errors, updated_at) values ($1, $2, $3, $4, $5, $6, $7, $8, $9) \
-             on conflict (day, token_id, ifnull(instance_id, x'')) do update set loads = u.loads + excluded.loads, \
-             views = u.views + excluded.views, interactions = u.interactions + excluded.interactions, \
-             errors = u.errors + excluded.errors, workspace_id = excluded.workspace_id, updated_at = excluded.updated_at"
-        }
+    let (day, lock, conflict) = match tx.dialect() {
+        Dialect::Postgres => ("$1::date", " for share", "(day, token_id, instance_id)"),
+        Dialect::Sqlite => ("$1", "", "(day, token_id, ifnull(instance_id, x''))"),
     };
+    let sql = format!(
+        "insert into usage_counters_daily as u (day, workspace_id, instance_id, token_id, loads, views, \
+         interactions, errors, updated_at) values ({day}, \
+         case when $2 is null then (select t.workspace_id from embed_tokens t where t.id = $3{lock}) \
+         else (select i.workspace_id from widget_instances i where i.id = $2{lock}) end, \
+         $2, $3, $4, $5, $6, $7, $8) \
+         on conflict {conflict} do update set loads = u.loads + excluded.loads, \
+         views = u.views + excluded.views, interactions = u.interactions + excluded.interactions, \
+         errors = u.errors + excluded.errors, workspace_id = excluded.workspace_id, updated_at = excluded.updated_at"
+    );
     execute!(
         tx,
-        sqlx::query(sql)
+        sqlx::query(&sql)
             .bind(&key.day)
-            .bind(key.workspace_id)
             .bind(key.instance_id)
             .bind(key.token_id)
             .bind(n.loads)

@@ -3,11 +3,9 @@
 //! all-or-nothing; accepted events go into the in-memory aggregate and the answer (204) does not
 //! wait for the database. The aggregate is flushed by interval, by size and on graceful shutdown.
 
-use std::net::SocketAddr;
-
 use axum::{
     body::Bytes,
-    extract::{ConnectInfo, DefaultBodyLimit, Path, Query, State},
+    extract::{DefaultBodyLimit, Path, Query, State},
     http::{HeaderMap, StatusCode},
     routing::{get, post},
     Router,
@@ -18,6 +16,7 @@ use uuid::Uuid;
 use super::{db, utc_day_now, Kind, UsageKey};
 use crate::{
     error::{Error, Json},
+    http::client_ip::ClientIp,
     http::require_beacon_body,
     ratelimit,
     state::AppState,
@@ -100,7 +99,7 @@ pub(crate) struct Event {
     responses((status = 204), (status = 400), (status = 401), (status = 413), (status = 415), (status = 429)))]
 pub(crate) async fn ingest(
     State(state): State<AppState>,
-    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    ClientIp(client): ClientIp,
     headers: HeaderMap,
     body: Bytes,
 ) -> Result<StatusCode, Error> {
@@ -108,7 +107,7 @@ pub(crate) async fn ingest(
     let limiters = state.limiters();
     ratelimit::local(
         &limiters.events_ip,
-        &ratelimit::ip_hash(state.config(), peer.ip()),
+        &ratelimit::ip_hash(state.config(), client),
     )?;
     let batch: Batch = serde_json::from_slice(&body)
         .map_err(|e| Error::bad_request("invalid_events", format!("invalid batch: {e}")))?;
@@ -173,7 +172,6 @@ pub(crate) async fn ingest(
         items.push((
             UsageKey {
                 day: day.clone(),
-                workspace_id: token.workspace_id,
                 instance_id,
                 token_id: token.id,
             },

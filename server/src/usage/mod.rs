@@ -2,7 +2,7 @@
 //! `usage_counters_daily`, and the members' daily report ([`http`]).
 //!
 //! `POST /api/v1/events` must answer fast and never wait on the database, so events are summed
-//! into a map keyed by (day, workspace, instance, token) and written in batches of upserts by a
+//! into a map keyed by (day, instance, token) and written in batches of upserts by a
 //! background flusher: every flush interval, sooner when the map reaches `max_keys`, and once more
 //! on graceful shutdown after the HTTP server has drained. A hard crash (SIGKILL, power loss)
 //! loses what was recorded since the last flush: at most one flush interval of counts.
@@ -29,8 +29,6 @@ pub(crate) use ck_runtime::metrics::Kind;
 pub(crate) struct UsageKey {
     /// UTC day, `YYYY-MM-DD`.
     pub(crate) day: String,
-    /// Owning workspace; `None` for an unclaimed draft.
-    pub(crate) workspace_id: Option<Uuid>,
     /// Widget instance; `None` for page-level events (a load before any widget mounted).
     pub(crate) instance_id: Option<Uuid>,
     /// Embed token id (not the token).
@@ -134,6 +132,8 @@ impl Aggregator {
 pub(crate) struct Usage {
     pub(crate) agg: Aggregator,
     wake: Notify,
+    /// When the flusher's writes started failing (logged once, and again when they recover).
+    pub(crate) failing_since: std::sync::Mutex<Option<std::time::Instant>>,
 }
 
 impl Usage {
@@ -142,6 +142,7 @@ impl Usage {
         Self {
             agg: Aggregator::new(max_keys),
             wake: Notify::new(),
+            failing_since: std::sync::Mutex::new(None),
         }
     }
 
@@ -157,7 +158,6 @@ impl Usage {
 pub(crate) fn count(state: &AppState, token: &Verified, instance: Uuid, kind: Kind, n: i64) {
     let key = UsageKey {
         day: utc_day_now(),
-        workspace_id: token.workspace_id,
         instance_id: Some(instance),
         token_id: token.id,
     };
@@ -196,7 +196,6 @@ mod tests {
     fn key(i: u128) -> UsageKey {
         UsageKey {
             day: "2026-11-25".into(),
-            workspace_id: Some(Uuid::from_u128(1)),
             instance_id: Some(Uuid::from_u128(i)),
             token_id: Uuid::from_u128(2),
         }

@@ -14,7 +14,11 @@ use sha2::{Digest, Sha256};
 use uuid::Uuid;
 
 use crate::{
-    billing, error::Error, http::if_none_match, state::AppState, store::Actor, tokens::verify,
+    error::Error,
+    http::{client_ip::ClientIp, if_none_match},
+    ratelimit,
+    state::AppState,
+    tokens::verify,
 };
 
 /// Routes of this module, merged by `http::router`.
@@ -39,36 +43,41 @@ pub(crate) struct Manifest<'a> {
     widget: &'a str,
     #[schema(value_type = Object)]
     config: &'a serde_json::Value,
-    flags: Vec<String>,
+    flags: &'a [String],
 }
 
 /// The config manifest of a widget instance.
 #[utoipa::path(get, path = "/api/v1/widgets/{id}/config", tag = "embed",
     params(("id" = String, Path, description = "Widget instance id"),
            ("token" = String, Query, description = "Embed token from the snippet (ck_pub_…)")),
-    responses((status = 200, body = Manifest<'_>), (status = 304), (status = 401), (status = 403), (status = 404)))]
+    responses((status = 200, body = Manifest<'_>), (status = 304), (status = 401), (status = 403), (status = 404), (status = 429)))]
 pub(crate) async fn config(
     State(state): State<AppState>,
     Path(id): Path<String>,
     RawQuery(query): RawQuery,
+    ClientIp(client): ClientIp,
     headers: HeaderMap,
 ) -> Result<Response, Error> {
+    // Per IP before any database work: made-up tokens are new each time, so the negative token
+    // cache cannot stop a flood of them; per token after verification (made-up ones never get
+    // there), for one real token hammered from many addresses.
+    let limiters = state.limiters();
+    ratelimit::local(
+        &limiters.config_ip,
+        &ratelimit::ip_hash(state.config(), client),
+    )?;
     let id = Uuid::parse_str(&id).map_err(|_| Error::not_found("widget instance"))?;
     let token = verify::embed_token(&state, token_param(query.as_deref())?, &headers).await?;
+    ratelimit::local(&limiters.config_token, &token.id.to_string())?;
     let instance = verify::instance_for(&state, &token, id).await?;
     let flags = match instance.workspace_id {
-        Some(ws) => {
-            let mut tx = state.db().begin(&Actor::System).await?;
-            let plans_of = billing::db::workspace_plans(&mut tx, ws).await?;
-            tx.commit().await?;
-            billing::plans::flags_for_plans(plans_of.iter().map(String::as_str))
-        }
-        None => Vec::new(),
+        Some(ws) => state.plan_cache().flags(&state, ws).await?,
+        None => Default::default(),
     };
     let body = serde_json::to_vec(&Manifest {
         widget: &instance.widget_id,
         config: &instance.config.0,
-        flags,
+        flags: &flags,
     })
     .map_err(|e| Error::Internal(e.into()))?;
     let etag = format!("\"{}\"", hex::encode(&Sha256::digest(&body)[..16]));

@@ -5,7 +5,81 @@
 pub(crate) mod db;
 pub(crate) mod http;
 
-use crate::error::Error;
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use uuid::Uuid;
+
+use crate::{billing, error::Error, state::AppState, store::Actor};
+
+/// Per-process cache of workspaces' plan flags for the config manifest (a field of `AppState`): a
+/// page with 100 mount points asks for one workspace's flags 100 times at once, and every page
+/// view again. A plan change shows within `plan_cache_ttl_ms` on every process.
+#[derive(Default)]
+pub(crate) struct PlanCache(Mutex<HashMap<Uuid, Flags>>);
+
+/// When a workspace's flags were read, and the flags.
+type Flags = (Instant, Arc<Vec<String>>);
+
+impl PlanCache {
+    /// Bounds memory: a full cache starts over rather than growing without limit.
+    const MAX_ENTRIES: usize = 100_000;
+
+    /// The plan flags of workspace `ws`, from the cache or the database.
+    pub(crate) async fn flags(
+        &self,
+        state: &AppState,
+        ws: Uuid,
+    ) -> Result<Arc<Vec<String>>, Error> {
+        let ttl = Duration::from_millis(state.config().product.plan_cache_ttl_ms);
+        let previous = self
+            .0
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .get(&ws)
+            .map(|(at, flags)| (at.elapsed(), Arc::clone(flags)));
+        if let Some((age, flags)) = &previous {
+            if *age < ttl {
+                return Ok(Arc::clone(flags));
+            }
+        }
+        let load = async {
+            let mut tx = state.db().begin(&Actor::System).await?;
+            let plans = billing::db::workspace_plans(&mut tx, ws).await?;
+            tx.commit().await?;
+            Ok::<_, sqlx::Error>(plans)
+        };
+        // Like token lookups: a brief wait, then the last good answer while the database is
+        // unavailable (stale-if-error, `CK_TOKEN_STALE_IF_ERROR_SECS`), so the manifest keeps serving.
+        let product = &state.config().product;
+        let error =
+            match tokio::time::timeout(Duration::from_millis(product.embed_db_wait_ms), load).await
+            {
+                Ok(Ok(plans)) => {
+                    let flags = Arc::new(billing::plans::flags_for_plans(
+                        plans.iter().map(String::as_str),
+                    ));
+                    let mut map = self.0.lock().unwrap_or_else(|e| e.into_inner());
+                    if map.len() >= Self::MAX_ENTRIES {
+                        map.clear();
+                    }
+                    map.insert(ws, (Instant::now(), Arc::clone(&flags)));
+                    return Ok(flags);
+                }
+                Ok(Err(e)) if !crate::store::is_unavailable(&e) => return Err(e.into()),
+                Ok(Err(e)) => e,
+                Err(_) => sqlx::Error::PoolTimedOut,
+            };
+        match previous {
+            Some((age, flags)) if age < Duration::from_secs(product.token_stale_if_error_secs) => {
+                metrics::counter!("ck_embed_stale_if_error_total").increment(1);
+                Ok(flags)
+            }
+            _ => Err(error.into()),
+        }
+    }
+}
 
 /// Whether `name` can be a widget type: 1 to 32 of `a-z`, `0-9` and `-`. Whether the type exists is
 /// the `widgets` table's answer.

@@ -121,7 +121,7 @@ pub(crate) async fn instance(
     )
 }
 
-/// Creates an instance in `ws`; false (nothing written) when `user` is not a member.
+/// Creates an instance in `ws`; false (nothing written) when `user` is not its Owner.
 pub(crate) async fn create_instance(
     tx: &mut Tx,
     user: Uuid,
@@ -132,7 +132,8 @@ pub(crate) async fn create_instance(
     let n = execute!(tx, sqlx::query(
         "insert into widget_instances (id, workspace_id, widget_id, name, config, status, created_at, updated_at) \
          select $3, $2, $4, $5, $6, 'active', $7, $7 \
-         where exists (select 1 from workspace_members m where m.workspace_id = $2 and m.user_id = $1)")
+         where exists (select 1 from workspace_members m where m.workspace_id = $2 and m.user_id = $1 \
+         and m.role = 'owner')")
         .bind(user)
         .bind(ws)
         .bind(new.id)
@@ -143,7 +144,7 @@ pub(crate) async fn create_instance(
     Ok(n == 1)
 }
 
-/// Renames an instance; false when it is not in one of `user`'s workspaces.
+/// Renames an instance; false unless it is in a workspace `user` owns.
 pub(crate) async fn rename_instance(
     tx: &mut Tx,
     user: Uuid,
@@ -153,7 +154,7 @@ pub(crate) async fn rename_instance(
 ) -> Result<bool, sqlx::Error> {
     let n = execute!(tx, sqlx::query(
         "update widget_instances set name = $3, updated_at = $4 where id = $2 and workspace_id in \
-         (select m.workspace_id from workspace_members m where m.user_id = $1)")
+         (select m.workspace_id from workspace_members m where m.user_id = $1 and m.role = 'owner')")
         .bind(user)
         .bind(id)
         .bind(name)
@@ -161,7 +162,7 @@ pub(crate) async fn rename_instance(
     Ok(n == 1)
 }
 
-/// Deletes an instance; false when it is not in one of `user`'s workspaces.
+/// Deletes an instance; false unless it is in a workspace `user` owns.
 pub(crate) async fn delete_instance(
     tx: &mut Tx,
     user: Uuid,
@@ -171,7 +172,7 @@ pub(crate) async fn delete_instance(
         tx,
         sqlx::query(
             "delete from widget_instances where id = $2 and workspace_id in \
-             (select m.workspace_id from workspace_members m where m.user_id = $1)"
+             (select m.workspace_id from workspace_members m where m.user_id = $1 and m.role = 'owner')"
         )
         .bind(user)
         .bind(id)

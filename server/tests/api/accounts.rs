@@ -8,7 +8,7 @@ use std::{
     sync::{Arc, Mutex},
 };
 
-use ck_server::{spawn, Config, Env, Limit, Running};
+use ck_server::{spawn, Config, Limit, Running};
 use reqwest::{header, Client, StatusCode};
 use serde_json::{json, Value};
 
@@ -810,11 +810,7 @@ async fn sign_in_secrets_stay_out_of_logs(store: &Store) {
 }
 
 fn production(store: &Store) -> Config {
-    let mut config = store.config();
-    config.env = Env::Production;
-    config.smtp_url = Some("smtp://127.0.0.1:2525".into());
-    config.public_url = Some("https://app.example.com".into());
-    config
+    crate::common::production_config(store)
 }
 
 /// Makes one production setting unsafe.

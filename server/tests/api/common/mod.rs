@@ -74,6 +74,7 @@ impl Store {
         config.dist_dir = self.dir().join("dist");
         config.stripe_webhook_secrets = vec![format!("whsec_old_unused,{STRIPE_SECRET}")];
         config.product.token_cache_ttl_ms = 300;
+        config.product.plan_cache_ttl_ms = 300;
         config.product.usage_flush_ms = 60_000;
         config.product.error_sample_rate = 1.0;
         config.product.limit_submissions_ip = Limit {
@@ -456,4 +457,19 @@ pub(crate) fn manifest_path(id: &str, token: &str) -> String {
 pub(crate) fn write(path: &Path, bytes: &[u8]) {
     std::fs::create_dir_all(path.parent().expect("parent")).expect("mkdir");
     std::fs::write(path, bytes).expect("write");
+}
+
+/// A production configuration that starts on `store`: a strong `JWT_SECRET`, SMTP, an https
+/// `PUBLIC_URL` and an embed release in the store's `dist/`.
+pub(crate) fn production_config(store: &Store) -> Config {
+    let mut config = store.config();
+    config.env = ck_server::Env::Production;
+    config.jwt_secret = Some("q3J9vX2mL8pT5rW1zK7cN4bY6hF0dS2gA9eU3iO5".into());
+    config.smtp_url = Some("smtp://127.0.0.1:2525".into());
+    config.public_url = Some("https://app.example.com".into());
+    write(
+        &config.dist_dir.join("embed/v1.2.3/loader.js"),
+        b"/* loader */",
+    );
+    config
 }
