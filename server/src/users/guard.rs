@@ -7,13 +7,14 @@
 //!   sign-in links and refresh tokens per IP. No key is account-wide, so nobody can lock an owner
 //!   out from elsewhere, and magic-link requests never back off: an owner can always get a link.
 
-use std::{net::SocketAddr, time::Duration};
+use std::{convert::Infallible, net::IpAddr, time::Duration};
 
-use axum::extract::{ConnectInfo, FromRequestParts};
+use axum::extract::FromRequestParts;
 use axum::http::request::Parts;
 
 use crate::{
     error::Error,
+    http::client_ip::ClientIp,
     ratelimit,
     state::AppState,
     store::{Actor, Ts},
@@ -74,25 +75,23 @@ pub(crate) struct Client {
 }
 
 impl Client {
-    /// The client at `peer`.
-    pub(crate) fn new(state: &AppState, peer: SocketAddr) -> Self {
+    /// The client at `ip` (the proxy-aware client address, see `http::client_ip`).
+    pub(crate) fn new(state: &AppState, ip: IpAddr) -> Self {
         Self {
-            ip: ratelimit::ip_hash(state.config(), peer.ip()),
+            ip: ratelimit::ip_hash(state.config(), ip),
         }
     }
 }
 
 impl FromRequestParts<AppState> for Client {
-    type Rejection = Error;
+    type Rejection = Infallible;
 
     async fn from_request_parts(
         parts: &mut Parts,
         state: &AppState,
     ) -> Result<Self, Self::Rejection> {
-        let ConnectInfo(peer) = ConnectInfo::<SocketAddr>::from_request_parts(parts, state)
-            .await
-            .map_err(|e| Error::Internal(anyhow::anyhow!("no peer address: {e}")))?;
-        Ok(Client::new(state, peer))
+        let ClientIp(ip) = ClientIp::from_request_parts(parts, state).await?;
+        Ok(Client::new(state, ip))
     }
 }
 

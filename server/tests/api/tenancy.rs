@@ -525,6 +525,38 @@ async fn trusted_proxy_separates_clients_and_untrusted_peers_cannot_spoof() {
     store.cleanup().await;
 }
 
+/// The auth limits key on the same proxy-aware client address: behind a trusted proxy, one
+/// visitor's failed sign-ins do not throttle another's.
+#[tokio::test]
+async fn auth_limits_see_the_client_behind_a_trusted_proxy() {
+    let store = Store::sqlite();
+    let mut config = store.config();
+    config.product.limit_auth_ip = Limit {
+        per_minute: 1,
+        burst: 2,
+    };
+    config.security.trusted_proxies = vec!["127.0.0.0/8".parse().expect("cidr")];
+    let server = spawn(config).await.expect("server");
+    let login = |forwarded: &'static str| {
+        send(
+            client()
+                .post(format!("{}/api/v1/auth/login", server.url()))
+                .header("x-forwarded-for", forwarded)
+                .json(&json!({"email": "nobody@example.com", "password": "wrong password"})),
+        )
+    };
+    for _ in 0..2 {
+        assert_eq!(login("203.0.113.1").await.status, StatusCode::UNAUTHORIZED);
+    }
+    assert_eq!(
+        login("203.0.113.1").await.status,
+        StatusCode::TOO_MANY_REQUESTS
+    );
+    assert_eq!(login("203.0.113.2").await.status, StatusCode::UNAUTHORIZED);
+    server.shutdown().await.expect("shutdown");
+    store.cleanup().await;
+}
+
 /// The config manifest: a page with 100 mount points fits the per-IP burst; a flood of made-up
 /// tokens from one address is cut off; one real token asked from many addresses hits its own limit.
 #[tokio::test]
