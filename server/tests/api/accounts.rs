@@ -13,8 +13,8 @@ use reqwest::{header, Client, StatusCode};
 use serde_json::{json, Value};
 
 use crate::common::{
-    assert_error, both_stores, client, get, mailed_token, post, send, signup_full, write, Res,
-    Store, PASSWORD,
+    assert_error, both_stores, client, follow_mailed_link, get, login, mailed_token, post,
+    request_magic_link, send, signup_full, verify_link, write, Res, Store, PASSWORD,
 };
 
 fn tight(per_minute: u32, burst: u32) -> Limit {
@@ -52,10 +52,7 @@ fn assert_429(res: &Res, what: &str) {
     assert!(retry >= 1, "{what}: Retry-After {retry}");
 }
 
-both_stores!(
-    every_auth_endpoint_is_limited_per_ip,
-    every_auth_endpoint_is_limited_per_ip
-);
+both_stores!(every_auth_endpoint_is_limited_per_ip);
 
 /// Burst 2 per IP and endpoint: on every auth endpoint a third quick request is refused with 429,
 /// `Retry-After` and the JSON error.
@@ -120,10 +117,7 @@ async fn every_auth_endpoint_is_limited_per_ip(store: &Store) {
     server.shutdown().await.expect("shutdown");
 }
 
-both_stores!(
-    login_is_limited_per_account_and_ip,
-    login_is_limited_per_account_and_ip
-);
+both_stores!(login_is_limited_per_account_and_ip);
 
 /// Burst 2 per (account, IP): a third sign-in to one account is refused, another account from the
 /// same IP and the same account from another IP are not.
@@ -159,10 +153,7 @@ async fn login_is_limited_per_account_and_ip(store: &Store) {
     server.shutdown().await.expect("shutdown");
 }
 
-both_stores!(
-    failed_logins_back_off_without_locking_the_owner_out,
-    failed_logins_back_off_without_locking_the_owner_out
-);
+both_stores!(failed_logins_back_off_without_locking_the_owner_out);
 
 /// Two free failures, then exponential backoff (429 even with the right password) for that
 /// (account, IP); the owner still signs in from another IP, and by magic link from the same one.
@@ -190,23 +181,8 @@ async fn failed_logins_back_off_without_locking_the_owner_out(store: &Store) {
     );
 
     // Magic-link sign-in never backs off: request and follow a link from the throttled IP.
-    let res = post(
-        &server,
-        "/api/v1/auth/magic-link",
-        &json!({"email": "own@example.com"}),
-        None,
-    )
-    .await;
-    assert_eq!(res.status, StatusCode::ACCEPTED, "{}", res.text);
-    let token = mailed_token(&server, "own@example.com").await;
-    let res = post(
-        &server,
-        "/api/v1/auth/magic-link/verify",
-        &json!({ "token": token }),
-        None,
-    )
-    .await;
-    assert_eq!(res.status, StatusCode::OK, "{}", res.text);
+    request_magic_link(&server, "own@example.com").await;
+    follow_mailed_link(&server, "own@example.com").await;
     server.shutdown().await.expect("shutdown");
 }
 
@@ -311,7 +287,7 @@ async fn password_hashing_is_bounded() {
     store.cleanup().await;
 }
 
-both_stores!(signup_needs_proof_of_email, signup_needs_proof_of_email);
+both_stores!(signup_needs_proof_of_email);
 
 /// Sign-up answers 201 without a session and mails a link; the right password is refused with
 /// `email_not_confirmed` (a wrong one with the usual 401) until the link is opened.
@@ -355,15 +331,7 @@ async fn signup_needs_proof_of_email(store: &Store) {
         StatusCode::UNAUTHORIZED,
         "unauthorized",
     );
-    let token = mailed_token(&server, "new@example.com").await;
-    let res = post(
-        &server,
-        "/api/v1/auth/magic-link/verify",
-        &json!({ "token": token }),
-        None,
-    )
-    .await;
-    assert_eq!(res.status, StatusCode::OK, "{}", res.text);
+    follow_mailed_link(&server, "new@example.com").await;
     let res = post(
         &server,
         "/api/v1/auth/login",
@@ -375,10 +343,7 @@ async fn signup_needs_proof_of_email(store: &Store) {
     server.shutdown().await.expect("shutdown");
 }
 
-both_stores!(
-    owner_takes_over_a_squatted_signup,
-    owner_takes_over_a_squatted_signup
-);
+both_stores!(owner_takes_over_a_squatted_signup);
 
 /// A squatter signs up with the owner's address. The owner's first sign-in link drops the
 /// squatter's password and revokes every session on the account.
@@ -399,23 +364,8 @@ async fn owner_takes_over_a_squatted_signup(store: &Store) {
             "insert into sessions (id, user_id, expires_at) select gen_random_uuid(), id, now() + interval '1 day' from users where email = 'victim@example.com'",
         )
         .await;
-    let res = post(
-        &server,
-        "/api/v1/auth/magic-link",
-        &json!({"email": "victim@example.com"}),
-        None,
-    )
-    .await;
-    assert_eq!(res.status, StatusCode::ACCEPTED);
-    let token = mailed_token(&server, "victim@example.com").await;
-    let res = post(
-        &server,
-        "/api/v1/auth/magic-link/verify",
-        &json!({ "token": token }),
-        None,
-    )
-    .await;
-    assert_eq!(res.status, StatusCode::OK, "{}", res.text);
+    request_magic_link(&server, "victim@example.com").await;
+    follow_mailed_link(&server, "victim@example.com").await;
     assert_error(
         &post(
             &server,
@@ -445,27 +395,12 @@ async fn status_of(server: &Running, bearer: &str) -> StatusCode {
     get(server, "/api/v1/auth/user", Some(bearer)).await.status
 }
 
-async fn second_session(server: &Running, email: &str) -> Value {
-    let res = post(
-        server,
-        "/api/v1/auth/login",
-        &json!({"email": email, "password": PASSWORD}),
-        None,
-    )
-    .await;
-    assert_eq!(res.status, StatusCode::OK, "{}", res.text);
-    res.json()
-}
-
-both_stores!(
-    password_change_ends_other_sessions,
-    password_change_ends_other_sessions
-);
+both_stores!(password_change_ends_other_sessions);
 
 async fn password_change_ends_other_sessions(store: &Store) {
     let server = store.start().await;
     let me = signup_full(&server, "pw@example.com").await;
-    let other = second_session(&server, "pw@example.com").await;
+    let other = login(&server, "pw@example.com").await;
     let (mine, theirs) = (access(&me), access(&other));
     let change = |current: &str| json!({"current_password": current, "new_password": "a brand new password"});
     assert_error(
@@ -527,15 +462,12 @@ async fn password_change_ends_other_sessions(store: &Store) {
     server.shutdown().await.expect("shutdown");
 }
 
-both_stores!(
-    email_change_is_confirmed_at_the_new_address,
-    email_change_is_confirmed_at_the_new_address
-);
+both_stores!(email_change_is_confirmed_at_the_new_address);
 
 async fn email_change_is_confirmed_at_the_new_address(store: &Store) {
     let server = store.start().await;
     let me = signup_full(&server, "old@example.com").await;
-    let other = second_session(&server, "old@example.com").await;
+    let other = login(&server, "old@example.com").await;
     signup_full(&server, "taken@example.com").await;
     let mine = access(&me);
     assert_error(
@@ -569,16 +501,7 @@ async fn email_change_is_confirmed_at_the_new_address(store: &Store) {
         StatusCode::OK
     );
 
-    let token = mailed_token(&server, "new@example.com").await;
-    let res = post(
-        &server,
-        "/api/v1/auth/magic-link/verify",
-        &json!({ "token": token }),
-        None,
-    )
-    .await;
-    assert_eq!(res.status, StatusCode::OK, "{}", res.text);
-    let fresh = res.json();
+    let fresh = follow_mailed_link(&server, "new@example.com").await;
     assert_eq!(fresh["user"]["email"], "new@example.com");
     assert_eq!(status_of(&server, &access(&fresh)).await, StatusCode::OK);
     for old in [&me, &other] {
@@ -602,13 +525,13 @@ async fn email_change_is_confirmed_at_the_new_address(store: &Store) {
     server.shutdown().await.expect("shutdown");
 }
 
-both_stores!(sign_out_everywhere, sign_out_everywhere);
+both_stores!(sign_out_everywhere);
 
 async fn sign_out_everywhere(store: &Store) {
     let server = store.start().await;
     let a = access(&signup_full(&server, "out@example.com").await);
-    let b = access(&second_session(&server, "out@example.com").await);
-    let c = access(&second_session(&server, "out@example.com").await);
+    let b = access(&login(&server, "out@example.com").await);
+    let c = access(&login(&server, "out@example.com").await);
     let res = post(
         &server,
         "/api/v1/auth/logout?scope=others",
@@ -620,7 +543,7 @@ async fn sign_out_everywhere(store: &Store) {
     assert_eq!(status_of(&server, &a).await, StatusCode::OK);
     assert_eq!(status_of(&server, &b).await, StatusCode::UNAUTHORIZED);
     assert_eq!(status_of(&server, &c).await, StatusCode::UNAUTHORIZED);
-    let d = access(&second_session(&server, "out@example.com").await);
+    let d = access(&login(&server, "out@example.com").await);
     let res = post(
         &server,
         "/api/v1/auth/logout?scope=global",
@@ -651,10 +574,7 @@ async fn sign_out_everywhere(store: &Store) {
     server.shutdown().await.expect("shutdown");
 }
 
-both_stores!(
-    two_tabs_refreshing_at_once_stay_signed_in,
-    two_tabs_refreshing_at_once_stay_signed_in
-);
+both_stores!(two_tabs_refreshing_at_once_stay_signed_in);
 
 /// Two tabs refresh the same session at once: both get the same new refresh token, the session
 /// lives on; a replay after that new token was used is still theft.
@@ -716,10 +636,7 @@ impl<'a> tracing_subscriber::fmt::MakeWriter<'a> for Logs {
     }
 }
 
-both_stores!(
-    sign_in_secrets_stay_out_of_logs,
-    sign_in_secrets_stay_out_of_logs
-);
+both_stores!(sign_in_secrets_stay_out_of_logs);
 
 /// At every level, no log line holds a link's token or a mail body; the outbox purges expired mail.
 async fn sign_in_secrets_stay_out_of_logs(store: &Store) {
@@ -742,22 +659,8 @@ async fn sign_in_secrets_stay_out_of_logs(store: &Store) {
     let confirm = mailed_token(&server, "log@example.com").await;
     let landing = get(&server, &format!("/auth/magic?token={confirm}"), None).await;
     assert_eq!(landing.status, StatusCode::OK);
-    let res = post(
-        &server,
-        "/api/v1/auth/magic-link/verify",
-        &json!({ "token": confirm }),
-        None,
-    )
-    .await;
-    assert_eq!(res.status, StatusCode::OK);
-    let res = post(
-        &server,
-        "/api/v1/auth/magic-link",
-        &json!({"email": "log@example.com"}),
-        None,
-    )
-    .await;
-    assert_eq!(res.status, StatusCode::ACCEPTED);
+    verify_link(&server, &confirm).await;
+    request_magic_link(&server, "log@example.com").await;
     let signin = mailed_token(&server, "log@example.com").await;
     assert_ne!(signin, confirm);
 

@@ -11,7 +11,7 @@ use crate::common::{
     assert_error, both_stores, client, get, manifest_path, owned_widget, send, Store, STRIPE_SECRET,
 };
 
-both_stores!(stripe_webhook_mirrors_plans, stripe_webhook_mirrors_plans);
+both_stores!(stripe_webhook_mirrors_plans);
 
 fn stripe_header(secret: &str, t: i64, body: &str) -> String {
     let mut mac = Hmac::<Sha256>::new_from_slice(secret.as_bytes()).expect("key");

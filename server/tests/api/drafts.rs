@@ -12,7 +12,7 @@ use crate::common::{
     signup, try_claim, Store,
 };
 
-both_stores!(drafts_claims_and_audit, drafts_claims_and_audit);
+both_stores!(drafts_claims_and_audit);
 
 async fn drafts_claims_and_audit(store: &Store) {
     let mut config = store.config();
@@ -144,7 +144,7 @@ async fn drafts_claims_and_audit(store: &Store) {
     server.shutdown().await.expect("shutdown");
 }
 
-both_stores!(draft_limits, draft_limits);
+both_stores!(draft_limits);
 
 async fn draft_limits(store: &Store) {
     let mut config = store.config();

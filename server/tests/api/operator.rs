@@ -186,7 +186,7 @@ async fn revocation_is_immediate_across_processes() {
     store.cleanup().await;
 }
 
-both_stores!(secrets_are_never_cached, secrets_are_never_cached);
+both_stores!(secrets_are_never_cached);
 
 /// Every response that carries a secret says `Cache-Control: no-store`; routes with their own
 /// policy keep it.

@@ -8,7 +8,7 @@ use serde_json::json;
 
 use crate::common::{assert_error, both_stores, client, drop_database, get, send, signup, Store};
 
-both_stores!(healthz_reports_database_loss, healthz_reports_database_loss);
+both_stores!(healthz_reports_database_loss);
 
 async fn healthz_reports_database_loss(store: &Store) {
     let server = store.start().await;
@@ -37,7 +37,7 @@ async fn healthz_reports_database_loss(store: &Store) {
     server.shutdown().await.expect("shutdown");
 }
 
-both_stores!(bad_requests_get_json_errors, bad_requests_get_json_errors);
+both_stores!(bad_requests_get_json_errors);
 
 async fn bad_requests_get_json_errors(store: &Store) {
     let server = store.start().await;
@@ -102,7 +102,7 @@ async fn bad_requests_get_json_errors(store: &Store) {
     server.shutdown().await.expect("shutdown");
 }
 
-both_stores!(client_errors_are_counted, client_errors_are_counted);
+both_stores!(client_errors_are_counted);
 
 async fn client_errors_are_counted(store: &Store) {
     let server = store.start().await;

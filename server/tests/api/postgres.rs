@@ -11,7 +11,7 @@ use uuid::Uuid;
 
 use crate::common::{
     assert_draft_limited, draft, get, login, manifest_path, post, signup, signup_full, try_claim,
-    Store,
+    user_id, workspace_of, Store,
 };
 
 /// Two server processes on one Postgres database behave as one service.
@@ -82,22 +82,12 @@ async fn postgres_rls_isolates_workspaces() {
     let server = store.start().await;
     let a = signup_full(&server, "rls-a@example.com").await;
     let b = signup_full(&server, "rls-b@example.com").await;
-    let user_a: Uuid = a["user"]["id"].as_str().expect("id").parse().expect("uuid");
-    let user_b: Uuid = b["user"]["id"].as_str().expect("id").parse().expect("uuid");
+    let (user_a, user_b) = (user_id(&a), user_id(&b));
     let owner = store.owner_pool().await.expect("owner");
-    let ws = |u: Uuid| {
-        let owner = owner.clone();
-        async move {
-            sqlx::query_scalar::<_, Uuid>(
-                "select workspace_id from workspace_members where user_id = $1",
-            )
-            .bind(u)
-            .fetch_one(&owner)
-            .await
-            .expect("workspace")
-        }
-    };
-    let (ws_a, ws_b) = (ws(user_a).await, ws(user_b).await);
+    let (ws_a, ws_b) = (
+        workspace_of(&owner, user_a).await,
+        workspace_of(&owner, user_b).await,
+    );
     // Seed as the owner (bypassing RLS): two instances in A, one in B, one anonymous draft, a token each.
     for (id, w, name) in [
         (Uuid::new_v4(), Some(ws_a), "a1"),

@@ -8,7 +8,7 @@ use crate::common::{
     assert_error, both_stores, client, get, owned_widget, post, send, signup, Store,
 };
 
-both_stores!(submissions_and_csv, submissions_and_csv);
+both_stores!(submissions_and_csv);
 
 async fn submissions_and_csv(store: &Store) {
     let server = store.start().await;

@@ -12,7 +12,7 @@ use uuid::Uuid;
 
 use crate::common::{
     assert_error, both_stores, claim, client, draft, get, manifest_path, pg_base, send, signup,
-    signup_full, Store,
+    signup_full, user_id, workspace_of, Store,
 };
 
 /// What a statement may do: return at least one row, or nothing (an error, or no row visible).
@@ -62,27 +62,15 @@ async fn postgres_rls_every_tenant_table() {
         return;
     };
     let server = store.start().await;
-    let id_of = |v: serde_json::Value| -> Uuid {
-        v["user"]["id"].as_str().expect("id").parse().expect("uuid")
-    };
-    let user_a = id_of(signup_full(&server, "ten-a@example.com").await);
-    let user_b = id_of(signup_full(&server, "ten-b@example.com").await);
-    let user_m = id_of(signup_full(&server, "ten-m@example.com").await);
+    let user_a = user_id(&signup_full(&server, "ten-a@example.com").await);
+    let user_b = user_id(&signup_full(&server, "ten-b@example.com").await);
+    let user_m = user_id(&signup_full(&server, "ten-m@example.com").await);
     server.shutdown().await.expect("shutdown");
     let owner = store.owner_pool().await.expect("owner");
-    let ws_of = |u: Uuid| {
-        let owner = owner.clone();
-        async move {
-            sqlx::query_scalar::<_, Uuid>(
-                "select workspace_id from workspace_members where user_id = $1",
-            )
-            .bind(u)
-            .fetch_one(&owner)
-            .await
-            .expect("workspace")
-        }
-    };
-    let (ws_a, ws_b) = (ws_of(user_a).await, ws_of(user_b).await);
+    let (ws_a, ws_b) = (
+        workspace_of(&owner, user_a).await,
+        workspace_of(&owner, user_b).await,
+    );
     sqlx::query(
         "insert into workspace_members (workspace_id, user_id, role) values ($1, $2, 'member')",
     )
@@ -390,7 +378,7 @@ async fn postgres_refuses_unsafe_app_roles() {
     }
 }
 
-both_stores!(usage_follows_the_claim, usage_follows_the_claim);
+both_stores!(usage_follows_the_claim);
 
 /// Events before, during (a pre-claim token still cached with workspace NULL) and after a claim
 /// are all counted in the owner's workspace.

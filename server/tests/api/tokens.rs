@@ -28,7 +28,7 @@ fn assert_answer(res: &Res, want: Answer, case: &str) {
     }
 }
 
-both_stores!(tokens_origins_rotation, tokens_origins_rotation);
+both_stores!(tokens_origins_rotation);
 
 async fn tokens_origins_rotation(store: &Store) {
     let server = store.start().await;

@@ -5,7 +5,7 @@ use serde_json::{json, Value};
 
 use crate::common::{assert_error, both_stores, client, draft, send, Store};
 
-both_stores!(events_counted_exactly, events_counted_exactly);
+both_stores!(events_counted_exactly);
 
 async fn events_counted_exactly(store: &Store) {
     let server = store.start().await;

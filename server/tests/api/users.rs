@@ -7,11 +7,11 @@ use serde_json::{json, Value};
 use uuid::Uuid;
 
 use crate::common::{
-    assert_error, both_stores, client, get, login, mailed_token, post, send, signup_full, Res,
-    Store, PASSWORD, SECRET,
+    assert_error, both_stores, client, get, login, mailed_token, post, request_magic_link, send,
+    signup_full, Res, Store, PASSWORD, SECRET,
 };
 
-both_stores!(signup_login_workspace, signup_login_workspace);
+both_stores!(signup_login_workspace);
 
 async fn signup_login_workspace(store: &Store) {
     let server = store.start().await;
@@ -76,18 +76,11 @@ async fn signup_login_workspace(store: &Store) {
     server.shutdown().await.expect("shutdown");
 }
 
-both_stores!(magic_link_end_to_end, magic_link_end_to_end);
+both_stores!(magic_link_end_to_end);
 
 async fn magic_link_end_to_end(store: &Store) {
     let server = store.start().await;
-    let res = post(
-        &server,
-        "/api/v1/auth/magic-link",
-        &json!({"email": "Mia@Example.com"}),
-        None,
-    )
-    .await;
-    assert_eq!(res.status, StatusCode::ACCEPTED);
+    request_magic_link(&server, "Mia@Example.com").await;
     let again = post(
         &server,
         "/api/v1/auth/magic-link",
@@ -143,10 +136,7 @@ async fn magic_link_end_to_end(store: &Store) {
     server.shutdown().await.expect("shutdown");
 }
 
-both_stores!(
-    refresh_is_single_use_and_logout_revokes,
-    refresh_is_single_use_and_logout_revokes
-);
+both_stores!(refresh_is_single_use_and_logout_revokes);
 
 async fn refresh_is_single_use_and_logout_revokes(store: &Store) {
     let server = store.start().await;
@@ -223,10 +213,7 @@ fn supabase_token(secret: &str, sub: Uuid, email: &str, exp_offset: i64) -> Stri
     .expect("sign")
 }
 
-both_stores!(
-    supabase_shaped_jwt_is_accepted,
-    supabase_shaped_jwt_is_accepted
-);
+both_stores!(supabase_shaped_jwt_is_accepted);
 
 async fn supabase_shaped_jwt_is_accepted(store: &Store) {
     let server = store.start().await;

@@ -4,7 +4,7 @@ use reqwest::StatusCode;
 
 use crate::common::{both_stores, get, signup, Store};
 
-both_stores!(tenant_isolation_over_http, tenant_isolation_over_http);
+both_stores!(tenant_isolation_over_http);
 
 async fn tenant_isolation_over_http(store: &Store) {
     let server = store.start().await;

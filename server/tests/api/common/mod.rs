@@ -209,17 +209,17 @@ pub(crate) async fn drop_database(name: &str) {
         .expect("drop database");
 }
 
-/// Runs the async fn `$body(&Store)` against SQLite and against a fresh Postgres database, as the
+/// Runs the async fn `$name(&Store)` against SQLite and against a fresh Postgres database, as the
 /// tests `$name::sqlite` and `$name::postgres`.
 macro_rules! both_stores {
-    ($name:ident, $body:ident) => {
+    ($name:ident) => {
         mod $name {
             use $crate::common::Store;
 
             #[tokio::test]
             async fn sqlite() {
                 let store = Store::sqlite();
-                super::$body(&store).await;
+                super::$name(&store).await;
                 store.cleanup().await;
             }
 
@@ -228,7 +228,7 @@ macro_rules! both_stores {
                 let Some(store) = Store::postgres().await else {
                     return;
                 };
-                super::$body(&store).await;
+                super::$name(&store).await;
                 store.cleanup().await;
             }
         }
@@ -339,16 +339,38 @@ pub(crate) async fn signup_full(server: &Running, email: &str) -> Value {
         "no session before confirmation"
     );
     let address = email.trim().to_lowercase();
-    let token = mailed_token(server, &address).await;
-    let confirmed = post(
+    follow_mailed_link(server, &address).await;
+    login(server, &address).await
+}
+
+/// Asks for a sign-in link for `email` and asserts it was accepted.
+pub(crate) async fn request_magic_link(server: &Running, email: &str) {
+    let res = post(
+        server,
+        "/api/v1/auth/magic-link",
+        &json!({ "email": email }),
+        None,
+    )
+    .await;
+    assert_eq!(res.status, StatusCode::ACCEPTED, "{}", res.text);
+}
+
+/// Verifies a mailed link's token, asserts it signed in, and returns the token response.
+pub(crate) async fn verify_link(server: &Running, token: &str) -> Value {
+    let res = post(
         server,
         "/api/v1/auth/magic-link/verify",
         &json!({ "token": token }),
         None,
     )
     .await;
-    assert_eq!(confirmed.status, StatusCode::OK, "{}", confirmed.text);
-    login(server, &address).await
+    assert_eq!(res.status, StatusCode::OK, "{}", res.text);
+    res.json()
+}
+
+/// Follows the newest link mailed to `to` ([`mailed_token`], then [`verify_link`]).
+pub(crate) async fn follow_mailed_link(server: &Running, to: &str) -> Value {
+    verify_link(server, &mailed_token(server, to).await).await
 }
 
 /// Signs in with [`PASSWORD`], asserts it worked, and returns the token response.
@@ -367,15 +389,27 @@ pub(crate) async fn login(server: &Running, email: &str) -> Value {
 /// Asserts that one more draft is refused by the per-IP draft limit (429, `rate_limited`) and
 /// returns the answer.
 pub(crate) async fn assert_draft_limited(server: &Running) -> Res {
-    let res = post(
-        server,
-        "/api/v1/drafts",
-        &json!({"type": "form", "config": form_config()}),
-        None,
-    )
-    .await;
+    let res = post_draft(server).await;
     assert_error(&res, StatusCode::TOO_MANY_REQUESTS, "rate_limited");
     res
+}
+
+/// The user id in a token response (`signup_full`, `login`).
+pub(crate) fn user_id(pair: &Value) -> Uuid {
+    pair["user"]["id"]
+        .as_str()
+        .expect("id")
+        .parse()
+        .expect("uuid")
+}
+
+/// The workspace `user` is a member of, read as the owner (bypassing RLS).
+pub(crate) async fn workspace_of(owner: &PgPool, user: Uuid) -> Uuid {
+    sqlx::query_scalar("select workspace_id from workspace_members where user_id = $1")
+        .bind(user)
+        .fetch_one(owner)
+        .await
+        .expect("workspace")
 }
 
 /// Signs up; returns (access token, workspace id).
@@ -402,15 +436,20 @@ pub(crate) fn form_config() -> Value {
     })
 }
 
-/// A fresh draft: (instance id, embed token, draft token).
-pub(crate) async fn draft(server: &Running) -> (String, String, String) {
-    let res = post(
+/// `POST /api/v1/drafts` with [`form_config`], anonymously.
+pub(crate) async fn post_draft(server: &Running) -> Res {
+    post(
         server,
         "/api/v1/drafts",
         &json!({"type": "form", "config": form_config()}),
         None,
     )
-    .await;
+    .await
+}
+
+/// A fresh draft: (instance id, embed token, draft token).
+pub(crate) async fn draft(server: &Running) -> (String, String, String) {
+    let res = post_draft(server).await;
     assert_eq!(res.status, StatusCode::CREATED, "{}", res.text);
     let b = res.json();
     let s = |k: &str| b[k].as_str().expect(k).to_owned();
