@@ -126,3 +126,32 @@ pub(crate) async fn workspace_plans(tx: &mut Tx, ws: Uuid) -> Result<Vec<String>
         .bind(ws)
     )
 }
+
+/// A subscription as a member of its workspace sees it on the billing page.
+#[derive(Clone, Debug, sqlx::FromRow)]
+pub(crate) struct MemberSubscription {
+    pub(crate) status: String,
+    pub(crate) plan: Option<String>,
+    pub(crate) current_period_end: Option<Ts>,
+    pub(crate) cancel_at_period_end: bool,
+}
+
+/// The subscriptions mirrored for workspace `ws`, if `user` is a member; newest first.
+pub(crate) async fn member_subscriptions(
+    tx: &mut Tx,
+    user: Uuid,
+    ws: Uuid,
+) -> Result<Vec<MemberSubscription>, sqlx::Error> {
+    fetch!(
+        tx,
+        fetch_all,
+        sqlx::query_as::<_, MemberSubscription>(
+            "select s.status, s.plan, s.current_period_end, s.cancel_at_period_end \
+             from stripe_subscriptions s join workspace_members m \
+             on m.workspace_id = s.workspace_id and m.user_id = $1 \
+             where s.workspace_id = $2 order by s.updated_at desc, s.id"
+        )
+        .bind(user)
+        .bind(ws)
+    )
+}

@@ -18,6 +18,12 @@ pub(crate) fn flags_for(plan: &str) -> &'static [&'static str] {
     }
 }
 
+/// Whether a subscription in `status` grants its plan's flags (the statuses `workspace_plans`
+/// selects).
+pub(crate) fn grants_flags(status: &str) -> bool {
+    matches!(status, "active" | "trialing" | "past_due")
+}
+
 /// Union of the flags of several plans, sorted and deduplicated (stable ETags).
 pub(crate) fn flags_for_plans<'a>(plans: impl IntoIterator<Item = &'a str>) -> Vec<String> {
     let mut flags: Vec<String> = plans

@@ -4,7 +4,7 @@
 use axum::{
     extract::{Query, State},
     http::{HeaderMap, StatusCode},
-    response::{IntoResponse, Redirect, Response},
+    response::Response,
     routing::{get, post},
     Form, Router,
 };
@@ -16,7 +16,6 @@ use crate::{
     error::Error,
     state::AppState,
     users::{self, csrf, flows, guard::Client, AuthUser, SignOutScope, TokenPair},
-    workspaces,
 };
 
 /// Routes of this module, merged by `http::router`.
@@ -28,7 +27,7 @@ pub(crate) fn router() -> Router<AppState> {
         .route("/magic-link", post(magic_link_submit))
         .route("/auth/magic", get(magic_landing).post(magic_submit))
         .route("/logout", post(logout_submit))
-        .route("/app", get(app_home))
+        .merge(super::app::router())
 }
 
 async fn login_page(State(state): State<AppState>, headers: HeaderMap) -> Response {
@@ -80,7 +79,7 @@ struct TokenQuery {
 }
 
 /// Checks a form post's CSRF defences: same-origin and the double-submitted token.
-fn check_form(state: &AppState, headers: &HeaderMap, token: &str) -> Result<(), Error> {
+pub(super) fn check_form(state: &AppState, headers: &HeaderMap, token: &str) -> Result<(), Error> {
     csrf::check_same_origin(headers, state.config())?;
     csrf::check_form_token(headers, token)
 }
@@ -251,7 +250,7 @@ async fn logout_submit(
 }
 
 /// Signs in from the cookies, refreshing an expired access token with the refresh cookie.
-async fn cookie_user(
+pub(super) async fn cookie_user(
     state: &AppState,
     client: &Client,
     headers: &HeaderMap,
@@ -265,61 +264,4 @@ async fn cookie_user(
     let pair = users::refresh_session(state, client, refresh).await.ok()?;
     let user = users::authenticate(state, &pair.access_token).await.ok()?;
     Some((user, users::session_cookies(state, &pair).to_vec()))
-}
-
-async fn app_home(
-    State(state): State<AppState>,
-    client: Client,
-    headers: HeaderMap,
-) -> Result<Response, Error> {
-    let Some((user, mut cookies)) = cookie_user(&state, &client, &headers).await else {
-        return Ok(Redirect::to("/login").into_response());
-    };
-    let mut tx = state.db().begin(&user.actor()).await?;
-    let list = workspaces::db::list(&mut tx, user.id).await?;
-    let mut sections = String::new();
-    for ws in &list {
-        let instances = workspaces::db::instances(&mut tx, user.id, ws.id).await?;
-        let items: String = if instances.is_empty() {
-            "<li class=\"muted\">No widgets yet. Create a draft and claim it, or add one from the API.</li>".into()
-        } else {
-            instances
-                .iter()
-                .map(|i| {
-                    format!(
-                        "<li><span>{} <span class=\"muted\">{}</span></span><code>{}</code></li>",
-                        esc(if i.name.is_empty() {
-                            &i.widget_id
-                        } else {
-                            &i.name
-                        }),
-                        esc(&i.widget_id),
-                        i.id
-                    )
-                })
-                .collect()
-        };
-        sections.push_str(&format!(
-            "<section class=\"card\"><h2>{}</h2><p class=\"muted\">Role: {} · id <code>{}</code></p>\
-             <ul class=\"list\">{items}</ul></section>",
-            esc(&ws.name),
-            esc(&ws.role),
-            ws.id
-        ));
-    }
-    tx.commit().await?;
-    let (csrf_token, csrf_cookies) = csrf_token(&state, &headers);
-    cookies.extend(csrf_cookies);
-    let body = format!(
-        "<header class=\"bar\"><span class=\"brand\">Clickeen</span><span class=\"muted\">{user_icon}{email}</span>\
-         <form method=\"post\" action=\"/logout\"><input type=\"hidden\" name=\"csrf\" value=\"{csrf_token}\">\
-         <button type=\"submit\" class=\"quiet\">Sign out</button></form>\
-         <form method=\"post\" action=\"/logout\"><input type=\"hidden\" name=\"csrf\" value=\"{csrf_token}\">\
-         <input type=\"hidden\" name=\"scope\" value=\"global\">\
-         <button type=\"submit\" class=\"quiet\">Sign out everywhere</button></form></header>\
-         <main><h1>Your workspaces</h1>{sections}</main>",
-        user_icon = icon(&icons::USER),
-        email = esc(user.email.as_deref().unwrap_or_default()),
-    );
-    Ok(html(&state, StatusCode::OK, "Workspaces", &body, &cookies))
 }

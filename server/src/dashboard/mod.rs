@@ -7,6 +7,7 @@
 //! The dashboard runs under a strict CSP: no scripts at all, CSS only from `/assets/dashboard.css`
 //! (dieter-tokens custom properties, nothing hard-coded), icons as inline SVG from ck-icons.
 
+pub(crate) mod app;
 pub(crate) mod demo;
 pub(crate) mod dev_mail;
 pub(crate) mod http;

@@ -4,7 +4,7 @@ use axum::{
     extract::{Path, Query, State},
     http::{header, HeaderMap, HeaderValue, StatusCode},
     response::{IntoResponse, Response},
-    routing::{get, post},
+    routing::{delete, get, post},
     Router,
 };
 use serde::{Deserialize, Serialize};
@@ -35,6 +35,10 @@ pub(crate) fn router() -> Router<AppState> {
         .route(
             "/api/v1/workspaces/{ws}/instances/{id}/submissions.csv",
             get(export_csv),
+        )
+        .route(
+            "/api/v1/workspaces/{ws}/instances/{id}/submissions/{submission}",
+            delete(remove),
         )
 }
 
@@ -152,29 +156,97 @@ pub(crate) struct ListQuery {
     /// At most this many (default 100, max 1000).
     #[serde(default)]
     limit: Option<i64>,
+    /// Where to continue: the `cursor` of the previous page's `Link: <…>; rel="next"`.
+    #[serde(default)]
+    cursor: Option<String>,
 }
 
-/// Submissions of an instance (members), newest first.
+/// Submissions of an instance (members), newest first, a page at a time. When more remain, the
+/// `Link` header names the next page (`rel="next"`, with its `cursor`).
 #[utoipa::path(get, path = "/api/v1/workspaces/{ws}/instances/{id}/submissions", tag = "submissions", params(ListQuery),
-    responses((status = 200, body = Vec<SubmissionRow>), (status = 404)), security(("bearer" = [])))]
+    responses((status = 200, body = Vec<SubmissionRow>,
+        headers(("Link" = String, description = "`<…?limit=N&cursor=…>; rel=\"next\"` while more remain"))),
+        (status = 400), (status = 404)), security(("bearer" = [])))]
 pub(crate) async fn list(
     State(state): State<AppState>,
     user: AuthUser,
     Path((ws, id)): Path<(Uuid, Uuid)>,
     Query(q): Query<ListQuery>,
-) -> Result<Json<Vec<SubmissionRow>>, Error> {
+) -> Result<Response, Error> {
+    let limit = q.limit.unwrap_or(100).clamp(1, 1000);
+    let page = page(&state, &user, ws, id, q.cursor.as_deref(), limit).await?;
+    let mut response = Json(page.rows).into_response();
+    if let Some(next) = page.next {
+        let link = format!(
+            "</api/v1/workspaces/{ws}/instances/{id}/submissions?limit={limit}&cursor={next}>; rel=\"next\""
+        );
+        if let Ok(v) = HeaderValue::from_str(&link) {
+            response.headers_mut().insert(header::LINK, v);
+        }
+    }
+    Ok(response)
+}
+
+/// One page of an instance's submissions.
+pub(crate) struct Page {
+    /// Newest first.
+    pub(crate) rows: Vec<SubmissionRow>,
+    /// The cursor of the next page, when more remain.
+    pub(crate) next: Option<db::Cursor>,
+}
+
+/// A page of at most `limit` submissions of instance `id` in `ws` (members), after `cursor`.
+pub(crate) async fn page(
+    state: &AppState,
+    user: &AuthUser,
+    ws: Uuid,
+    id: Uuid,
+    cursor: Option<&str>,
+    limit: i64,
+) -> Result<Page, Error> {
+    let after = match cursor.filter(|c| !c.is_empty()) {
+        None => None,
+        Some(raw) => Some(db::Cursor::parse(raw).ok_or_else(|| {
+            Error::bad_request("invalid_cursor", "cursor is not one this API handed out")
+        })?),
+    };
     let mut tx = state.db().begin(&user.actor()).await?;
-    member_instance(&mut tx, &user, ws, id).await?;
-    let rows = db::list(
-        &mut tx,
-        user.id,
-        ws,
-        id,
-        q.limit.unwrap_or(100).clamp(1, 1000),
-    )
-    .await?;
+    member_instance(&mut tx, user, ws, id).await?;
+    // One extra row says whether another page follows.
+    let mut rows = db::list(&mut tx, user.id, ws, id, after, limit + 1).await?;
     tx.commit().await?;
-    Ok(Json(rows))
+    let more = rows.len() > usize::try_from(limit).unwrap_or(usize::MAX);
+    rows.truncate(usize::try_from(limit).unwrap_or(usize::MAX));
+    let next = more.then(|| rows.last().map(db::Cursor::after)).flatten();
+    Ok(Page { rows, next })
+}
+
+/// Deletes one submission (owners): the visitor's data is gone for good.
+#[utoipa::path(delete, path = "/api/v1/workspaces/{ws}/instances/{id}/submissions/{submission}", tag = "submissions",
+    responses((status = 204), (status = 404)), security(("bearer" = [])))]
+pub(crate) async fn remove(
+    State(state): State<AppState>,
+    user: AuthUser,
+    Path((ws, id, submission)): Path<(Uuid, Uuid, Uuid)>,
+) -> Result<StatusCode, Error> {
+    delete_one(&state, &user, ws, id, submission).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// Deletes submission `submission` of instance `id` in `ws` (owners).
+pub(crate) async fn delete_one(
+    state: &AppState,
+    user: &AuthUser,
+    ws: Uuid,
+    id: Uuid,
+    submission: Uuid,
+) -> Result<(), Error> {
+    let mut tx = state.db().begin(&user.actor()).await?;
+    if !db::delete(&mut tx, user.id, ws, id, submission).await? {
+        return Err(Error::not_found("submission"));
+    }
+    tx.commit().await?;
+    Ok(())
 }
 
 /// CSV export (members): one column per form field in form order, formula-injection escaped.
@@ -185,11 +257,12 @@ pub(crate) async fn export_csv(
     user: AuthUser,
     Path((ws, id)): Path<(Uuid, Uuid)>,
 ) -> Result<Response, Error> {
-    let mut tx = state.db().begin(&user.actor()).await?;
-    let instance = member_instance(&mut tx, &user, ws, id).await?;
-    let rows = db::list(&mut tx, user.id, ws, id, 100_000).await?;
-    tx.commit().await?;
-    let out = super::to_csv(&instance.config.0, &rows);
+    let out = csv_export(&state, &user, ws, id).await?;
+    Ok(csv_response(id, out))
+}
+
+/// The CSV download of instance `id`: a `text/csv` attachment, never cached.
+pub(crate) fn csv_response(id: Uuid, out: String) -> Response {
     let disposition = format!("attachment; filename=\"submissions-{id}.csv\"");
     let mut response = (
         [(
@@ -207,7 +280,21 @@ pub(crate) async fn export_csv(
     response
         .headers_mut()
         .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
-    Ok(response)
+    response
+}
+
+/// The CSV export of instance `id` in `ws` (members).
+pub(crate) async fn csv_export(
+    state: &AppState,
+    user: &AuthUser,
+    ws: Uuid,
+    id: Uuid,
+) -> Result<String, Error> {
+    let mut tx = state.db().begin(&user.actor()).await?;
+    let instance = member_instance(&mut tx, user, ws, id).await?;
+    let rows = db::list(&mut tx, user.id, ws, id, None, 100_000).await?;
+    tx.commit().await?;
+    Ok(super::to_csv(&instance.config.0, &rows))
 }
 
 /// Instance `id` of workspace `ws`, if `user` is a member; else 404.

@@ -13,20 +13,7 @@ use crate::widgets;
 /// The CSV export of `rows`: `id`, `submitted_at`, then one column per form field in form order
 /// (for a config that is not a form, the keys seen in the data, sorted).
 pub(crate) fn to_csv(config: &serde_json::Value, rows: &[db::SubmissionRow]) -> String {
-    let columns: Vec<String> = match widgets::form_config(config) {
-        Ok(form) => form.fields.iter().map(|f| f.name.clone()).collect(),
-        // Not a form (or a broken config): fall back to the keys seen in the data.
-        Err(_) => {
-            let mut keys: Vec<String> = rows
-                .iter()
-                .filter_map(|r| r.data.0.as_object())
-                .flat_map(|o| o.keys().cloned())
-                .collect();
-            keys.sort();
-            keys.dedup();
-            keys
-        }
-    };
+    let columns = columns(config, rows);
     let mut out = String::new();
     csv::write_row(
         &mut out,
@@ -48,7 +35,27 @@ pub(crate) fn to_csv(config: &serde_json::Value, rows: &[db::SubmissionRow]) -> 
     out
 }
 
-fn cell(v: Option<&serde_json::Value>) -> String {
+/// The answer columns of a form's submissions: its fields in form order (for a config that is not
+/// a form, the keys seen in `rows`, sorted).
+pub(crate) fn columns(config: &serde_json::Value, rows: &[db::SubmissionRow]) -> Vec<String> {
+    match widgets::form_config(config) {
+        Ok(form) => form.fields.iter().map(|f| f.name.clone()).collect(),
+        // Not a form (or a broken config): fall back to the keys seen in the data.
+        Err(_) => {
+            let mut keys: Vec<String> = rows
+                .iter()
+                .filter_map(|r| r.data.0.as_object())
+                .flat_map(|o| o.keys().cloned())
+                .collect();
+            keys.sort();
+            keys.dedup();
+            keys
+        }
+    }
+}
+
+/// One answer as text.
+pub(crate) fn cell(v: Option<&serde_json::Value>) -> String {
     match v {
         None | Some(serde_json::Value::Null) => String::new(),
         Some(serde_json::Value::String(s)) => s.clone(),

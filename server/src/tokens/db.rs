@@ -173,3 +173,21 @@ pub(crate) async fn revoke(
         .bind(now))?;
     Ok(n == 1)
 }
+
+/// Replaces a token's allowed origins; false when not found or not the owner.
+pub(crate) async fn set_origins(
+    tx: &mut Tx,
+    user: Uuid,
+    ws: Uuid,
+    id: Uuid,
+    origins: &[String],
+) -> Result<bool, sqlx::Error> {
+    let n = execute!(tx, sqlx::query(
+        "update embed_tokens set allowed_origins = $4 where id = $3 and workspace_id = $2 and workspace_id in \
+         (select m.workspace_id from workspace_members m where m.user_id = $1 and m.role = 'owner')")
+        .bind(user)
+        .bind(ws)
+        .bind(id)
+        .bind(Json(origins)))?;
+    Ok(n == 1)
+}

@@ -32,7 +32,10 @@ const MAX_ORIGINS: usize = 50;
 pub(crate) fn router() -> Router<AppState> {
     Router::new()
         .route("/api/v1/workspaces/{ws}/tokens", get(list).post(issue))
-        .route("/api/v1/workspaces/{ws}/tokens/{id}", get(show))
+        .route(
+            "/api/v1/workspaces/{ws}/tokens/{id}",
+            get(show).patch(update),
+        )
         .route("/api/v1/workspaces/{ws}/tokens/{id}/rotate", post(rotate))
         .route("/api/v1/workspaces/{ws}/tokens/{id}/revoke", post(revoke))
 }
@@ -42,14 +45,14 @@ pub(crate) fn router() -> Router<AppState> {
 #[serde(deny_unknown_fields)]
 pub(crate) struct IssueToken {
     /// `workspace` (any widget of the workspace) or `widget` (one instance).
-    scope: String,
+    pub(crate) scope: String,
     /// Required for `widget` scope.
     #[serde(default)]
-    instance_id: Option<Uuid>,
+    pub(crate) instance_id: Option<Uuid>,
     /// Page origins allowed to use the token (`https://shop.example.com`, `https://*.example.com`);
     /// empty allows any.
     #[serde(default)]
-    allowed_origins: Vec<String>,
+    pub(crate) allowed_origins: Vec<String>,
 }
 
 /// Rotation options.
@@ -65,9 +68,9 @@ pub(crate) struct RotateToken {
 #[derive(Debug, Serialize, utoipa::ToSchema)]
 pub(crate) struct IssuedToken {
     /// The secret: put it in the snippet's `data-ck-token`. Not retrievable later.
-    token: String,
+    pub(crate) token: String,
     #[serde(flatten)]
-    info: TokenView,
+    pub(crate) info: TokenView,
 }
 
 async fn owner_or_404(state: &AppState, user: &AuthUser, ws: Uuid) -> Result<Tx, Error> {
@@ -118,6 +121,17 @@ pub(crate) async fn issue(
     Path(ws): Path<Uuid>,
     Json(req): Json<IssueToken>,
 ) -> Result<impl IntoResponse, Error> {
+    let issued = issue_token(&state, &user, ws, &req).await?;
+    Ok((StatusCode::CREATED, Json(issued)))
+}
+
+/// Issues a token of `ws` for an owner (the API and the dashboard).
+pub(crate) async fn issue_token(
+    state: &AppState,
+    user: &AuthUser,
+    ws: Uuid,
+    req: &IssueToken,
+) -> Result<IssuedToken, Error> {
     let origins = normalize_origins(&req.allowed_origins)?;
     let instance_id = match (req.scope.as_str(), req.instance_id) {
         ("workspace", None) => None,
@@ -141,7 +155,7 @@ pub(crate) async fn issue(
             ))
         }
     };
-    let mut tx = owner_or_404(&state, &user, ws).await?;
+    let mut tx = owner_or_404(state, user, ws).await?;
     if let Some(instance) = instance_id {
         let in_ws = workspaces::db::instance(&mut tx, instance, Some(user.id))
             .await?
@@ -167,15 +181,12 @@ pub(crate) async fn issue(
         },
     )
     .await?;
-    let info = token_or_404(&mut tx, &user, ws, id).await?;
+    let info = token_or_404(&mut tx, user, ws, id).await?;
     tx.commit().await?;
-    Ok((
-        StatusCode::CREATED,
-        Json(IssuedToken {
-            token: secret.plaintext,
-            info,
-        }),
-    ))
+    Ok(IssuedToken {
+        token: secret.plaintext,
+        info,
+    })
 }
 
 /// Rotates a token's secret (owners). The token keeps its id, scope and usage history.
@@ -194,7 +205,20 @@ pub(crate) async fn rotate(
         serde_json::from_slice(&body)
             .map_err(|e| Error::bad_request("invalid_body", e.to_string()))?
     };
-    if req.grace_secs > MAX_GRACE_SECS {
+    Ok(Json(
+        rotate_token(&state, &user, ws, id, req.grace_secs).await?,
+    ))
+}
+
+/// Rotates a token of `ws` for an owner; the old secret keeps working for `grace_secs`.
+pub(crate) async fn rotate_token(
+    state: &AppState,
+    user: &AuthUser,
+    ws: Uuid,
+    id: Uuid,
+    grace_secs: u32,
+) -> Result<IssuedToken, Error> {
+    if grace_secs > MAX_GRACE_SECS {
         return Err(Error::bad_request(
             "invalid_grace",
             "grace_secs may be at most 604800 (7 days)",
@@ -202,14 +226,14 @@ pub(crate) async fn rotate(
     }
     let now = Ts::now();
     let grace_until =
-        (req.grace_secs > 0).then(|| now.plus(time::Duration::seconds(i64::from(req.grace_secs))));
+        (grace_secs > 0).then(|| now.plus(time::Duration::seconds(i64::from(grace_secs))));
     let secret = super::generate(TokenKind::Embed);
-    let mut tx = owner_or_404(&state, &user, ws).await?;
+    let mut tx = owner_or_404(state, user, ws).await?;
     let rotated = db::rotate(&mut tx, user.id, ws, id, &secret, grace_until, now).await?;
     if !rotated {
         return Err(Error::not_found("active token"));
     }
-    let info = token_or_404(&mut tx, &user, ws, id).await?;
+    let info = token_or_404(&mut tx, user, ws, id).await?;
     if grace_until.is_none() {
         super::verify::announce_revocation(&mut tx, id).await?;
     }
@@ -217,10 +241,10 @@ pub(crate) async fn rotate(
     if grace_until.is_none() {
         state.token_cache().forget_token(id);
     }
-    Ok(Json(IssuedToken {
+    Ok(IssuedToken {
         token: secret.plaintext,
         info,
-    }))
+    })
 }
 
 /// Revokes a token (owners). This process refuses it at once; on Postgres the others do on the
@@ -232,15 +256,69 @@ pub(crate) async fn revoke(
     user: AuthUser,
     Path((ws, id)): Path<(Uuid, Uuid)>,
 ) -> Result<Json<TokenView>, Error> {
-    let mut tx = owner_or_404(&state, &user, ws).await?;
+    Ok(Json(revoke_token(&state, &user, ws, id).await?))
+}
+
+/// Revokes a token of `ws` for an owner.
+pub(crate) async fn revoke_token(
+    state: &AppState,
+    user: &AuthUser,
+    ws: Uuid,
+    id: Uuid,
+) -> Result<TokenView, Error> {
+    let mut tx = owner_or_404(state, user, ws).await?;
     if !db::revoke(&mut tx, user.id, ws, id, Ts::now()).await? {
         return Err(Error::not_found("token"));
     }
-    let info = token_or_404(&mut tx, &user, ws, id).await?;
+    let info = token_or_404(&mut tx, user, ws, id).await?;
     super::verify::announce_revocation(&mut tx, id).await?;
     tx.commit().await?;
     state.token_cache().forget_token(id);
-    Ok(Json(info))
+    Ok(info)
+}
+
+/// New allowed origins of a token.
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct UpdateToken {
+    /// Page origins allowed to use the token; empty allows any. Replaces the current list.
+    allowed_origins: Vec<String>,
+}
+
+/// Replaces a token's allowed origins (owners). This process applies them at once; on Postgres the
+/// others do on the notification, and every process within the token cache TTL at the latest.
+#[utoipa::path(patch, path = "/api/v1/workspaces/{ws}/tokens/{id}", tag = "tokens", request_body = UpdateToken,
+    responses((status = 200, body = TokenView), (status = 400), (status = 404)), security(("bearer" = [])))]
+pub(crate) async fn update(
+    State(state): State<AppState>,
+    user: AuthUser,
+    Path((ws, id)): Path<(Uuid, Uuid)>,
+    Json(req): Json<UpdateToken>,
+) -> Result<Json<TokenView>, Error> {
+    Ok(Json(
+        set_allowed_origins(&state, &user, ws, id, &req.allowed_origins).await?,
+    ))
+}
+
+/// Replaces the allowed origins of a token of `ws` for an owner.
+pub(crate) async fn set_allowed_origins(
+    state: &AppState,
+    user: &AuthUser,
+    ws: Uuid,
+    id: Uuid,
+    raw: &[String],
+) -> Result<TokenView, Error> {
+    let origins = normalize_origins(raw)?;
+    let mut tx = owner_or_404(state, user, ws).await?;
+    if !db::set_origins(&mut tx, user.id, ws, id, &origins).await? {
+        return Err(Error::not_found("token"));
+    }
+    let info = token_or_404(&mut tx, user, ws, id).await?;
+    // The cached verification holds the old list: every process looks the token up again.
+    super::verify::announce_revocation(&mut tx, id).await?;
+    tx.commit().await?;
+    state.token_cache().forget_token(id);
+    Ok(info)
 }
 
 fn normalize_origins(raw: &[String]) -> Result<Vec<String>, Error> {

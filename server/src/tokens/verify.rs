@@ -67,6 +67,12 @@ impl TokenCache {
         map.retain(|_, (_, v)| v.as_ref().is_none_or(|v| v.id != id));
     }
 
+    /// Forgets an instance at once (its config was edited here), so the next embed call reads it.
+    pub(crate) fn forget_instance(&self, id: Uuid) {
+        let mut map = self.instances.lock().unwrap_or_else(|e| e.into_inner());
+        map.remove(&id);
+    }
+
     /// Marks every cached token as due for a fresh lookup (notifications may have been missed while
     /// the listener was disconnected). The entries stay as the stale-if-error fallback: during an
     /// outage the fresh lookup fails anyway.

@@ -83,3 +83,84 @@ pub(crate) async fn daily(
             .bind(instance)
     )
 }
+
+/// One day's (or one widget's) summed counters.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, sqlx::FromRow, utoipa::ToSchema)]
+pub(crate) struct DayTotals {
+    /// UTC day, `YYYY-MM-DD`.
+    pub(crate) day: String,
+    pub(crate) loads: i64,
+    pub(crate) views: i64,
+    pub(crate) interactions: i64,
+    pub(crate) errors: i64,
+}
+
+/// One widget's summed counters over a range.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, sqlx::FromRow, utoipa::ToSchema)]
+pub(crate) struct WidgetTotals {
+    pub(crate) instance_id: Uuid,
+    pub(crate) loads: i64,
+    pub(crate) views: i64,
+    pub(crate) interactions: i64,
+    pub(crate) errors: i64,
+}
+
+const SUMS: &str = "cast(sum(u.loads) as bigint) as loads, cast(sum(u.views) as bigint) as views, \
+    cast(sum(u.interactions) as bigint) as interactions, cast(sum(u.errors) as bigint) as errors";
+
+/// Per-day sums of workspace `ws` (optionally one instance) from day `from` on, as its members
+/// see them; days without rows are absent.
+pub(crate) async fn per_day(
+    tx: &mut Tx,
+    user: Uuid,
+    ws: Uuid,
+    instance: Option<Uuid>,
+    from: &str,
+) -> Result<Vec<DayTotals>, sqlx::Error> {
+    let (day, from_day) = match tx.dialect() {
+        Dialect::Postgres => ("to_char(u.day, 'YYYY-MM-DD')", "$4::date"),
+        Dialect::Sqlite => ("u.day", "$4"),
+    };
+    let sql = format!(
+        "select {day} as day, {SUMS} from usage_counters_daily u \
+         join workspace_members m on m.workspace_id = u.workspace_id and m.user_id = $1 \
+         where u.workspace_id = $2 and ($3 is null or u.instance_id = $3) and u.day >= {from_day} \
+         group by u.day order by u.day"
+    );
+    fetch!(
+        tx,
+        fetch_all,
+        sqlx::query_as::<_, DayTotals>(&sql)
+            .bind(user)
+            .bind(ws)
+            .bind(instance)
+            .bind(from)
+    )
+}
+
+/// Per-widget sums of workspace `ws` from day `from` on, as its members see them.
+pub(crate) async fn per_widget(
+    tx: &mut Tx,
+    user: Uuid,
+    ws: Uuid,
+    from: &str,
+) -> Result<Vec<WidgetTotals>, sqlx::Error> {
+    let from_day = match tx.dialect() {
+        Dialect::Postgres => "$3::date",
+        Dialect::Sqlite => "$3",
+    };
+    let sql = format!(
+        "select u.instance_id, {SUMS} from usage_counters_daily u \
+         join workspace_members m on m.workspace_id = u.workspace_id and m.user_id = $1 \
+         where u.workspace_id = $2 and u.instance_id is not null and u.day >= {from_day} \
+         group by u.instance_id"
+    );
+    fetch!(
+        tx,
+        fetch_all,
+        sqlx::query_as::<_, WidgetTotals>(&sql)
+            .bind(user)
+            .bind(ws)
+            .bind(from)
+    )
+}

@@ -40,6 +40,10 @@ pub(crate) fn router() -> Router<AppState> {
             post(ingest).layer(DefaultBodyLimit::max(MAX_BODY)),
         )
         .route("/api/v1/workspaces/{ws}/usage", get(daily))
+        .route(
+            "/api/v1/workspaces/{ws}/usage/last-7-days",
+            get(last_7_days),
+        )
 }
 
 /// Filter of the usage report.
@@ -67,6 +71,20 @@ pub(crate) async fn daily(
     let rows = db::daily(&mut tx, user.id, ws, q.instance_id).await?;
     tx.commit().await?;
     Ok(Json(rows))
+}
+
+/// The last 7 UTC days of a workspace (or of one widget with `instance_id`), oldest first, days
+/// without traffic as zero, with totals and (workspace-wide) per-widget totals. Today's counts
+/// appear within one usage flush interval.
+#[utoipa::path(get, path = "/api/v1/workspaces/{ws}/usage/last-7-days", tag = "usage", params(UsageQuery),
+    responses((status = 200, body = super::Report), (status = 404)), security(("bearer" = [])))]
+pub(crate) async fn last_7_days(
+    State(state): State<AppState>,
+    user: AuthUser,
+    Path(ws): Path<Uuid>,
+    Query(q): Query<UsageQuery>,
+) -> Result<Json<super::Report>, Error> {
+    Ok(Json(super::report(&state, &user, ws, q.instance_id).await?))
 }
 
 /// One batch from the runtime.

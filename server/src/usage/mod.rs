@@ -189,6 +189,84 @@ pub(crate) fn utc_day(unix_secs: i64) -> String {
     format!("{y:04}-{m:02}-{d:02}")
 }
 
+/// How many days the dashboard's usage report covers (today included).
+pub(crate) const REPORT_DAYS: i64 = 7;
+
+/// The last [`REPORT_DAYS`] UTC days of a workspace (or one widget): every day present, zero
+/// where nothing was counted, oldest first; the totals; and (workspace-wide) each widget's totals.
+#[derive(Clone, Debug, serde::Serialize, utoipa::ToSchema)]
+pub(crate) struct Report {
+    /// First day, `YYYY-MM-DD`.
+    pub(crate) from: String,
+    /// Last day (today, UTC).
+    pub(crate) to: String,
+    /// One entry per day, oldest first.
+    pub(crate) days: Vec<db::DayTotals>,
+    /// Sums over the days (`day` is empty).
+    pub(crate) totals: db::DayTotals,
+    /// Per-widget sums (workspace-wide reports only), widgets without traffic absent.
+    pub(crate) widgets: Vec<db::WidgetTotals>,
+}
+
+/// The report of workspace `ws` (or only `instance`) as member `user` sees it, ending today
+/// (what is flushed so far: counts still in memory appear after the next flush).
+pub(crate) async fn report(
+    state: &AppState,
+    user: &crate::users::AuthUser,
+    ws: Uuid,
+    instance: Option<Uuid>,
+) -> Result<Report, crate::error::Error> {
+    let now = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs() as i64);
+    let days: Vec<String> = (0..REPORT_DAYS)
+        .rev()
+        .map(|back| utc_day(now - back * 86_400))
+        .collect();
+    let from = days[0].clone();
+    let mut tx = state.db().begin(&user.actor()).await?;
+    if !crate::workspaces::db::is_member(&mut tx, user.id, ws).await? {
+        return Err(crate::error::Error::not_found("workspace"));
+    }
+    let rows = db::per_day(&mut tx, user.id, ws, instance, &from).await?;
+    let widgets = match instance {
+        None => db::per_widget(&mut tx, user.id, ws, &from).await?,
+        Some(_) => Vec::new(),
+    };
+    tx.commit().await?;
+    Ok(fill_days(&days, rows, widgets))
+}
+
+/// The report over `days` (oldest first) from the rows the database had: zero days filled in.
+fn fill_days(days: &[String], rows: Vec<db::DayTotals>, widgets: Vec<db::WidgetTotals>) -> Report {
+    let mut totals = db::DayTotals::default();
+    let filled: Vec<db::DayTotals> = days
+        .iter()
+        .map(|day| {
+            let row = rows
+                .iter()
+                .find(|r| &r.day == day)
+                .cloned()
+                .unwrap_or_else(|| db::DayTotals {
+                    day: day.clone(),
+                    ..Default::default()
+                });
+            totals.loads += row.loads;
+            totals.views += row.views;
+            totals.interactions += row.interactions;
+            totals.errors += row.errors;
+            row
+        })
+        .collect();
+    Report {
+        from: days.first().cloned().unwrap_or_default(),
+        to: days.last().cloned().unwrap_or_default(),
+        days: filled,
+        totals,
+        widgets,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -246,6 +324,28 @@ mod tests {
         assert_eq!(Kind::parse("view"), Some(Kind::View));
         assert_eq!(Kind::parse("View"), None);
         assert_eq!(Kind::parse("click"), None);
+    }
+
+    #[test]
+    fn reports_fill_missing_days_with_zero() {
+        let days: Vec<String> = (23..=29).map(|d| format!("2026-11-{d}")).collect();
+        let row = |day: &str, views| db::DayTotals {
+            day: day.into(),
+            views,
+            ..Default::default()
+        };
+        let report = fill_days(
+            &days,
+            vec![row("2026-11-24", 3), row("2026-11-29", 4)],
+            vec![],
+        );
+        let views: Vec<i64> = report.days.iter().map(|d| d.views).collect();
+        assert_eq!(views, [0, 3, 0, 0, 0, 0, 4]);
+        assert_eq!(report.totals.views, 7);
+        assert_eq!(
+            (report.from.as_str(), report.to.as_str()),
+            ("2026-11-23", "2026-11-29")
+        );
     }
 
     #[test]

@@ -478,3 +478,10 @@ pub(crate) async fn purge_expired(tx: &mut Tx, now: Ts) -> Result<u64, sqlx::Err
     )?;
     Ok(purged)
 }
+
+/// Deletes an account; its sessions, refresh tokens and links go by cascade (its workspaces must
+/// be gone already: `workspaces.created_by` restricts).
+pub(crate) async fn delete_user(tx: &mut Tx, id: Uuid) -> Result<(), sqlx::Error> {
+    execute!(tx, sqlx::query("delete from users where id = $1").bind(id))?;
+    Ok(())
+}

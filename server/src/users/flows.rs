@@ -300,12 +300,32 @@ pub(crate) async fn change_password(
     guard::limit(state, Endpoint::Password, client, Some(&account)).await?;
     guard::check_backoff(state, Guess::Password, client, Some(&account)).await?;
     check_password(new)?;
+    let user = check_current_password(state, client, caller, current).await?;
+    let hash = state.hasher().hash(new.to_owned()).await?;
+    let now = Ts::now();
+    let mut tx = state.db().begin(&Actor::Auth).await?;
+    db::set_password(&mut tx, user.id, Some(&hash), now).await?;
+    let revoked = db::revoke_user_sessions(&mut tx, user.id, caller.session_id, now).await?;
+    tx.commit().await?;
+    tracing::info!(user = %user.id, revoked, "password changed; other sessions revoked");
+    Ok(())
+}
+
+/// The caller's account, once `current` is its password (any value when it has none); a wrong
+/// one counts toward the backoff (403 `wrong_password`).
+async fn check_current_password(
+    state: &AppState,
+    client: &Client,
+    caller: &AuthUser,
+    current: Option<&str>,
+) -> Result<db::UserRow, Error> {
+    let account = caller.id.to_string();
     let mut tx = state.db().begin(&Actor::Auth).await?;
     let user = db::find_by_id(&mut tx, caller.id)
         .await?
         .ok_or_else(|| Error::not_found("account"))?;
     tx.commit().await?;
-    if let Some(stored) = user.password_hash {
+    if let Some(stored) = user.password_hash.clone() {
         let given = current.unwrap_or_default();
         let ok = given.len() <= password::MAX_LEN
             && state
@@ -321,13 +341,41 @@ pub(crate) async fn change_password(
             ));
         }
     }
-    let hash = state.hasher().hash(new.to_owned()).await?;
-    let now = Ts::now();
-    let mut tx = state.db().begin(&Actor::Auth).await?;
-    db::set_password(&mut tx, user.id, Some(&hash), now).await?;
-    let revoked = db::revoke_user_sessions(&mut tx, user.id, caller.session_id, now).await?;
+    Ok(user)
+}
+
+/// Deletes the caller's account once `confirm` is its email address (and `current` its password,
+/// when it has one): first every workspace it owns, with their widgets, embed tokens (refused from
+/// then on), usage and visitors' submissions, then the account with its sessions.
+pub(crate) async fn delete_account(
+    state: &AppState,
+    client: &Client,
+    caller: &AuthUser,
+    confirm: &str,
+    current: Option<&str>,
+) -> Result<(), Error> {
+    let account = caller.id.to_string();
+    guard::limit(state, Endpoint::Password, client, Some(&account)).await?;
+    guard::check_backoff(state, Guess::Password, client, Some(&account)).await?;
+    let user = check_current_password(state, client, caller, current).await?;
+    crate::workspaces::check_confirmation(
+        &confirm.trim().to_lowercase(),
+        &user.email,
+        "account's email address",
+    )?;
+    // The workspaces go first, as the user (RLS: owners only); a failure after this leaves an
+    // account without workspaces, which a retry deletes.
+    let mut tx = state.db().begin(&caller.actor()).await?;
+    let mut tokens = Vec::new();
+    for ws in crate::workspaces::db::owned_or_created(&mut tx, caller.id).await? {
+        tokens.extend(crate::workspaces::delete_owned(&mut tx, caller, ws).await?);
+    }
     tx.commit().await?;
-    tracing::info!(user = %user.id, revoked, "password changed; other sessions revoked");
+    crate::workspaces::forget_tokens(state, &tokens);
+    let mut tx = state.db().begin(&Actor::Auth).await?;
+    db::delete_user(&mut tx, caller.id).await?;
+    tx.commit().await?;
+    tracing::info!(user = %caller.id, workspaces_tokens = tokens.len(), "account deleted");
     Ok(())
 }
 

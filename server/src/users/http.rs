@@ -25,7 +25,7 @@ pub(crate) fn router() -> Router<AppState> {
         .route("/api/v1/auth/logout", post(logout))
         .route("/api/v1/auth/magic-link", post(magic_link))
         .route("/api/v1/auth/magic-link/verify", post(magic_link_verify))
-        .route("/api/v1/auth/user", get(user))
+        .route("/api/v1/auth/user", get(user).delete(delete_account))
         .route("/api/v1/auth/password", post(change_password))
         .route("/api/v1/auth/email", post(change_email))
 }
@@ -244,6 +244,39 @@ pub(crate) async fn change_email(
 ) -> Result<StatusCode, Error> {
     flows::request_email_change(&state, &client, &user, &req.email).await?;
     Ok(StatusCode::ACCEPTED)
+}
+
+/// Confirmation of an account deletion.
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct DeleteAccount {
+    /// The account's email address, typed again.
+    confirm: String,
+    /// Required when the account has a password.
+    #[serde(default)]
+    current_password: Option<String>,
+}
+
+/// Deletes the caller's account and every workspace it owns, with their widgets, embed tokens
+/// (refused from then on), usage and visitors' submissions. Every session ends.
+#[utoipa::path(delete, path = "/api/v1/auth/user", tag = "auth", request_body = DeleteAccount,
+    responses((status = 204), (status = 400), (status = 401), (status = 403), (status = 429)),
+    security(("bearer" = [])))]
+pub(crate) async fn delete_account(
+    State(state): State<AppState>,
+    client: Client,
+    user: AuthUser,
+    Json(req): Json<DeleteAccount>,
+) -> Result<StatusCode, Error> {
+    flows::delete_account(
+        &state,
+        &client,
+        &user,
+        &req.confirm,
+        req.current_password.as_deref(),
+    )
+    .await?;
+    Ok(StatusCode::NO_CONTENT)
 }
 
 /// The caller as the access token describes it.

@@ -7,6 +7,9 @@ use uuid::Uuid;
 
 use crate::store::Ts;
 
+/// The `iss` of the tokens this server issues (each has a session row here).
+pub(crate) const ISSUER: &str = "clickeen";
+
 /// The claims we issue and require. Other claims (Supabase's `app_metadata`, `aal`, …) are kept in
 /// the raw claim set passed to Postgres but not needed here.
 #[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
@@ -95,7 +98,7 @@ impl JwtKeys {
             iat: now,
             email: Some(email.to_owned()),
             session_id: Some(session),
-            iss: Some("clickeen".into()),
+            iss: Some(ISSUER.into()),
         };
         let token = encode(&Header::new(Algorithm::HS256), &claims, &self.encoding)?;
         Ok((token, claims))

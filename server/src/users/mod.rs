@@ -272,8 +272,10 @@ pub(crate) async fn authenticate(state: &AppState, token: &str) -> Result<AuthUs
         let mut tx = state.db().begin(&Actor::Auth).await?;
         let active = db::session_active(&mut tx, session, Ts::now()).await?;
         tx.commit().await?;
-        // None: a session some other issuer (a Supabase project sharing the secret) created.
-        if active == Some(false) {
+        // None: a session some other issuer (a Supabase project sharing the secret) created; our
+        // own tokens without a session row belong to a deleted account.
+        let ours = claims.iss.as_deref() == Some(jwt::ISSUER);
+        if active == Some(false) || (active.is_none() && ours) {
             return Err(Error::unauthorized("session has ended"));
         }
     }

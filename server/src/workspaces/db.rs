@@ -225,3 +225,71 @@ pub(crate) async fn exists(tx: &mut Tx, id: Uuid) -> Result<bool, sqlx::Error> {
     )
     .map(|n| n > 0)
 }
+
+/// Replaces an instance's config; false unless it is in a workspace `user` owns.
+pub(crate) async fn update_instance_config(
+    tx: &mut Tx,
+    user: Uuid,
+    id: Uuid,
+    config: &serde_json::Value,
+    now: Ts,
+) -> Result<bool, sqlx::Error> {
+    let n = execute!(tx, sqlx::query(
+        "update widget_instances set config = $3, updated_at = $4 where id = $2 and workspace_id in \
+         (select m.workspace_id from workspace_members m where m.user_id = $1 and m.role = 'owner')")
+        .bind(user)
+        .bind(id)
+        .bind(Json(config))
+        .bind(now))?;
+    Ok(n == 1)
+}
+
+/// Ids of the embed tokens of workspace `ws` (or only of instance `instance`), as `user` sees
+/// them: announced as revoked when a deletion takes them away.
+pub(crate) async fn token_ids(
+    tx: &mut Tx,
+    user: Uuid,
+    ws: Option<Uuid>,
+    instance: Option<Uuid>,
+) -> Result<Vec<Uuid>, sqlx::Error> {
+    fetch!(
+        tx,
+        fetch_all,
+        sqlx::query_scalar::<_, Uuid>(
+            "select t.id from embed_tokens t join workspace_members m \
+             on m.workspace_id = t.workspace_id and m.user_id = $1 \
+             where ($2 is null or t.workspace_id = $2) and ($3 is null or t.instance_id = $3)"
+        )
+        .bind(user)
+        .bind(ws)
+        .bind(instance)
+    )
+}
+
+/// Deletes a workspace `user` owns, with (by cascade) its instances, tokens, usage and
+/// submissions; false when not found or not the owner.
+pub(crate) async fn delete(tx: &mut Tx, user: Uuid, id: Uuid) -> Result<bool, sqlx::Error> {
+    let n = execute!(
+        tx,
+        sqlx::query(
+            "delete from workspaces where id = $2 and id in \
+             (select m.workspace_id from workspace_members m where m.user_id = $1 and m.role = 'owner')"
+        )
+        .bind(user)
+        .bind(id)
+    )?;
+    Ok(n == 1)
+}
+
+/// Ids of the workspaces `user` owns or created (account deletion removes them all).
+pub(crate) async fn owned_or_created(tx: &mut Tx, user: Uuid) -> Result<Vec<Uuid>, sqlx::Error> {
+    fetch!(
+        tx,
+        fetch_all,
+        sqlx::query_scalar::<_, Uuid>(
+            "select w.id from workspaces w where w.created_by = $1 or w.id in \
+             (select m.workspace_id from workspace_members m where m.user_id = $1 and m.role = 'owner')"
+        )
+        .bind(user)
+    )
+}

@@ -4,7 +4,7 @@ use axum::{
     extract::{Path, State},
     http::StatusCode,
     response::IntoResponse,
-    routing::get,
+    routing::{get, put},
     Router,
 };
 use serde::Deserialize;
@@ -23,7 +23,10 @@ use crate::{
 pub(crate) fn router() -> Router<AppState> {
     Router::new()
         .route("/api/v1/workspaces", get(list).post(create))
-        .route("/api/v1/workspaces/{id}", get(show).patch(rename))
+        .route(
+            "/api/v1/workspaces/{id}",
+            get(show).patch(rename).delete(delete_workspace),
+        )
         .route(
             "/api/v1/workspaces/{id}/instances",
             get(instances).post(create_instance),
@@ -34,6 +37,7 @@ pub(crate) fn router() -> Router<AppState> {
                 .patch(rename_instance)
                 .delete(delete_instance),
         )
+        .route("/api/v1/instances/{id}/config", put(update_config))
 }
 
 /// New workspace.
@@ -48,6 +52,23 @@ pub(crate) struct CreateWorkspace {
 #[serde(deny_unknown_fields)]
 pub(crate) struct Rename {
     name: String,
+}
+
+/// A widget instance's new config.
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct UpdateConfig {
+    /// The whole config, checked with the widget's own parser (the code the browser runs).
+    #[schema(value_type = Object)]
+    config: serde_json::Value,
+}
+
+/// Confirmation of a deletion.
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct ConfirmDelete {
+    /// The workspace's name, typed again.
+    confirm: String,
 }
 
 /// New widget instance.
@@ -252,11 +273,36 @@ pub(crate) async fn delete_instance(
     user: AuthUser,
     Path(id): Path<Uuid>,
 ) -> Result<StatusCode, Error> {
-    let mut tx = state.db().begin(&user.actor()).await?;
-    if !db::delete_instance(&mut tx, user.id, id).await? {
-        return Err(Error::not_found("instance"));
-    }
-    tx.commit().await?;
+    super::delete_instance(&state, &user, id).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// Replaces a widget instance's config (owners). 422 with the failing path when the widget's
+/// parser refuses it; the embed serves it from the next manifest request.
+#[utoipa::path(put, path = "/api/v1/instances/{id}/config", tag = "workspaces", request_body = UpdateConfig,
+    responses((status = 200, body = Instance), (status = 400), (status = 404), (status = 422)), security(("bearer" = [])))]
+pub(crate) async fn update_config(
+    State(state): State<AppState>,
+    user: AuthUser,
+    Path(id): Path<Uuid>,
+    Json(req): Json<UpdateConfig>,
+) -> Result<Json<Instance>, Error> {
+    Ok(Json(
+        super::update_config(&state, &user, id, &req.config).await?,
+    ))
+}
+
+/// Deletes a workspace the caller owns, with its widgets, embed tokens (refused from then on),
+/// usage and visitors' submissions. `confirm` must repeat the workspace's name.
+#[utoipa::path(delete, path = "/api/v1/workspaces/{id}", tag = "workspaces", request_body = ConfirmDelete,
+    responses((status = 204), (status = 400), (status = 404)), security(("bearer" = [])))]
+pub(crate) async fn delete_workspace(
+    State(state): State<AppState>,
+    user: AuthUser,
+    Path(id): Path<Uuid>,
+    Json(req): Json<ConfirmDelete>,
+) -> Result<StatusCode, Error> {
+    super::delete_workspace(&state, &user, id, &req.confirm).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 

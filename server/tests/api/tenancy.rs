@@ -211,6 +211,9 @@ async fn postgres_rls_every_tenant_table() {
         ("embed_tokens", M, Denied, "update embed_tokens set allowed_origins = '[]' where id = '{tok_a}' returning 1"),
         ("embed_tokens", M, Denied, "delete from embed_tokens where id = '{tok_a}' returning 1"),
         ("workspaces", M, Denied, "update workspaces set name = 'x' where id = '{ws_a}' returning 1"),
+        // Deleting a workspace (and, by cascade, its submissions) is the Owner's alone.
+        ("workspaces", M, Denied, "delete from workspaces where id = '{ws_a}' returning 1"),
+        ("workspaces", A, Allowed, "delete from workspaces where id = '{ws_a}' returning 1"),
         ("submissions", M, Denied, "delete from submissions where workspace_id = '{ws_a}' returning 1"),
         ("workspace_members", M, Denied, "update workspace_members set role = 'owner' where user_id = '{user_m}' returning 1"),
         ("workspace_members", M, Denied, "insert into workspace_members (workspace_id, user_id, role) values ('{ws_a}', '{user_m}', 'owner') returning 1"),
