@@ -238,7 +238,7 @@ async fn workspace_and_account_deletion(store: &Store) {
     submit(&server, &embed, &id, "Ann").await;
     let (stranger, _) = signup(&server, "stranger-gone@example.com").await;
     let path = format!("/api/v1/workspaces/{ws}");
-    let name = format!("WS of gone@example.com");
+    let name = "WS of gone@example.com";
 
     let res = call(
         &server,

@@ -375,6 +375,46 @@ pub(crate) fn or_error(state: &AppState, result: Result<Response, Error>) -> Res
     })
 }
 
+/// A confirmation page before a deletion: what goes, a POST button and a way back.
+pub(crate) struct Confirm<'a> {
+    pub(crate) title: &'a str,
+    /// What will be deleted (HTML, already escaped).
+    pub(crate) what_html: &'a str,
+    pub(crate) action: &'a str,
+    pub(crate) button: &'a str,
+    pub(crate) back: &'a str,
+}
+
+impl Confirm<'_> {
+    pub(crate) fn render(
+        &self,
+        state: &AppState,
+        signed: &Signed,
+        (current, all): (&Workspace, &[Workspace]),
+        tab: Tab,
+    ) -> Response {
+        let main = format!(
+            "<h1>{}</h1><section class=\"card danger-zone\">{}\
+             <form method=\"post\" action=\"{}\" class=\"actions\">{}\
+             <button type=\"submit\" class=\"danger\">{}</button><a class=\"button quiet\" href=\"{}\">Cancel</a></form></section>",
+            esc(self.title),
+            self.what_html,
+            self.action,
+            csrf_field(&signed.csrf),
+            labelled(&icons::TRASH, self.button),
+            self.back,
+        );
+        let frame = Frame {
+            signed,
+            current: Some(current),
+            all,
+            tab,
+            notice: None,
+        };
+        frame.render(state, StatusCode::OK, self.title, &main)
+    }
+}
+
 /// A form with only the CSRF token (confirmations, revocations).
 #[derive(serde::Deserialize)]
 pub(crate) struct CsrfForm {

@@ -15,7 +15,7 @@ use uuid::Uuid;
 use super::{
     csrf_field, done_notice, esc, labelled, or_error,
     pages::{display_name, Done},
-    signed, signed_post, when, workspace, ws_path, CsrfForm, Frame, Notice, Signed, Tab,
+    signed, signed_post, when, workspace, ws_path, Confirm, CsrfForm, Frame, Notice, Signed, Tab,
 };
 use crate::{
     error::Error,
@@ -402,24 +402,20 @@ pub(crate) async fn confirm_revoke(
         tx.commit().await?;
         let base = format!("{}/tokens", ws_path(ws));
         let ttl_secs = state.config().product.token_cache_ttl_ms.div_ceil(1000);
-        let main = format!(
-            "<h1>Revoke this token?</h1><section class=\"card danger-zone\"><p>Every page that embeds a widget \
-             with <code>{}…{}</code> stops showing it within {ttl_secs} s. This cannot be undone; issue a new \
-             token to embed again.</p><form method=\"post\" action=\"{base}/{id}/revoke\" class=\"actions\">{}\
-             <button type=\"submit\" class=\"danger\">{}</button><a class=\"button quiet\" href=\"{base}\">Cancel</a></form></section>",
+        let what = format!(
+            "<p>Every page that embeds a widget with <code>{}…{}</code> stops showing it within \
+             {ttl_secs} s. This cannot be undone; issue a new token to embed again.</p>",
             esc(&token.prefix),
             esc(&token.last4),
-            csrf_field(&signed.csrf),
-            labelled(&icons::TRASH, "Revoke token"),
         );
-        let frame = Frame {
-            signed: &signed,
-            current: Some(&current),
-            all: &all,
-            tab: Tab::Tokens,
-            notice: None,
-        };
-        Ok(frame.render(&state, StatusCode::OK, "Revoke token", &main))
+        Ok(Confirm {
+            title: "Revoke this token?",
+            what_html: &what,
+            action: &format!("{base}/{id}/revoke"),
+            button: "Revoke token",
+            back: &base,
+        }
+        .render(&state, &signed, (&current, &all), Tab::Tokens))
     };
     or_error(&state, page.await)
 }

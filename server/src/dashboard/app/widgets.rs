@@ -15,7 +15,7 @@ use super::{
     chart::{self, Series},
     csrf_field, done_notice, esc, labelled, or_error,
     pages::{display_name, Done},
-    signed, signed_post, when, workspace, ws_path, CsrfForm, Frame, Notice, Signed, Tab,
+    signed, signed_post, when, workspace, ws_path, Confirm, CsrfForm, Frame, Notice, Signed, Tab,
 };
 use crate::{
     error::Error,
@@ -222,35 +222,6 @@ pub(crate) async fn save_config(
     }
 }
 
-/// A confirmation page: what will be deleted, a POST button and a way back.
-fn confirm_page(
-    state: &AppState,
-    signed: &Signed,
-    (current, all): (&workspaces::Workspace, &[workspaces::Workspace]),
-    title: &str,
-    what_html: &str,
-    action: &str,
-    button: &str,
-    back: &str,
-) -> Response {
-    let main = format!(
-        "<h1>{}</h1><section class=\"card danger-zone\">{what_html}\
-         <form method=\"post\" action=\"{action}\" class=\"actions\">{}\
-         <button type=\"submit\" class=\"danger\">{}</button><a class=\"button quiet\" href=\"{back}\">Cancel</a></form></section>",
-        esc(title),
-        csrf_field(&signed.csrf),
-        labelled(&icons::TRASH, button),
-    );
-    let frame = Frame {
-        signed,
-        current: Some(current),
-        all,
-        tab: Tab::Overview,
-        notice: None,
-    };
-    frame.render(state, StatusCode::OK, title, &main)
-}
-
 /// "Delete this widget?": says that its submissions go too.
 pub(crate) async fn confirm_delete(
     State(state): State<AppState>,
@@ -272,16 +243,14 @@ pub(crate) async fn confirm_delete(
              This cannot be undone.</p>",
             esc(display_name(&instance))
         );
-        Ok(confirm_page(
-            &state,
-            &signed,
-            (&current, &all),
-            "Delete this widget?",
-            &what,
-            &format!("{base}/delete"),
-            "Delete widget and its submissions",
-            &base,
-        ))
+        Ok(Confirm {
+            title: "Delete this widget?",
+            what_html: &what,
+            action: &format!("{base}/delete"),
+            button: "Delete widget and its submissions",
+            back: &base,
+        }
+        .render(&state, &signed, (&current, &all), Tab::Overview))
     };
     or_error(&state, page.await)
 }
@@ -458,16 +427,14 @@ pub(crate) async fn confirm_delete_submission(
         let (current, all) = workspace(&state, &signed.user, ws).await?;
         member_instance(&state, &signed, ws, id).await?;
         let base = format!("{}/widgets/{id}/submissions", ws_path(ws));
-        Ok(confirm_page(
-            &state,
-            &signed,
-            (&current, &all),
-            "Delete this submission?",
-            "<p>The visitor's answers are deleted for good. This cannot be undone.</p>",
-            &format!("{base}/{sid}/delete"),
-            "Delete submission",
-            &base,
-        ))
+        Ok(Confirm {
+            title: "Delete this submission?",
+            what_html: "<p>The visitor's answers are deleted for good. This cannot be undone.</p>",
+            action: &format!("{base}/{sid}/delete"),
+            button: "Delete submission",
+            back: &base,
+        }
+        .render(&state, &signed, (&current, &all), Tab::Overview))
     };
     or_error(&state, page.await)
 }
