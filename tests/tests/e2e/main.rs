@@ -5,6 +5,7 @@
 //! first run. One subject: `cargo test -p ck-e2e --test e2e form::`.
 
 mod announcement;
+mod dashboard;
 mod embed;
 mod form;
 mod wave;
