@@ -354,11 +354,16 @@ async fn dashboard_signup_with_cookies_and_csrf() {
         assert!(!c.contains("Secure"), "plain http test server: {c}");
     }
     let access = cookie_value(&session, "ck_access");
-    let home = send(c.get(url("/app")).header(
-        header::COOKIE,
-        format!("ck_access={access}; ck_csrf={csrf}"),
-    ))
-    .await;
+    let cookies = format!("ck_access={access}; ck_csrf={csrf}");
+    // `/app` opens the first workspace.
+    let first = send(c.get(url("/app")).header(header::COOKIE, &cookies)).await;
+    assert_eq!(first.status, StatusCode::SEE_OTHER, "{}", first.text);
+    let workspace = first.headers[header::LOCATION]
+        .to_str()
+        .expect("ascii")
+        .to_owned();
+    assert!(workspace.starts_with("/app/w/"), "{workspace}");
+    let home = send(c.get(url(&workspace)).header(header::COOKIE, &cookies)).await;
     assert_eq!(home.status, StatusCode::OK);
     assert!(
         home.text.contains("Dora Co") && home.text.contains("dora@example.com"),

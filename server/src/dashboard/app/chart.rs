@@ -47,7 +47,7 @@ impl Series {
     }
 }
 
-const W: i64 = 640;
+const W: i64 = 480;
 const H: i64 = 220;
 const LEFT: i64 = 44;
 const BOTTOM: i64 = 28;

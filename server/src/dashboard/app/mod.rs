@@ -448,3 +448,52 @@ pub(crate) fn when(ts: crate::store::Ts) -> String {
         t.minute()
     )
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn app_css_uses_only_tokens() {
+        // Every colour, font and size comes from a --ck-* property (dark mode follows the tokens).
+        for forbidden in [
+            "#",
+            "rgb(",
+            "hsl(",
+            "serif",
+            "Arial",
+            "color:black",
+            "color:white",
+        ] {
+            assert!(
+                !APP_CSS.contains(forbidden),
+                "hard-coded {forbidden:?} in app.css"
+            );
+        }
+        for prop in [
+            "color:",
+            "background:",
+            "fill:",
+            "stroke:",
+            "font-family:",
+            "font-size:",
+        ] {
+            for (i, _) in APP_CSS.match_indices(prop) {
+                let value = &APP_CSS[i + prop.len()..];
+                assert!(
+                    ["var(--ck-", "inherit", "transparent", "currentColor"]
+                        .iter()
+                        .any(|ok| value.starts_with(ok)),
+                    "{prop} not from tokens: {}",
+                    &value[..value.len().min(30)]
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn done_messages_are_fixed_texts() {
+        assert!(done_notice(Some("<script>")).is_none());
+        assert!(matches!(done_notice(Some("saved")), Some(Notice::Ok(_))));
+    }
+}

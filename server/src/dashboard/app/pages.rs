@@ -214,12 +214,18 @@ async fn overview_page(
     Ok(frame.render(state, StatusCode::OK, &current.name, &main))
 }
 
-/// A widget's name as shown: its own, or its type.
+/// A widget's name as shown: its own, else its config's title, else its type.
 pub(crate) fn display_name(i: &Instance) -> &str {
-    if i.name.is_empty() {
-        &i.widget_id
-    } else {
-        &i.name
+    let title = i
+        .config
+        .0
+        .get("title")
+        .and_then(|t| t.as_str())
+        .map(str::trim);
+    match (i.name.trim(), title) {
+        ("", Some(t)) if !t.is_empty() => t,
+        ("", _) => &i.widget_id,
+        (name, _) => name,
     }
 }
 

@@ -219,12 +219,11 @@ fn token_card(
     format!(
         "<article class=\"card token\" aria-label=\"Token {prefix}…{last4}\"><h3><code>{prefix}…{last4}</code> \
          <span class=\"badge {status}\">{status}</span></h3><dl class=\"facts\">\
-         <dt>Scope</dt><dd>{scope}: {covers}</dd><dt>Allowed origins</dt><dd>{origins}</dd>\
+         <dt>Scope</dt><dd>{covers}</dd><dt>Allowed origins</dt><dd>{origins}</dd>\
          <dt>Created</dt><dd>{created}</dd><dt>Last used</dt><dd>{used}</dd>{rotated}</dl>{actions}</article>",
         prefix = esc(&t.prefix),
         last4 = esc(&t.last4),
         status = esc(&t.status),
-        scope = esc(&t.scope),
         covers = esc(&covers),
         origins = esc(&origins),
         created = when(t.created_at),
