@@ -233,10 +233,8 @@ mod tests {
         assert!(out.contains("<td>7</td>") && out.contains("<td>0</td>"));
         assert!(out.contains("Views &lt;of&gt; x"));
         assert!(out.contains("7 views"));
-        // The zero day has a zero-height bar, the other the full plot height.
-        assert!(
-            out.contains("height=\"0\"")
-                && out.contains(&format!("height=\"{}\"", H - TOP - BOTTOM))
-        );
+        // The zero day has a zero-height bar; 7 on an axis to 10 fills 7/10 of the plot.
+        let bar = (H - TOP - BOTTOM) * 7 / 10;
+        assert!(out.contains("height=\"0\"") && out.contains(&format!("height=\"{bar}\"")));
     }
 }
