@@ -175,9 +175,14 @@ fn shots_dir() -> Result<PathBuf> {
 /// dark, of the page at `url`, saved as `name-{width}-{scheme}.png`.
 async fn check_page(b: &Browser, url: &str, name: &str, dir: &std::path::Path) -> Result<()> {
     b.goto(url).await?;
+    check_shown(b, name, dir).await
+}
+
+/// [`check_page`] for the page the browser shows (e.g. the answer to a form post).
+async fn check_shown(b: &Browser, name: &str, dir: &std::path::Path) -> Result<()> {
     let violations = b.axe_serious("html").await?;
     if !violations.is_empty() {
-        bail!("axe on {name} ({url}):\n{}", violations.join("\n"));
+        bail!("axe on {name}:\n{}", violations.join("\n"));
     }
     for width in [390, 1280] {
         for dark in [false, true] {
@@ -496,6 +501,7 @@ async fn owner_dashboard_end_to_end() -> Result<()> {
         )
         .await?;
     assert_ne!(rotated.as_str(), Some(token.as_str()));
+    check_shown(&b, "token-shown-once", &dir).await?;
     b.goto(&format!("{base}/site.html")).await?;
     b.wait_for(&rendered, "the form with the old token in its grace period")
         .await?;
@@ -549,5 +555,27 @@ async fn owner_dashboard_end_to_end() -> Result<()> {
             .await?,
         json!(false)
     );
+
+    // The second account's dashboard: its empty workspace says what to do next.
+    b.goto(&format!("{base}/app/account")).await?;
+    b.eval(
+        "document.querySelector('header form[action=\"/logout\"] button').click();",
+        json!([]),
+    )
+    .await?;
+    b.wait_for(
+        "location.pathname === '/login'",
+        "the sign-in page after signing out",
+    )
+    .await?;
+    sign_in(&b, &base, "stranger@example.com").await?;
+    let empty = b
+        .eval(
+            "return document.querySelector('.empty a').getAttribute('href');",
+            json!([]),
+        )
+        .await?;
+    assert_eq!(empty, json!("/"), "the empty state links to the builder");
+    check_shown(&b, "overview-empty", &dir).await?;
     Ok(())
 }

@@ -115,9 +115,11 @@ pub(crate) fn render(report: &Report, series: &[Series], caption: &str, id: &str
             .collect::<Vec<_>>()
             .join(", ")
     );
-    for i in 0..=2 {
-        let value = top * i / 2;
-        let y = TOP + plot_h - plot_h * i / 2;
+    // A middle gridline only where it lands on a whole number.
+    let steps = if top % 2 == 0 { 2 } else { 1 };
+    for i in 0..=steps {
+        let value = top * i / steps;
+        let y = TOP + plot_h - plot_h * i / steps;
         let _ = write!(
             svg,
             "<line class=\"grid\" x1=\"{LEFT}\" x2=\"{}\" y1=\"{y}\" y2=\"{y}\"/>\
@@ -181,9 +183,14 @@ pub(crate) fn render(report: &Report, series: &[Series], caption: &str, id: &str
         .iter()
         .map(|s| format!("<td>{}</td>", s.of(&report.totals)))
         .collect();
+    let quiet = if max == 0 {
+        "<p class=\"muted\">No traffic in these 7 days yet: counts appear once a page loads the embed.</p>"
+    } else {
+        ""
+    };
     format!(
         "<div class=\"usage\"><figure class=\"chart-box\">{svg}<figcaption><ul class=\"legend\">{legend}</ul>\
-         </figcaption></figure><div class=\"table-wrap\"><table class=\"data\" id=\"{id}-table\">\
+         {quiet}</figcaption></figure><div class=\"table-wrap\"><table class=\"data\" id=\"{id}-table\">\
          <caption>{} (UTC days)</caption><thead><tr><th scope=\"col\">Day</th>{head}</tr></thead>\
          <tbody>{rows}</tbody><tfoot><tr><th scope=\"row\">7 days</th>{totals}</tr></tfoot></table></div></div>",
         esc(caption)
