@@ -3,36 +3,32 @@
 
 use axum::{
     extract::{Query, State},
-    http::{HeaderMap, StatusCode},
+    http::StatusCode,
     response::Response,
-    Form,
 };
 use ck_icons::icons;
 use serde::Deserialize;
 
 use super::{
-    csrf_field, done_notice, esc, labelled, or_error, pages::Done, signed, signed_post, Frame,
-    Notice, Signed, Tab,
+    csrf_field, done_notice, esc, labelled, or_error, pages::Done, Frame, Notice, Signed,
+    SignedForm, Tab,
 };
 use crate::{
     error::Error,
     state::AppState,
     store::Actor,
-    users::{self, flows, guard::Client},
+    users::{self, flows},
     workspaces,
 };
+
+super::csrf_forms!(EmailForm, PasswordForm, DeleteForm);
 
 /// The account page.
 pub(crate) async fn show(
     State(state): State<AppState>,
-    client: Client,
-    headers: HeaderMap,
+    signed: Signed,
     Query(q): Query<Done>,
 ) -> Response {
-    let signed = match signed(&state, &client, &headers).await {
-        Ok(s) => s,
-        Err(r) => return r,
-    };
     let notice = done_notice(q.done.as_deref());
     or_error(&state, account_page(&state, &signed, notice, "").await)
 }
@@ -121,16 +117,10 @@ pub(crate) struct EmailForm {
 /// Starts an email change.
 pub(crate) async fn email(
     State(state): State<AppState>,
-    client: Client,
-    headers: HeaderMap,
-    Form(form): Form<EmailForm>,
+    SignedForm(signed, form): SignedForm<EmailForm>,
 ) -> Response {
-    let signed = match signed_post(&state, &client, &headers, &form.csrf).await {
-        Ok(s) => s,
-        Err(r) => return r,
-    };
-    match flows::request_email_change(&state, &client, &signed.user, &form.email).await {
-        Ok(()) => super::super::redirect_with_cookies("/app/account?done=email", &signed.cookies),
+    match flows::request_email_change(&state, &signed.client, &signed.user, &form.email).await {
+        Ok(()) => signed.redirect("/app/account?done=email"),
         Err(e) => or_error(
             &state,
             account_page(&state, &signed, Some(Notice::of(&e)), &form.email).await,
@@ -150,26 +140,18 @@ pub(crate) struct PasswordForm {
 /// Changes the password (other sessions end).
 pub(crate) async fn password(
     State(state): State<AppState>,
-    client: Client,
-    headers: HeaderMap,
-    Form(form): Form<PasswordForm>,
+    SignedForm(signed, form): SignedForm<PasswordForm>,
 ) -> Response {
-    let signed = match signed_post(&state, &client, &headers, &form.csrf).await {
-        Ok(s) => s,
-        Err(r) => return r,
-    };
     let changed = flows::change_password(
         &state,
-        &client,
+        &signed.client,
         &signed.user,
         form.current_password.as_deref(),
         &form.new_password,
     )
     .await;
     match changed {
-        Ok(()) => {
-            super::super::redirect_with_cookies("/app/account?done=password", &signed.cookies)
-        }
+        Ok(()) => signed.redirect("/app/account?done=password"),
         Err(e) => or_error(
             &state,
             account_page(&state, &signed, Some(Notice::of(&e)), "").await,
@@ -189,17 +171,11 @@ pub(crate) struct DeleteForm {
 /// Deletes the account and what it owns, then signs this browser out.
 pub(crate) async fn delete(
     State(state): State<AppState>,
-    client: Client,
-    headers: HeaderMap,
-    Form(form): Form<DeleteForm>,
+    SignedForm(signed, form): SignedForm<DeleteForm>,
 ) -> Response {
-    let signed = match signed_post(&state, &client, &headers, &form.csrf).await {
-        Ok(s) => s,
-        Err(r) => return r,
-    };
     let deleted = flows::delete_account(
         &state,
-        &client,
+        &signed.client,
         &signed.user,
         &form.confirm,
         form.current_password.as_deref(),

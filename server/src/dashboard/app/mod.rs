@@ -17,10 +17,11 @@ mod tokens;
 mod widgets;
 
 use axum::{
-    http::{header, HeaderMap, StatusCode},
+    extract::{FromRequest, FromRequestParts, Request},
+    http::{header, request::Parts, HeaderMap, StatusCode},
     response::{IntoResponse, Redirect, Response},
     routing::{get, post},
-    Router,
+    Form, Router,
 };
 use ck_icons::{icons, Icon};
 use uuid::Uuid;
@@ -110,6 +111,8 @@ async fn script() -> impl IntoResponse {
 /// CSRF cookie) and the CSRF token for the page's forms.
 pub(crate) struct Signed {
     pub(crate) user: AuthUser,
+    /// The client, for the auth flows' limits.
+    pub(crate) client: Client,
     pub(crate) cookies: Vec<String>,
     pub(crate) csrf: String,
 }
@@ -127,9 +130,63 @@ pub(crate) async fn signed(
     cookies.extend(more);
     Ok(Signed {
         user,
+        client: client.clone(),
         cookies,
         csrf,
     })
+}
+
+impl Signed {
+    /// A redirect (303) to `to` that sets this request's cookies.
+    pub(crate) fn redirect(&self, to: &str) -> Response {
+        super::redirect_with_cookies(to, &self.cookies)
+    }
+}
+
+/// A signed-in page request; a browser without a session goes to the sign-in page.
+impl FromRequestParts<AppState> for Signed {
+    type Rejection = Response;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Response> {
+        let Ok(client) = Client::from_request_parts(parts, state).await;
+        signed(state, &client, &parts.headers).await
+    }
+}
+
+/// A dashboard form whose `csrf` field carries the double-submitted token.
+pub(crate) trait CsrfField {
+    fn csrf(&self) -> &str;
+}
+
+/// Implements [`CsrfField`] for forms with a `csrf: String` field.
+macro_rules! csrf_forms {
+    ($($form:ty),* $(,)?) => {
+        $(impl $crate::dashboard::app::CsrfField for $form {
+            fn csrf(&self) -> &str {
+                &self.csrf
+            }
+        })*
+    };
+}
+pub(crate) use csrf_forms;
+
+/// A signed-in form post: the CSRF checks (the Origin and the form's token) first, then the
+/// session; either failing answers the error page or the sign-in redirect.
+pub(crate) struct SignedForm<T>(pub(crate) Signed, pub(crate) T);
+
+impl<T: serde::de::DeserializeOwned + CsrfField + Send> FromRequest<AppState> for SignedForm<T> {
+    type Rejection = Response;
+
+    async fn from_request(req: Request, state: &AppState) -> Result<Self, Response> {
+        let (mut parts, body) = req.into_parts();
+        let Ok(client) = Client::from_request_parts(&mut parts, state).await;
+        let headers = parts.headers.clone();
+        let Form(form) = Form::<T>::from_request(Request::from_parts(parts, body), state)
+            .await
+            .map_err(IntoResponse::into_response)?;
+        let signed = signed_post(state, &client, &headers, form.csrf()).await?;
+        Ok(SignedForm(signed, form))
+    }
 }
 
 /// A signed-in form post: the CSRF checks first, then the session.
@@ -420,6 +477,8 @@ impl Confirm<'_> {
 pub(crate) struct CsrfForm {
     pub(crate) csrf: String,
 }
+
+csrf_forms!(CsrfForm);
 
 /// A hidden CSRF field.
 pub(crate) fn csrf_field(token: &str) -> String {

@@ -3,9 +3,8 @@
 
 use axum::{
     extract::{Path, Query, State},
-    http::{HeaderMap, StatusCode},
+    http::StatusCode,
     response::{Redirect, Response},
-    Form,
 };
 use ck_icons::icons;
 use serde::Deserialize;
@@ -13,8 +12,8 @@ use uuid::Uuid;
 
 use super::{
     chart::{self, Series},
-    csrf_field, done_notice, esc, labelled, or_error, signed, signed_post, workspace, ws_path,
-    Frame, Notice, Signed, Tab,
+    csrf_field, done_notice, esc, labelled, or_error, workspace, ws_path, Frame, Notice, Signed,
+    SignedForm, Tab,
 };
 use crate::{
     billing,
@@ -22,9 +21,10 @@ use crate::{
     state::AppState,
     store::Ts,
     usage,
-    users::guard::Client,
     workspaces::{self, Instance, Workspace},
 };
+
+super::csrf_forms!(NameForm, ConfirmForm);
 
 /// `?done=…` after a redirect.
 #[derive(Deserialize, Default)]
@@ -36,14 +36,9 @@ pub(crate) struct Done {
 /// `/app`: the first workspace, or (none left) a page to create one.
 pub(crate) async fn home(
     State(state): State<AppState>,
-    client: Client,
-    headers: HeaderMap,
+    signed: Signed,
     Query(q): Query<Done>,
 ) -> Response {
-    let signed = match signed(&state, &client, &headers).await {
-        Ok(s) => s,
-        Err(r) => return r,
-    };
     or_error(&state, home_page(&state, signed, q.done.as_deref()).await)
 }
 
@@ -60,7 +55,7 @@ async fn home_page(
             Some(d) => format!("{}?done={}", ws_path(first.id), esc(d)),
             None => ws_path(first.id),
         };
-        return Ok(super::super::redirect_with_cookies(&to, &signed.cookies));
+        return Ok(signed.redirect(&to));
     }
     let frame = Frame {
         signed: &signed,
@@ -109,14 +104,8 @@ pub(crate) struct NameForm {
 /// Creates a workspace (the caller becomes its Owner) and opens it.
 pub(crate) async fn create_workspace(
     State(state): State<AppState>,
-    client: Client,
-    headers: HeaderMap,
-    Form(form): Form<NameForm>,
+    SignedForm(signed, form): SignedForm<NameForm>,
 ) -> Response {
-    let signed = match signed_post(&state, &client, &headers, &form.csrf).await {
-        Ok(s) => s,
-        Err(r) => return r,
-    };
     let created = async {
         let name = workspaces::valid_name(&form.name, "invalid_workspace_name")?;
         let id = Uuid::new_v4();
@@ -126,10 +115,7 @@ pub(crate) async fn create_workspace(
         Ok::<_, Error>(id)
     };
     match created.await {
-        Ok(id) => super::super::redirect_with_cookies(
-            &format!("{}?done=created", ws_path(id)),
-            &signed.cookies,
-        ),
+        Ok(id) => signed.redirect(&format!("{}?done=created", ws_path(id))),
         Err(e) => or_error(
             &state,
             settings_page(
@@ -147,15 +133,10 @@ pub(crate) async fn create_workspace(
 /// The overview of a workspace: the last 7 days and its widgets.
 pub(crate) async fn overview(
     State(state): State<AppState>,
-    client: Client,
-    headers: HeaderMap,
+    signed: Signed,
     Path(ws): Path<Uuid>,
     Query(q): Query<Done>,
 ) -> Response {
-    let signed = match signed(&state, &client, &headers).await {
-        Ok(s) => s,
-        Err(r) => return r,
-    };
     or_error(
         &state,
         overview_page(&state, &signed, ws, q.done.as_deref()).await,
@@ -250,15 +231,10 @@ fn widget_row(ws: Uuid, i: &Instance, report: &usage::Report) -> String {
 /// Workspace settings: rename, delete (typing its name), create another.
 pub(crate) async fn settings(
     State(state): State<AppState>,
-    client: Client,
-    headers: HeaderMap,
+    signed: Signed,
     Path(ws): Path<Uuid>,
     Query(q): Query<Done>,
 ) -> Response {
-    let signed = match signed(&state, &client, &headers).await {
-        Ok(s) => s,
-        Err(r) => return r,
-    };
     let notice = done_notice(q.done.as_deref());
     or_error(
         &state,
@@ -345,15 +321,9 @@ fn owner_settings(ws: &Workspace, csrf: &str, typed_name: &str) -> String {
 /// Renames a workspace (owners).
 pub(crate) async fn rename(
     State(state): State<AppState>,
-    client: Client,
-    headers: HeaderMap,
     Path(ws): Path<Uuid>,
-    Form(form): Form<NameForm>,
+    SignedForm(signed, form): SignedForm<NameForm>,
 ) -> Response {
-    let signed = match signed_post(&state, &client, &headers, &form.csrf).await {
-        Ok(s) => s,
-        Err(r) => return r,
-    };
     let renamed = async {
         let name = workspaces::valid_name(&form.name, "invalid_workspace_name")?;
         let mut tx = state.db().begin(&signed.user.actor()).await?;
@@ -364,10 +334,7 @@ pub(crate) async fn rename(
         Ok(())
     };
     match renamed.await {
-        Ok(()) => super::super::redirect_with_cookies(
-            &format!("{}/settings?done=renamed", ws_path(ws)),
-            &signed.cookies,
-        ),
+        Ok(()) => signed.redirect(&format!("{}/settings?done=renamed", ws_path(ws))),
         Err(e) => or_error(
             &state,
             settings_page(
@@ -392,19 +359,11 @@ pub(crate) struct ConfirmForm {
 /// Deletes a workspace (owners) once its name was typed.
 pub(crate) async fn delete_workspace(
     State(state): State<AppState>,
-    client: Client,
-    headers: HeaderMap,
     Path(ws): Path<Uuid>,
-    Form(form): Form<ConfirmForm>,
+    SignedForm(signed, form): SignedForm<ConfirmForm>,
 ) -> Response {
-    let signed = match signed_post(&state, &client, &headers, &form.csrf).await {
-        Ok(s) => s,
-        Err(r) => return r,
-    };
     match workspaces::delete_workspace(&state, &signed.user, ws, &form.confirm).await {
-        Ok(()) => {
-            super::super::redirect_with_cookies("/app?done=workspace_deleted", &signed.cookies)
-        }
+        Ok(()) => signed.redirect("/app?done=workspace_deleted"),
         Err(e) => or_error(
             &state,
             settings_page(&state, &signed, Some(ws), Some(Notice::of(&e)), ("", "")).await,
@@ -415,14 +374,9 @@ pub(crate) async fn delete_workspace(
 /// Billing: the plan and flags mirrored from Stripe, or "not enabled".
 pub(crate) async fn billing(
     State(state): State<AppState>,
-    client: Client,
-    headers: HeaderMap,
+    signed: Signed,
     Path(ws): Path<Uuid>,
 ) -> Response {
-    let signed = match signed(&state, &client, &headers).await {
-        Ok(s) => s,
-        Err(r) => return r,
-    };
     or_error(&state, billing_page(&state, &signed, ws).await)
 }
 

@@ -4,9 +4,8 @@
 
 use axum::{
     extract::{Path, Query, State},
-    http::{HeaderMap, StatusCode},
+    http::StatusCode,
     response::Response,
-    Form,
 };
 use ck_icons::icons;
 use serde::Deserialize;
@@ -15,7 +14,7 @@ use uuid::Uuid;
 use super::{
     csrf_field, done_notice, esc, labelled, or_error,
     pages::{display_name, Done},
-    signed, signed_post, when, workspace, ws_path, Confirm, CsrfForm, Frame, Notice, Signed, Tab,
+    when, workspace, ws_path, Confirm, CsrfForm, Frame, Notice, Signed, SignedForm, Tab,
 };
 use crate::{
     error::Error,
@@ -24,9 +23,10 @@ use crate::{
         db::TokenView,
         http::{self as api, IssueToken, IssuedToken},
     },
-    users::guard::Client,
     workspaces::{self, Instance},
 };
+
+super::csrf_forms!(IssueForm, OriginsForm, RotateForm);
 
 /// Grace periods offered when rotating: (seconds, label).
 const GRACE: [(u32, &str); 4] = [
@@ -39,15 +39,10 @@ const GRACE: [(u32, &str); 4] = [
 /// The tokens page.
 pub(crate) async fn list(
     State(state): State<AppState>,
-    client: Client,
-    headers: HeaderMap,
+    signed: Signed,
     Path(ws): Path<Uuid>,
     Query(q): Query<Done>,
 ) -> Response {
-    let signed = match signed(&state, &client, &headers).await {
-        Ok(s) => s,
-        Err(r) => return r,
-    };
     let notice = done_notice(q.done.as_deref());
     or_error(
         &state,
@@ -249,15 +244,9 @@ pub(crate) struct IssueForm {
 /// Issues a token and shows it once (the response to the POST; it is never stored in clear).
 pub(crate) async fn issue(
     State(state): State<AppState>,
-    client: Client,
-    headers: HeaderMap,
     Path(ws): Path<Uuid>,
-    Form(form): Form<IssueForm>,
+    SignedForm(signed, form): SignedForm<IssueForm>,
 ) -> Response {
-    let signed = match signed_post(&state, &client, &headers, &form.csrf).await {
-        Ok(s) => s,
-        Err(r) => return r,
-    };
     let instance = Uuid::parse_str(form.instance_id.trim()).ok();
     let req = IssueToken {
         scope: form.scope.clone().unwrap_or_else(|| {
@@ -295,21 +284,12 @@ pub(crate) struct OriginsForm {
 /// Replaces a token's allowed origins.
 pub(crate) async fn origins(
     State(state): State<AppState>,
-    client: Client,
-    headers: HeaderMap,
     Path((ws, id)): Path<(Uuid, Uuid)>,
-    Form(form): Form<OriginsForm>,
+    SignedForm(signed, form): SignedForm<OriginsForm>,
 ) -> Response {
-    let signed = match signed_post(&state, &client, &headers, &form.csrf).await {
-        Ok(s) => s,
-        Err(r) => return r,
-    };
     let lines = origin_lines(&form.allowed_origins);
     match api::set_allowed_origins(&state, &signed.user, ws, id, &lines).await {
-        Ok(_) => super::super::redirect_with_cookies(
-            &format!("{}/tokens?done=origins", ws_path(ws)),
-            &signed.cookies,
-        ),
+        Ok(_) => signed.redirect(&format!("{}/tokens?done=origins", ws_path(ws))),
         Err(e) => or_error(
             &state,
             tokens_page(
@@ -336,15 +316,9 @@ pub(crate) struct RotateForm {
 /// Rotates a token and shows the new secret once.
 pub(crate) async fn rotate(
     State(state): State<AppState>,
-    client: Client,
-    headers: HeaderMap,
     Path((ws, id)): Path<(Uuid, Uuid)>,
-    Form(form): Form<RotateForm>,
+    SignedForm(signed, form): SignedForm<RotateForm>,
 ) -> Response {
-    let signed = match signed_post(&state, &client, &headers, &form.csrf).await {
-        Ok(s) => s,
-        Err(r) => return r,
-    };
     let page = match api::rotate_token(&state, &signed.user, ws, id, form.grace_secs).await {
         Ok(issued) => {
             let grace = GRACE
@@ -384,14 +358,9 @@ pub(crate) async fn rotate(
 /// "Revoke this token?"
 pub(crate) async fn confirm_revoke(
     State(state): State<AppState>,
-    client: Client,
-    headers: HeaderMap,
+    signed: Signed,
     Path((ws, id)): Path<(Uuid, Uuid)>,
 ) -> Response {
-    let signed = match signed(&state, &client, &headers).await {
-        Ok(s) => s,
-        Err(r) => return r,
-    };
     let page = async {
         let (current, all) = workspace(&state, &signed.user, ws).await?;
         let mut tx = state.db().begin(&signed.user.actor()).await?;
@@ -422,20 +391,11 @@ pub(crate) async fn confirm_revoke(
 /// Revokes a token.
 pub(crate) async fn revoke(
     State(state): State<AppState>,
-    client: Client,
-    headers: HeaderMap,
     Path((ws, id)): Path<(Uuid, Uuid)>,
-    Form(form): Form<CsrfForm>,
+    SignedForm(signed, _): SignedForm<CsrfForm>,
 ) -> Response {
-    let signed = match signed_post(&state, &client, &headers, &form.csrf).await {
-        Ok(s) => s,
-        Err(r) => return r,
-    };
     match api::revoke_token(&state, &signed.user, ws, id).await {
-        Ok(_) => super::super::redirect_with_cookies(
-            &format!("{}/tokens?done=revoked", ws_path(ws)),
-            &signed.cookies,
-        ),
+        Ok(_) => signed.redirect(&format!("{}/tokens?done=revoked", ws_path(ws))),
         Err(e) => or_error(&state, Err(e)),
     }
 }

@@ -3,9 +3,8 @@
 
 use axum::{
     extract::{Path, Query, State},
-    http::{header, HeaderMap, HeaderValue, StatusCode},
+    http::{header, HeaderValue, StatusCode},
     response::Response,
-    Form,
 };
 use ck_icons::icons;
 use serde::Deserialize;
@@ -15,16 +14,17 @@ use super::{
     chart::{self, Series},
     csrf_field, done_notice, esc, labelled, or_error,
     pages::{display_name, Done},
-    signed, signed_post, when, workspace, ws_path, Confirm, CsrfForm, Frame, Notice, Signed, Tab,
+    when, workspace, ws_path, Confirm, CsrfForm, Frame, Notice, Signed, SignedForm, Tab,
 };
 use crate::{
     error::Error,
     state::AppState,
     submissions::{self, http as subs},
     usage,
-    users::guard::Client,
     workspaces::{self, Instance},
 };
+
+super::csrf_forms!(ConfigForm);
 
 /// Submissions per dashboard page.
 const PAGE_SIZE: i64 = 25;
@@ -47,15 +47,10 @@ async fn member_instance(
 /// One widget: usage, config, snippet, delete.
 pub(crate) async fn show(
     State(state): State<AppState>,
-    client: Client,
-    headers: HeaderMap,
+    signed: Signed,
     Path((ws, id)): Path<(Uuid, Uuid)>,
     Query(q): Query<Done>,
 ) -> Response {
-    let signed = match signed(&state, &client, &headers).await {
-        Ok(s) => s,
-        Err(r) => return r,
-    };
     let notice = done_notice(q.done.as_deref());
     or_error(
         &state,
@@ -178,15 +173,9 @@ pub(crate) struct ConfigForm {
 /// Saves a widget's config (owners): JSON, then the widget's own rules; errors keep the text.
 pub(crate) async fn save_config(
     State(state): State<AppState>,
-    client: Client,
-    headers: HeaderMap,
     Path((ws, id)): Path<(Uuid, Uuid)>,
-    Form(form): Form<ConfigForm>,
+    SignedForm(signed, form): SignedForm<ConfigForm>,
 ) -> Response {
-    let signed = match signed_post(&state, &client, &headers, &form.csrf).await {
-        Ok(s) => s,
-        Err(r) => return r,
-    };
     let saved = async {
         let config: serde_json::Value = serde_json::from_str(&form.config).map_err(|e| {
             Error::bad_request(
@@ -203,10 +192,7 @@ pub(crate) async fn save_config(
         workspaces::update_config(&state, &signed.user, id, &config).await
     };
     match saved.await {
-        Ok(_) => super::super::redirect_with_cookies(
-            &format!("{}/widgets/{id}?done=saved", ws_path(ws)),
-            &signed.cookies,
-        ),
+        Ok(_) => signed.redirect(&format!("{}/widgets/{id}?done=saved", ws_path(ws))),
         Err(e) => or_error(
             &state,
             widget_page(
@@ -225,14 +211,9 @@ pub(crate) async fn save_config(
 /// "Delete this widget?": says that its submissions go too.
 pub(crate) async fn confirm_delete(
     State(state): State<AppState>,
-    client: Client,
-    headers: HeaderMap,
+    signed: Signed,
     Path((ws, id)): Path<(Uuid, Uuid)>,
 ) -> Response {
-    let signed = match signed(&state, &client, &headers).await {
-        Ok(s) => s,
-        Err(r) => return r,
-    };
     let page = async {
         let (current, all) = workspace(&state, &signed.user, ws).await?;
         let instance = member_instance(&state, &signed, ws, id).await?;
@@ -258,24 +239,15 @@ pub(crate) async fn confirm_delete(
 /// Deletes a widget (owners) with its tokens, usage and submissions.
 pub(crate) async fn delete(
     State(state): State<AppState>,
-    client: Client,
-    headers: HeaderMap,
     Path((ws, id)): Path<(Uuid, Uuid)>,
-    Form(form): Form<CsrfForm>,
+    SignedForm(signed, _): SignedForm<CsrfForm>,
 ) -> Response {
-    let signed = match signed_post(&state, &client, &headers, &form.csrf).await {
-        Ok(s) => s,
-        Err(r) => return r,
-    };
     let deleted = async {
         member_instance(&state, &signed, ws, id).await?;
         workspaces::delete_instance(&state, &signed.user, id).await
     };
     match deleted.await {
-        Ok(()) => super::super::redirect_with_cookies(
-            &format!("{}?done=widget_deleted", ws_path(ws)),
-            &signed.cookies,
-        ),
+        Ok(()) => signed.redirect(&format!("{}?done=widget_deleted", ws_path(ws))),
         Err(e) => or_error(&state, Err(e)),
     }
 }
@@ -292,15 +264,10 @@ pub(crate) struct PageQuery {
 /// Submissions of a form, newest first, a page at a time.
 pub(crate) async fn submissions(
     State(state): State<AppState>,
-    client: Client,
-    headers: HeaderMap,
+    signed: Signed,
     Path((ws, id)): Path<(Uuid, Uuid)>,
     Query(q): Query<PageQuery>,
 ) -> Response {
-    let signed = match signed(&state, &client, &headers).await {
-        Ok(s) => s,
-        Err(r) => return r,
-    };
     or_error(&state, submissions_page(&state, &signed, ws, id, &q).await)
 }
 
@@ -390,14 +357,9 @@ async fn submissions_page(
 /// The CSV export, as the API serves it (formula-escaped).
 pub(crate) async fn submissions_csv(
     State(state): State<AppState>,
-    client: Client,
-    headers: HeaderMap,
+    signed: Signed,
     Path((ws, id)): Path<(Uuid, Uuid)>,
 ) -> Response {
-    let signed = match signed(&state, &client, &headers).await {
-        Ok(s) => s,
-        Err(r) => return r,
-    };
     match subs::csv_export(&state, &signed.user, ws, id).await {
         Ok(csv) => {
             let mut response = subs::csv_response(id, csv);
@@ -415,14 +377,9 @@ pub(crate) async fn submissions_csv(
 /// "Delete this submission?"
 pub(crate) async fn confirm_delete_submission(
     State(state): State<AppState>,
-    client: Client,
-    headers: HeaderMap,
+    signed: Signed,
     Path((ws, id, sid)): Path<(Uuid, Uuid, Uuid)>,
 ) -> Response {
-    let signed = match signed(&state, &client, &headers).await {
-        Ok(s) => s,
-        Err(r) => return r,
-    };
     let page = async {
         let (current, all) = workspace(&state, &signed.user, ws).await?;
         member_instance(&state, &signed, ws, id).await?;
@@ -442,20 +399,14 @@ pub(crate) async fn confirm_delete_submission(
 /// Deletes one submission (owners).
 pub(crate) async fn delete_submission(
     State(state): State<AppState>,
-    client: Client,
-    headers: HeaderMap,
     Path((ws, id, sid)): Path<(Uuid, Uuid, Uuid)>,
-    Form(form): Form<CsrfForm>,
+    SignedForm(signed, _): SignedForm<CsrfForm>,
 ) -> Response {
-    let signed = match signed_post(&state, &client, &headers, &form.csrf).await {
-        Ok(s) => s,
-        Err(r) => return r,
-    };
     match subs::delete_one(&state, &signed.user, ws, id, sid).await {
-        Ok(()) => super::super::redirect_with_cookies(
-            &format!("{}/widgets/{id}/submissions?done=deleted", ws_path(ws)),
-            &signed.cookies,
-        ),
+        Ok(()) => signed.redirect(&format!(
+            "{}/widgets/{id}/submissions?done=deleted",
+            ws_path(ws)
+        )),
         Err(e) => or_error(&state, Err(e)),
     }
 }
