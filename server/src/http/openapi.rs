@@ -38,6 +38,8 @@ use crate::state::AppState;
         crate::tokens::http::revoke,
         crate::drafts::http::create,
         crate::drafts::http::claim,
+        crate::drafts::http::read,
+        crate::drafts::http::update,
         crate::usage::http::daily,
         crate::usage::http::ingest,
         crate::submissions::http::submit,
@@ -63,6 +65,15 @@ impl Modify for BearerAuth {
                 HttpBuilder::new()
                     .scheme(HttpAuthScheme::Bearer)
                     .bearer_format("JWT")
+                    .build(),
+            ),
+        );
+        components.add_security_scheme(
+            "draft_token",
+            SecurityScheme::Http(
+                HttpBuilder::new()
+                    .scheme(HttpAuthScheme::Bearer)
+                    .bearer_format("ck_draft_…")
                     .build(),
             ),
         );

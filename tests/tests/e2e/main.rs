@@ -5,6 +5,10 @@
 //! first run. One subject: `cargo test -p ck-e2e --test e2e form::`.
 
 mod announcement;
+mod builder;
+mod claim;
 mod embed;
 mod form;
+mod screens;
+mod sites;
 mod wave;
