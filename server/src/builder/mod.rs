@@ -28,7 +28,7 @@ pub(crate) mod sites;
 pub(crate) const BUILDER_CSS: &str = "\
 main.wide{max-width:1200px}\
 .lede{color:var(--ck-color-muted);margin:0 0 var(--ck-space-5)}\
-header.bar nav{display:flex;gap:var(--ck-space-4);align-items:center;flex-wrap:wrap}\
+header.bar nav{display:flex;gap:var(--ck-space-2) var(--ck-space-4);align-items:center;flex-wrap:wrap;font-size:var(--ck-font-size-sm)}\
 a.brand{color:var(--ck-color-text);text-decoration:none}\
 .grid{display:grid;gap:var(--ck-space-4);align-items:start}\
 @media (min-width:960px){.grid{grid-template-columns:minmax(0,1fr) minmax(0,1fr)}.sticky{position:sticky;top:var(--ck-space-4)}}\
@@ -43,7 +43,11 @@ select:focus-visible,textarea:focus-visible{outline:2px solid var(--ck-color-foc
 label.check{display:flex;flex-direction:row;align-items:center;gap:var(--ck-space-2)}\
 .row{display:flex;flex-wrap:wrap;gap:var(--ck-space-2);align-items:center}\
 .pair{display:grid;gap:var(--ck-space-3);grid-template-columns:repeat(auto-fit,minmax(140px,1fr))}\
-.field-card{background:var(--ck-color-surface)}\
+.editor,.stack{display:grid;gap:var(--ck-space-4)}\
+.editor h3{margin:0}\
+.field-card{background:var(--ck-color-surface);grid-template-columns:repeat(auto-fit,minmax(200px,1fr))}\
+.field-card>.pair{display:contents}\
+.field-card>.tools,.field-card>.field-error,.field-card>label:has(textarea){grid-column:1/-1}\
 .tools{display:flex;flex-wrap:wrap;gap:var(--ck-space-2)}\
 .tools button,button.small{padding:var(--ck-space-1) var(--ck-space-3);font-size:var(--ck-font-size-sm)}\
 [aria-invalid=true]{border-color:var(--ck-color-danger)}\

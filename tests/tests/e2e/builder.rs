@@ -8,6 +8,10 @@ use ck_e2e::keys::ENTER;
 use ck_e2e::{Browser, Server};
 use serde_json::{json, Value};
 
+/// WebDriver keys: a focused text input has its text selected (as after Tab); End keeps it.
+const END: &str = "\u{E010}";
+const BACKSPACE: &str = "\u{E003}";
+
 /// The preview's mount point.
 pub(crate) const PREVIEW: &str = "#preview [data-ck-widget]";
 
@@ -41,6 +45,7 @@ async fn preview_labels(browser: &Browser) -> Result<Value> {
     browser
         .eval(
             "return [...document.querySelector(arguments[0]).shadowRoot.querySelectorAll('label')]\
+               .filter(l => !l.control || l.control.name !== 'ck_website')\
                .map(l => l.textContent.replace('*', '').trim()).filter(Boolean);",
             json!([PREVIEW]),
         )
@@ -105,9 +110,9 @@ async fn keyboard_only_build_reorder_publish_copy_and_update() -> Result<()> {
     assert_eq!(focused, "Move Email down");
     // Edit a label by typing into it.
     browser
-        .tab_to("fieldset.field-card input[id$='-label']")
+        .tab_to("fieldset.field-card:first-of-type input[id$='-label']")
         .await?;
-    browser.keys(&[" address"]).await?;
+    browser.keys(&[END, " address"]).await?;
     browser
         .wait_for(
             &format!("document.querySelector({}).shadowRoot.querySelector('label').textContent.includes('Email address')", json!(PREVIEW)),
@@ -163,9 +168,9 @@ async fn keyboard_only_build_reorder_publish_copy_and_update() -> Result<()> {
 
     // An invalid edit is shown at its field and never sent: a name with a space.
     browser
-        .tab_to("fieldset.field-card input[id$='-name']")
+        .tab_to("fieldset.field-card:first-of-type input[id$='-name']")
         .await?;
-    browser.keys(&[" x"]).await?;
+    browser.keys(&[END, " x"]).await?;
     browser
         .wait_for(
             "document.activeElement.getAttribute('aria-invalid') === 'true' && document.querySelector('.field-error[data-for=\"fields[0].name\"]')",
@@ -182,7 +187,7 @@ async fn keyboard_only_build_reorder_publish_copy_and_update() -> Result<()> {
         )
         .await?;
     // Fixed, the update goes to the same draft: no second instance, the new config is served.
-    browser.keys(&["\u{E003}", "\u{E003}"]).await?; // Backspace twice
+    browser.keys(&[BACKSPACE, BACKSPACE]).await?;
     browser
         .wait_for(
             "!document.querySelector('.field-error[data-for]')",
@@ -190,9 +195,9 @@ async fn keyboard_only_build_reorder_publish_copy_and_update() -> Result<()> {
         )
         .await?;
     browser
-        .tab_to("fieldset.field-card input[id$='-label']")
+        .tab_to("fieldset.field-card:first-of-type input[id$='-label']")
         .await?;
-    browser.keys(&[" (work)"]).await?;
+    browser.keys(&[END, " (work)"]).await?;
     let updated = publish(&browser).await?;
     assert_eq!(updated.id, draft.id);
     assert_eq!(

@@ -66,7 +66,7 @@ export function mountEditor(container, config, onChange) {
   const summary = el('p', { class: 'field-error', role: 'alert', hidden: '' });
   const form = el('fieldset');
   form.append(el('legend', {}, 'Form'));
-  const fieldsBox = el('div', { class: 'grid' });
+  const fieldsBox = el('div', { class: 'stack' });
   const addType = select(TYPES, 'text');
   addType.id = `${prefix}-add-type`;
   const addButton = el('button', { type: 'button', class: 'quiet' }, 'Add field');
