@@ -45,6 +45,7 @@ label.check{display:flex;flex-direction:row;align-items:center;gap:var(--ck-spac
 .pair{display:grid;gap:var(--ck-space-3);grid-template-columns:repeat(auto-fit,minmax(140px,1fr))}\
 .editor,.stack{display:grid;gap:var(--ck-space-4)}\
 .editor h3{margin:0}\
+.field-card>label,.field-card>.pair>label{align-content:end}\
 .field-card{background:var(--ck-color-surface);grid-template-columns:repeat(auto-fit,minmax(200px,1fr))}\
 .field-card>.pair{display:contents}\
 .field-card>.tools,.field-card>.field-error,.field-card>label:has(textarea){grid-column:1/-1}\

@@ -99,7 +99,9 @@ async fn keyboard_only_build_reorder_publish_copy_and_update() -> Result<()> {
         .await?;
     browser.keys(&[ENTER]).await?;
     // Reorder: Email up. Focus follows the field (now first, so onto its "down" button).
-    browser.tab_to("button[aria-label='Move Email up']").await?;
+    browser
+        .tab_to("button[aria-label='Move up: Email']")
+        .await?;
     browser.keys(&[ENTER]).await?;
     let focused = browser
         .eval(
@@ -107,7 +109,7 @@ async fn keyboard_only_build_reorder_publish_copy_and_update() -> Result<()> {
             json!([]),
         )
         .await?;
-    assert_eq!(focused, "Move Email down");
+    assert_eq!(focused, "Move down: Email");
     // Edit a label by typing into it.
     browser
         .tab_to("fieldset.field-card:first-of-type input[id$='-label']")

@@ -206,7 +206,7 @@ function drafts() {
     edit.className = 'quiet';
     edit.textContent = d.id === work.draft ? 'Editing' : 'Edit';
     edit.disabled = d.id === work.draft;
-    edit.setAttribute('aria-label', `Edit ${d.name || 'untitled form'}`);
+    edit.setAttribute('aria-label', `${edit.textContent}: ${d.name || 'untitled form'}`);
     edit.addEventListener('click', () => {
       work = { config: d.config, theme: d.theme || 'auto', draft: d.id };
       saveWork();

@@ -198,8 +198,8 @@ export function mountEditor(container, config, onChange) {
 
     const tools = el('div', { class: 'tools' });
     const name = () => f.data.label || f.data.name || `field ${model.fields.indexOf(f) + 1}`;
-    const up = el('button', { type: 'button', class: 'quiet', id: `${id}-up`, 'aria-label': `Move ${name()} up` }, 'Move up');
-    const down = el('button', { type: 'button', class: 'quiet', id: `${id}-down`, 'aria-label': `Move ${name()} down` }, 'Move down');
+    const up = el('button', { type: 'button', class: 'quiet', id: `${id}-up`, 'aria-label': `Move up: ${name()}` }, 'Move up');
+    const down = el('button', { type: 'button', class: 'quiet', id: `${id}-down`, 'aria-label': `Move down: ${name()}` }, 'Move down');
     const remove = el('button', { type: 'button', class: 'quiet', id: `${id}-remove`, 'aria-label': `Remove ${name()}` }, 'Remove');
     if (i === 0) up.disabled = true;
     if (i === model.fields.length - 1) down.disabled = true;
