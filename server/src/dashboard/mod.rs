@@ -264,24 +264,6 @@ pub(crate) fn auth_page(
     html(state, status, title, &body, &cookies)
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn escapes_markup() {
-        assert_eq!(
-            esc("<a href=\"x\">'&'</a>"),
-            "&lt;a href=&quot;x&quot;&gt;&#39;&amp;&#39;&lt;/a&gt;"
-        );
-    }
-
-    #[test]
-    fn dashboard_css_uses_only_tokens() {
-        assert_tokens_only(DASHBOARD_CSS);
-    }
-}
-
 /// Panics unless `css` takes every colour, font, size and space from a `--ck-*` property.
 #[cfg(test)]
 pub(crate) fn assert_tokens_only(css: &str) {
@@ -313,5 +295,23 @@ pub(crate) fn assert_tokens_only(css: &str) {
                 &value[..value.len().min(30)]
             );
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn escapes_markup() {
+        assert_eq!(
+            esc("<a href=\"x\">'&'</a>"),
+            "&lt;a href=&quot;x&quot;&gt;&#39;&amp;&#39;&lt;/a&gt;"
+        );
+    }
+
+    #[test]
+    fn dashboard_css_uses_only_tokens() {
+        assert_tokens_only(DASHBOARD_CSS);
     }
 }
