@@ -49,7 +49,7 @@ label.check{display:flex;flex-direction:row;align-items:center;gap:var(--ck-spac
 .field-card{background:var(--ck-color-surface);grid-template-columns:repeat(auto-fit,minmax(200px,1fr))}\
 .field-card>.pair{display:contents}\
 .field-card>.tools,.field-card>.field-error,.field-card>label:has(textarea){grid-column:1/-1}\
-.tools{display:flex;flex-wrap:wrap;gap:var(--ck-space-2)}\
+.tools{display:flex;flex-wrap:wrap;gap:var(--ck-space-2);align-items:center}\
 .tools button,button.small{padding:var(--ck-space-1) var(--ck-space-3);font-size:var(--ck-font-size-sm)}\
 [aria-invalid=true]{border-color:var(--ck-color-danger)}\
 .field-error{color:var(--ck-color-danger);font-size:var(--ck-font-size-sm);margin:0}\

@@ -42,7 +42,13 @@ async fn builder_and_claim_pages_pass_axe_and_every_page_is_photographed() -> Re
     for (name, url, host) in &pages {
         for width in [390, 1280] {
             for dark in [false, true] {
-                browser.set_width(width).await?;
+                // Phones as phones: overlay scrollbars and the viewport meta tag apply.
+                browser
+                    .cdp(
+                        "Emulation.setDeviceMetricsOverride",
+                        json!({"width": width, "height": 900, "deviceScaleFactor": 1, "mobile": width < 600}),
+                    )
+                    .await?;
                 browser.color_scheme(dark).await?;
                 browser.goto("about:blank").await?;
                 browser.goto(url).await?;
