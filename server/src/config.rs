@@ -61,9 +61,24 @@ pub struct Config {
     /// Folder with `embed/v{semver}/…` produced by `cargo xtask dist`.
     #[arg(long, env = "CK_DIST_DIR", default_value = "dist")]
     pub dist_dir: PathBuf,
-    /// Demo publisher pages served at `/`.
+    /// Test pages of the embed, served at `/dev/` (development and preview only).
     #[arg(long, env = "CK_EXAMPLES_DIR", default_value = "examples/pages")]
     pub examples_dir: PathBuf,
+    /// Port of the demo sites (WordPress, Shopify-like, landing page, SPA, strict CSP), a second
+    /// origin so the embed runs cross-origin as on a real site. Off when unset; never in
+    /// production. `cargo xtask run` sets it to the server's port + 1.
+    #[arg(long, env = "CK_SITES_PORT")]
+    pub sites_port: Option<u16>,
+    /// The demo sites' pages (`<site>/index.html` and their assets).
+    #[arg(long, env = "CK_SITES_DIR", default_value = "examples/sites")]
+    pub sites_dir: PathBuf,
+    /// Third-party stylesheets the demo sites link, fetched by `cargo xtask setup` (the WordPress
+    /// block library's CSS under `wordpress/`).
+    #[arg(long, env = "CK_SITES_VENDOR_DIR", default_value = "target/js-tools")]
+    pub sites_vendor_dir: PathBuf,
+    /// Where the demo sites run once bound (`http://host:port`); set by `spawn`, not configurable.
+    #[arg(skip)]
+    pub sites_url: Option<String>,
     /// Deployment environment.
     #[arg(
         long = "env",
@@ -158,6 +173,10 @@ impl Default for Config {
             database_max_connections: 10,
             dist_dir: "dist".into(),
             examples_dir: "examples/pages".into(),
+            sites_port: None,
+            sites_dir: "examples/sites".into(),
+            sites_vendor_dir: "target/js-tools".into(),
+            sites_url: None,
             env: Env::Development,
             git_sha: None,
             jwt_secret: None,
@@ -220,6 +239,11 @@ impl Config {
     /// Whether the demo publisher pages are served: never in production.
     pub fn serves_demo_pages(&self) -> bool {
         self.env != Env::Production
+    }
+
+    /// Whether the demo sites get their own listener: when a port is set, never in production.
+    pub fn serves_demo_sites(&self) -> bool {
+        self.serves_demo_pages() && self.sites_port.is_some()
     }
 
     /// Whether the local mail catcher `/dev/mail` is served: only in development without SMTP (it
@@ -325,6 +349,10 @@ pub struct ProductConfig {
     /// Anonymous drafts: per client IP (shared across processes on Postgres).
     #[arg(long, env = "CK_LIMIT_DRAFTS_IP", default_value = "10/5")]
     pub limit_drafts_ip: Limit,
+    /// Reads and edits of a draft with its draft token (`GET`/`PUT /api/v1/draft`: the builder's
+    /// "Update draft" and the claim page), per client IP.
+    #[arg(long, env = "CK_LIMIT_DRAFT_EDITS_IP", default_value = "60/20")]
+    pub limit_draft_edits_ip: Limit,
     /// Config manifest: per client IP. The burst must fit a page's mount points fetched at once.
     #[arg(long, env = "CK_LIMIT_CONFIG_IP", default_value = "600/200")]
     pub limit_config_ip: Limit,
@@ -390,6 +418,7 @@ impl Default for ProductConfig {
             limit_submissions_token: limit("120/30"),
             limit_submissions_ip: limit("20/10"),
             limit_drafts_ip: limit("10/5"),
+            limit_draft_edits_ip: limit("60/20"),
             limit_config_ip: limit("600/200"),
             limit_config_token: limit("60000/10000"),
             plan_cache_ttl_ms: 30_000,

@@ -11,6 +11,7 @@
 
 mod assets;
 mod billing;
+mod builder;
 mod client_errors;
 mod config;
 mod dashboard;
@@ -45,6 +46,8 @@ pub use crate::ratelimit::Limit;
 pub struct Running {
     /// The address the server listens on (the real port when 0 was configured).
     pub addr: SocketAddr,
+    /// Where the demo sites listen (development with `sites_port` set), a second origin.
+    pub sites_addr: Option<SocketAddr>,
     stop: oneshot::Sender<()>,
     task: JoinHandle<anyhow::Result<()>>,
 }
@@ -77,13 +80,28 @@ async fn build(config: Config, local_addr: SocketAddr) -> anyhow::Result<state::
 
 /// Starts the server: connects to and migrates the database, binds `config.host:config.port`
 /// (port 0 picks a free port) and serves until [`Running::shutdown`].
-pub async fn spawn(config: Config) -> anyhow::Result<Running> {
+pub async fn spawn(mut config: Config) -> anyhow::Result<Running> {
     let listener = TcpListener::bind(config.bind_addr())
         .await
         .with_context(|| format!("binding {}", config.bind_addr()))?;
     let addr = listener.local_addr()?;
+    let sites = match config.sites_port.filter(|_| config.serves_demo_sites()) {
+        Some(port) => {
+            let sites_addr = SocketAddr::new(config.host, port);
+            let sites = TcpListener::bind(sites_addr)
+                .await
+                .with_context(|| format!("binding the demo sites on {sites_addr}"))?;
+            config.sites_url = Some(format!("http://{}", sites.local_addr()?));
+            Some(sites)
+        }
+        None => None,
+    };
     let grace = Duration::from_secs(config.shutdown_grace_secs);
     let state = build(config, addr).await?;
+    let sites_addr = match sites {
+        Some(listener) => Some(builder::sites::serve(listener, state.clone())?),
+        None => None,
+    };
     let app = http::router(state.clone());
     let (stop, stopped) = oneshot::channel::<()>();
     let task = tokio::spawn(async move {
@@ -114,7 +132,12 @@ pub async fn spawn(config: Config) -> anyhow::Result<Running> {
         result.context("serving HTTP")
     });
     tracing::info!(%addr, "listening");
-    Ok(Running { addr, stop, task })
+    Ok(Running {
+        addr,
+        sites_addr,
+        stop,
+        task,
+    })
 }
 
 /// Applies the migrations for `database_url` and returns (the `migrate` subcommand).

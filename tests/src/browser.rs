@@ -308,34 +308,6 @@ impl Browser {
         .map(drop)
     }
 
-    /// Saves a PNG of the whole page (not just the viewport) at `width` CSS px, in the light or
-    /// dark colour scheme, to `path`.
-    pub async fn screenshot(&self, path: &Path, width: u32, dark: bool) -> Result<()> {
-        self.set_width(width).await?;
-        let scheme = if dark { "dark" } else { "light" };
-        self.cdp(
-            "Emulation.setEmulatedMedia",
-            json!({"features": [{"name": "prefers-color-scheme", "value": scheme}]}),
-        )
-        .await?;
-        let height = self
-            .eval("return document.documentElement.scrollHeight;", json!([]))
-            .await?
-            .as_u64()
-            .unwrap_or(900);
-        let shot = self
-            .cdp(
-                "Page.captureScreenshot",
-                json!({"format": "png", "captureBeyondViewport": true,
-                       "clip": {"x": 0, "y": 0, "width": width, "height": height, "scale": 1}}),
-            )
-            .await?;
-        let data = shot["data"].as_str().context("no screenshot data")?;
-        use base64::Engine as _;
-        let png = base64::engine::general_purpose::STANDARD.decode(data)?;
-        std::fs::write(path, png).with_context(|| format!("writing {}", path.display()))
-    }
-
     /// A Chrome DevTools Protocol command (chromedriver's `goog/cdp/execute`).
     pub async fn cdp(&self, cmd: &str, params: Value) -> Result<Value> {
         self.post("/goog/cdp/execute", json!({"cmd": cmd, "params": params}))

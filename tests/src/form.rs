@@ -24,9 +24,7 @@ impl FormPage {
         let server = Server::start(None).await?;
         let (id, token) = server.draft(config).await?;
         let browser = Browser::start().await?;
-        browser
-            .goto(&format!("{}/form-e2e.html", server.base))
-            .await?;
+        browser.goto(&server.page("form-e2e.html")).await?;
         let mut all = vec![
             ("data-ck-widget", "form"),
             ("data-ck-id", id.as_str()),

@@ -15,8 +15,10 @@ mod browser;
 mod form;
 mod page;
 mod server;
+mod shots;
 
 pub use browser::{keys, Browser};
 pub use form::{contact_config, FormPage, HOST};
 pub use page::Page;
 pub use server::{dist_dir, repo_root, Server};
+pub use shots::screenshot_dir;

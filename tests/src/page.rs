@@ -31,9 +31,7 @@ impl Page {
 
     /// Navigates to `path` (`embed-after.html`, `embed-bench.html?run=3`) on the server.
     pub async fn goto(&self, path: &str) -> Result<()> {
-        self.browser
-            .goto(&format!("{}/{path}", self.server.base))
-            .await
+        self.browser.goto(&self.server.page(path)).await
     }
 
     /// The value of the JavaScript expression `expr`.

@@ -1,5 +1,6 @@
 //! The real server (`ck_server::spawn` on port 0, a fresh SQLite database in a temp dir) serving
-//! an embed build and `examples/pages/`.
+//! an embed build, the builder, the test pages of `examples/pages/` under `/dev/`, and the demo
+//! sites of `examples/sites/` on a second port (another origin), as `cargo xtask run` does.
 
 use std::path::{Path, PathBuf};
 
@@ -63,6 +64,8 @@ pub fn dist_dir(variant: Option<&str>, scratch: &Path) -> Result<PathBuf> {
 pub struct Server {
     /// `http://127.0.0.1:PORT`.
     pub base: String,
+    /// `http://127.0.0.1:PORT2`: the demo sites (`examples/sites/`), another origin.
+    pub sites: String,
     /// The server's SQLite database (`sqlx` URL), for tests that break the store on purpose.
     pub database_url: String,
     /// Where [`Server::write_page`] writes: a [`Server::publisher`]'s scratch pages folder.
@@ -96,10 +99,15 @@ impl Server {
             }
             None => repo_root().join("examples/pages"),
         };
+        config.sites_port = Some(0);
+        config.sites_dir = repo_root().join("examples/sites");
+        config.sites_vendor_dir = repo_root().join("target/js-tools");
         let database_url = config.database_url.clone();
         let running = ck_server::spawn(config).await?;
+        let sites = running.sites_addr.context("the demo sites did not start")?;
         Ok(Server {
             base: format!("http://{}", running.addr),
+            sites: format!("http://{sites}"),
             database_url,
             pages,
             running: Some(running),
@@ -113,7 +121,12 @@ impl Server {
         self.base.replace("127.0.0.1", "localhost")
     }
 
-    /// Writes the demo page `name` (served at `{base}/{name}`); for a [`Server::publisher`].
+    /// The URL of the test page `name` (`examples/pages/`, or a [`Server::write_page`] page).
+    pub fn page(&self, name: &str) -> String {
+        format!("{}/dev/{name}", self.base)
+    }
+
+    /// Writes the test page `name` (served at [`Server::page`]); for a [`Server::publisher`].
     pub fn write_page(&self, name: &str, html: &str) -> Result<()> {
         let pages = self
             .pages
@@ -128,6 +141,15 @@ impl Server {
             running.shutdown().await?;
         }
         Ok(())
+    }
+
+    /// One number from the server's SQLite database (e.g. `select count(*) from submissions`).
+    pub async fn scalar(&self, sql: &str) -> Result<i64> {
+        use sqlx::Connection as _;
+        let mut db = sqlx::SqliteConnection::connect(&self.database_url).await?;
+        let n: i64 = sqlx::query_scalar(sql).fetch_one(&mut db).await?;
+        db.close().await?;
+        Ok(n)
     }
 
     /// Creates an anonymous draft form with `config`; returns (instance id, embed token).

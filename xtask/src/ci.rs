@@ -14,7 +14,13 @@ use crate::sh::{self, cmd, env_nonempty, on_path, run_counting, Counts};
 use crate::toolchain::{self, Wasm, WASM_TARGET};
 
 /// The crates compiled to wasm: clippy checks them for wasm32 too.
-const WASM_CRATES: &[&str] = &["ck-runtime", "ck-form", "ck-bindings", "ck-announcement"];
+const WASM_CRATES: &[&str] = &[
+    "ck-runtime",
+    "ck-form",
+    "ck-form-check",
+    "ck-bindings",
+    "ck-announcement",
+];
 /// The crates with `wasm_bindgen_test` browser tests.
 const WASM_TEST_CRATES: &[&str] = &["ck-runtime", "ck-form"];
 const DEFAULT_PG: &str = "postgres://postgres@127.0.0.1:5432/postgres";

@@ -112,6 +112,12 @@ enum Features<'a> {
     Only(&'a [&'a str]),
 }
 
+/// RUSTFLAGS of every wasm build (see `cargo_build`; `builder::build_check` shares them so the
+/// one std build serves both).
+pub(crate) const WASM_RUSTFLAGS: &str =
+    "-Zunstable-options -Cpanic=immediate-abort -Zlocation-detail=none \
+     -Zfmt-debug=none -Ctarget-feature=-reference-types";
+
 /// Builds the bindings cdylib for wasm32 and returns the path of the wasm cargo wrote.
 fn cargo_build(
     root: &Path,
@@ -140,11 +146,7 @@ fn cargo_build(
         // Without reference types wasm-bindgen keeps JS values in a JS-side slab instead of an
         // externref table: every JsValue drop and clone is then a plain import call rather than
         // table bookkeeping in the wasm (measured: -860 B gzip wasm, +~200 B glue).
-        .env(
-            "RUSTFLAGS",
-            "-Zunstable-options -Cpanic=immediate-abort -Zlocation-detail=none -Zfmt-debug=none \
-             -Ctarget-feature=-reference-types",
-        );
+        .env("RUSTFLAGS", WASM_RUSTFLAGS);
     match features {
         Features::DefaultPlus(extra) if !extra.is_empty() => {
             c.args(["--features", &extra.join(",")]);
@@ -495,6 +497,8 @@ pub(crate) fn dist(root: &Path, target_dir: &Path, wasm: Wasm, opts: &Opts) -> R
     let latest = dist.join("embed/latest");
     fresh_dir(&latest)?;
     copy_dir(&release, &latest)?;
+
+    crate::builder::build_check(root, target_dir, wasm)?;
 
     let sizes = dist.join("sizes");
     std::fs::create_dir_all(&sizes)?;

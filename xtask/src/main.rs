@@ -8,11 +8,13 @@
 //! top [-n 20] [--variant bare|form|…]
 //!                           largest functions and bytes per crate of the embed's wasm
 //! test                      everything CI checks: fmt, clippy, tests (host + headless Chromium), dist, size
-//! run [--port 8080]         dist, then the server with demo pages at / and the embed at /embed/
+//! run [--port 8080]         dist, then the server: the builder at /, the dashboard at /app, the
+//!                           embed at /embed/, test pages at /dev/, demo sites on port + 1
 //! bench                     benchmark tables (embed, icons)
 //! ```
 
 mod browsers;
+mod builder;
 mod ci;
 mod dist;
 mod glue;
@@ -27,7 +29,8 @@ use std::process::ExitCode;
 use anyhow::{bail, Context, Result};
 
 const USAGE: &str = "usage: cargo xtask <command>
-  setup                     install what is missing (wasm toolchain, wasm-bindgen-cli, Chromium, npm's esbuild + binaryen)
+  setup                     install what is missing (wasm toolchain, wasm-bindgen-cli, Chromium, npm's esbuild + binaryen,
+                            the WordPress block library's CSS for the demo site)
   dist [--skip-variants] [--features a,b]
                             build the embed into dist/embed/v{version}/ (+ latest/, + widget increments;
                             --features adds cargo features to the release build and skips variants)
@@ -35,7 +38,8 @@ const USAGE: &str = "usage: cargo xtask <command>
   top [-n N] [--variant V]  largest functions and bytes per crate of the embed's wasm
                             (V = bare, form, announcement: the increment builds of dist/sizes/)
   test                      fmt, clippy (host + wasm), host tests, wasm tests in headless Chromium, dist, size gate
-  run [--port N]            build the embed and start the server on http://127.0.0.1:N (default 8080)
+  run [--port N]            build the embed and start the server on http://127.0.0.1:N (default 8080;
+                            the builder at /, the demo sites on N + 1)
   bench                     print the benchmark tables";
 
 fn main() -> ExitCode {
@@ -165,7 +169,8 @@ fn real_main(mut args: Vec<String>) -> Result<()> {
         }
         "run" => {
             let port = take_value(&mut args, "--port")?.unwrap_or_else(|| "8080".into());
-            port.parse::<u16>()
+            let port: u16 = port
+                .parse()
                 .with_context(|| format!("--port {port:?} is not a port number"))?;
             no_more(&args)?;
             let wasm = toolchain::setup(&root, &target)?;
@@ -174,10 +179,22 @@ fn real_main(mut args: Vec<String>) -> Result<()> {
                 features: Vec::new(),
             };
             dist::dist(&root, &target, wasm, &opts)?;
-            println!("run: http://127.0.0.1:{port}/ (demo pages) and /embed/latest/loader.js");
+            let sites = port
+                .checked_add(1)
+                .context("--port leaves no room for the demo sites")?;
+            println!(
+                "run: the builder        http://127.0.0.1:{port}/\n\
+                 run: the dashboard      http://127.0.0.1:{port}/app  (sign up at /signup; mail at /dev/mail)\n\
+                 run: the demo sites     http://127.0.0.1:{sites}/  (a second origin; publish in the builder first)\n\
+                 run: test pages         http://127.0.0.1:{port}/dev/  and the embed at /embed/latest/loader.js"
+            );
             sh::run(
-                sh::cmd("cargo", &["run", "-p", "ck-server", "--", "--port", &port])
-                    .current_dir(&root),
+                sh::cmd(
+                    "cargo",
+                    &["run", "-p", "ck-server", "--", "--port", &port.to_string()],
+                )
+                .args(["--sites-port", &sites.to_string()])
+                .current_dir(&root),
             )
         }
         "bench" => {

@@ -1,5 +1,6 @@
-//! Demo publisher pages from `examples/pages`, served at `/` (the fallback route): what a publisher's
-//! site looks like with the snippet on it.
+//! The embed's test pages from `examples/pages`, served under `/dev/` (the fallback route; not in
+//! production): every way a publisher may paste the snippet. The demo sites a newcomer sees are
+//! `builder::sites`.
 
 use axum::{
     body::Body,
@@ -13,7 +14,7 @@ use tower_http::services::ServeDir;
 use super::{esc, STRICT_EMBED_CSP};
 use crate::state::AppState;
 
-/// Demo publisher pages from `examples/pages`, served at `/`. Pages named `*csp*` get a strict CSP
+/// Test pages from `examples/pages`, served under `/dev/`. Pages named `*csp*` get a strict CSP
 /// header, to prove the embed works under one.
 pub(crate) fn demo_pages(state: &AppState) -> axum::routing::MethodRouter {
     let dir = state.config().examples_dir.clone();
@@ -23,21 +24,33 @@ pub(crate) fn demo_pages(state: &AppState) -> axum::routing::MethodRouter {
     })
 }
 
-async fn demo(dir: std::path::PathBuf, request: Request) -> Response {
-    let path = request.uri().path().to_owned();
+async fn demo(dir: std::path::PathBuf, mut request: Request) -> Response {
+    let full = request.uri().path().to_owned();
+    let Some(path) = full.strip_prefix("/dev").filter(|p| p.starts_with('/')) else {
+        if full.starts_with("/api/") {
+            return crate::http::api_not_found(request.uri().clone())
+                .await
+                .into_response();
+        }
+        return (StatusCode::NOT_FOUND, "not found").into_response();
+    };
+    let path = path.to_owned();
     if path == "/" && !dir.join("index.html").is_file() {
         return demo_index(&dir);
+    }
+    let query = request
+        .uri()
+        .query()
+        .map(|q| format!("?{q}"))
+        .unwrap_or_default();
+    if let Ok(uri) = format!("{path}{query}").parse() {
+        *request.uri_mut() = uri;
     }
     let Ok(response) = ServeDir::new(&dir)
         .append_index_html_on_directories(true)
         .oneshot(request)
         .await;
     let mut response = response.map(Body::new);
-    if response.status() == StatusCode::NOT_FOUND && path.starts_with("/api/") {
-        return crate::http::api_not_found(path.parse().unwrap_or_default())
-            .await
-            .into_response();
-    }
     let h = response.headers_mut();
     h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-cache"));
     if path
@@ -64,12 +77,14 @@ fn demo_index(dir: &std::path::Path) -> Response {
     pages.sort();
     let items: String = pages
         .iter()
-        .map(|p| format!("<li><a href=\"/{0}\">{0}</a></li>", esc(p)))
+        .map(|p| format!("<li><a href=\"/dev/{0}\">{0}</a></li>", esc(p)))
         .collect();
     let doc = format!(
-        "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>Clickeen demo pages</title>\
-         <link rel=\"stylesheet\" href=\"/assets/dashboard.css\"></head><body><main><h1>Demo pages</h1>\
-         <ul class=\"list\">{items}</ul><p class=\"muted\"><a href=\"/login\">Dashboard</a></p></main></body></html>"
+        "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>Clickeen test pages</title>\
+         <link rel=\"stylesheet\" href=\"/assets/dashboard.css\"></head><body><main><h1>Embed test pages</h1>\
+         <p class=\"muted\">Every way a publisher may paste the snippet (development only). \
+         <a href=\"/\">The builder</a> · <a href=\"/app\">Dashboard</a></p>\
+         <ul class=\"list\">{items}</ul></main></body></html>"
     );
     (
         [

@@ -115,8 +115,18 @@ async fn form_post<T>(
     }
 }
 
-fn signed_in(state: &AppState, pair: &TokenPair) -> Response {
-    redirect_with_cookies("/app", &users::session_cookies(state, pair))
+/// After sign-in: back to the page that sent the visitor to sign in (the claim page sets
+/// `ck_next`), else the dashboard.
+fn signed_in(state: &AppState, headers: &HeaderMap, pair: &TokenPair) -> Response {
+    let mut cookies = users::session_cookies(state, pair).to_vec();
+    let to = match crate::builder::claim::return_to(headers) {
+        Some(path) => {
+            cookies.push(crate::builder::claim::clear_return_cookie());
+            path
+        }
+        None => "/app",
+    };
+    redirect_with_cookies(to, &cookies)
 }
 
 fn message_of(e: &Error) -> String {
@@ -138,7 +148,7 @@ async fn login_submit(
     let flow = flows::login(&state, &client, &form.email, &form.password);
     let on_error = (false, form.email.as_str());
     form_post(&state, &headers, &form.csrf, flow, on_error, |pair| {
-        signed_in(&state, &pair)
+        signed_in(&state, &headers, &pair)
     })
     .await
 }
@@ -227,7 +237,7 @@ async fn magic_submit(
 ) -> Response {
     let flow = flows::verify_magic_link(&state, &client, &form.token);
     form_post(&state, &headers, &form.csrf, flow, (false, ""), |pair| {
-        signed_in(&state, &pair)
+        signed_in(&state, &headers, &pair)
     })
     .await
 }
@@ -250,7 +260,7 @@ async fn logout_submit(
 }
 
 /// Signs in from the cookies, refreshing an expired access token with the refresh cookie.
-pub(super) async fn cookie_user(
+pub(crate) async fn cookie_user(
     state: &AppState,
     client: &Client,
     headers: &HeaderMap,

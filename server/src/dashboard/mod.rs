@@ -81,15 +81,34 @@ pub(crate) fn icon(i: &Icon) -> String {
     i.to_svg(None)
 }
 
-fn dashboard_csp(state: &AppState) -> String {
+/// The dashboard's CSP. `live_preview`: the page mounts the real embed (a widget preview), whose
+/// wasm needs `'wasm-unsafe-eval'`; still no inline script or style.
+fn dashboard_csp(state: &AppState, live_preview: bool) -> String {
     let posthog = match &state.config().posthog_key {
         Some(_) => format!(" {}", state.config().posthog_host),
         None => String::new(),
     };
+    let wasm = if live_preview {
+        " 'wasm-unsafe-eval'"
+    } else {
+        ""
+    };
     format!(
-        "default-src 'none'; script-src 'self'{posthog}; style-src 'self'; img-src 'self' data:; \
+        "default-src 'none'; script-src 'self'{wasm}{posthog}; style-src 'self'; img-src 'self' data:; \
          connect-src 'self'{posthog}; form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
     )
+}
+
+/// What a page needs beyond the dashboard's defaults.
+#[derive(Default)]
+pub(crate) struct PageExtras<'a> {
+    /// Serve under `script-src 'self' 'wasm-unsafe-eval'`: the page shows a live preview rendered
+    /// by the real embed (the builder, the claim page, the dashboard's widget editor).
+    pub(crate) live_preview: bool,
+    /// More stylesheets after `/assets/dashboard.css` (same-origin paths).
+    pub(crate) stylesheets: &'a [&'a str],
+    /// First-party ES modules (same-origin paths), loaded with `<script type="module">`.
+    pub(crate) modules: &'a [&'a str],
 }
 
 /// A complete dashboard page with its security headers and any cookies to set.
@@ -100,10 +119,32 @@ pub(crate) fn html(
     body: &str,
     cookies: &[String],
 ) -> Response {
+    html_page(state, status, title, body, cookies, &PageExtras::default())
+}
+
+/// [`html`] with extra stylesheets, modules and, for live previews, the embed's CSP.
+pub(crate) fn html_page(
+    state: &AppState,
+    status: StatusCode,
+    title: &str,
+    body: &str,
+    cookies: &[String],
+    extras: &PageExtras<'_>,
+) -> Response {
+    let mut head = String::new();
+    for href in extras.stylesheets {
+        head.push_str(&format!("<link rel=\"stylesheet\" href=\"{}\">", esc(href)));
+    }
+    for src in extras.modules {
+        head.push_str(&format!(
+            "<script type=\"module\" src=\"{}\"></script>",
+            esc(src)
+        ));
+    }
     let doc = format!(
         "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\">\
          <meta name=\"viewport\" content=\"width=device-width,initial-scale=1\">\
-         <title>{} · Clickeen</title><link rel=\"stylesheet\" href=\"/assets/dashboard.css\"></head>\
+         <title>{} · Clickeen</title><link rel=\"stylesheet\" href=\"/assets/dashboard.css\">{head}</head>\
          <body>{body}</body></html>",
         esc(title)
     );
@@ -115,7 +156,7 @@ pub(crate) fn html(
     );
     h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
     h.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
-    if let Ok(v) = HeaderValue::from_str(&dashboard_csp(state)) {
+    if let Ok(v) = HeaderValue::from_str(&dashboard_csp(state, extras.live_preview)) {
         h.insert(header::CONTENT_SECURITY_POLICY, v);
     }
     for cookie in cookies {
@@ -224,6 +265,40 @@ pub(crate) fn auth_page(
     html(state, status, title, &body, &cookies)
 }
 
+/// Panics unless `css` takes every colour, font, size and space from a `--ck-*` property.
+#[cfg(test)]
+pub(crate) fn assert_tokens_only(css: &str) {
+    for forbidden in [
+        "#",
+        "rgb(",
+        "hsl(",
+        "px sans",
+        "serif",
+        "Arial",
+        "Helvetica",
+        "font-family:-",
+        "color:black",
+        "color:white",
+    ] {
+        assert!(
+            !css.contains(forbidden),
+            "hard-coded value {forbidden:?} in dashboard CSS"
+        );
+    }
+    for prop in ["color:", "background:", "font-family:", "font-size:"] {
+        for (i, _) in css.match_indices(prop) {
+            let value = &css[i + prop.len()..];
+            assert!(
+                value.starts_with("var(--ck-")
+                    || value.starts_with("inherit")
+                    || value.starts_with("transparent"),
+                "{prop} not from tokens: {}",
+                &value[..value.len().min(30)]
+            );
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -238,35 +313,6 @@ mod tests {
 
     #[test]
     fn dashboard_css_uses_only_tokens() {
-        // No literal colours or font names: every colour, font, size and space is a --ck-* property.
-        for forbidden in [
-            "#",
-            "rgb(",
-            "hsl(",
-            "px sans",
-            "serif",
-            "Arial",
-            "Helvetica",
-            "font-family:-",
-            "color:black",
-            "color:white",
-        ] {
-            assert!(
-                !DASHBOARD_CSS.contains(forbidden),
-                "hard-coded value {forbidden:?} in dashboard CSS"
-            );
-        }
-        for prop in ["color:", "background:", "font-family:", "font-size:"] {
-            for (i, _) in DASHBOARD_CSS.match_indices(prop) {
-                let value = &DASHBOARD_CSS[i + prop.len()..];
-                assert!(
-                    value.starts_with("var(--ck-")
-                        || value.starts_with("inherit")
-                        || value.starts_with("transparent"),
-                    "{prop} not from tokens: {}",
-                    &value[..value.len().min(30)]
-                );
-            }
-        }
+        assert_tokens_only(DASHBOARD_CSS);
     }
 }

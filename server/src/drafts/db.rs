@@ -56,6 +56,52 @@ pub(crate) async fn find_unclaimed(
     )
 }
 
+/// An unclaimed draft as its creator sees it (`GET /api/v1/draft`).
+#[derive(Debug, sqlx::FromRow)]
+pub(crate) struct DraftDetail {
+    pub(crate) id: Uuid,
+    pub(crate) widget_id: String,
+    pub(crate) name: String,
+    pub(crate) config: Json<serde_json::Value>,
+    pub(crate) draft_expires_at: Option<Ts>,
+}
+
+/// The unclaimed draft whose token hashes to `hash`, with its config.
+pub(crate) async fn detail(tx: &mut Tx, hash: &[u8]) -> Result<Option<DraftDetail>, sqlx::Error> {
+    fetch!(
+        tx,
+        fetch_optional,
+        sqlx::query_as::<_, DraftDetail>(
+            "select id, widget_id, name, config, draft_expires_at from widget_instances \
+             where draft_token_hash = $1 and status = 'draft' and workspace_id is null"
+        )
+        .bind(hash)
+    )
+}
+
+/// Replaces an unclaimed, unexpired draft's name and config; false if it was claimed or expired
+/// meanwhile.
+pub(crate) async fn update(
+    tx: &mut Tx,
+    id: Uuid,
+    name: &str,
+    config: &serde_json::Value,
+    now: Ts,
+) -> Result<bool, sqlx::Error> {
+    let n = execute!(
+        tx,
+        sqlx::query(
+            "update widget_instances set name = $2, config = $3, updated_at = $4 \
+         where id = $1 and status = 'draft' and workspace_id is null and draft_expires_at > $4"
+        )
+        .bind(id)
+        .bind(name)
+        .bind(Json(config))
+        .bind(now)
+    )?;
+    Ok(n == 1)
+}
+
 /// True when a draft with this token hash was claimed before (the token was burnt then).
 pub(crate) async fn was_claimed(tx: &mut Tx, hash: &[u8]) -> Result<bool, sqlx::Error> {
     fetch!(

@@ -1,9 +1,17 @@
-//! `POST /api/v1/drafts` (anonymous, rate-limited per IP) and `POST /api/v1/claims` (signed in,
-//! backoff on repeated failures).
+//! `POST /api/v1/drafts` (anonymous, rate-limited per IP), `GET`/`PUT /api/v1/draft` (the draft
+//! its `Authorization: Bearer ck_draft_…` token names: the builder's edits after publishing and
+//! the claim page's preview; rate-limited per IP) and `POST /api/v1/claims` (signed in, backoff on
+//! repeated failures).
 
 use std::time::Duration;
 
-use axum::{extract::State, http::StatusCode, response::IntoResponse, routing::post, Router};
+use axum::{
+    extract::{FromRequestParts, State},
+    http::{header, request::Parts, StatusCode},
+    response::IntoResponse,
+    routing::{get, post},
+    Router,
+};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
@@ -24,9 +32,12 @@ pub(crate) fn router() -> Router<AppState> {
     Router::new().route("/api/v1/drafts", post(create))
 }
 
-/// The claim route, merged by `http::router` with the signed-in API (no embed CORS).
+/// The claim route and the draft-token routes, merged by `http::router` with the signed-in API (no
+/// embed CORS: only our own builder and claim pages call them).
 pub(crate) fn claims_router() -> Router<AppState> {
-    Router::new().route("/api/v1/claims", post(claim))
+    Router::new()
+        .route("/api/v1/claims", post(claim))
+        .route("/api/v1/draft", get(read).put(update))
 }
 
 /// A new draft.
@@ -54,6 +65,132 @@ pub(crate) struct CreatedDraft {
     expires_at: Ts,
     /// HTML to paste into a page.
     snippet: String,
+}
+
+/// A draft as its creator sees it.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub(crate) struct Draft {
+    instance_id: Uuid,
+    /// Widget type, e.g. `form`.
+    #[serde(rename = "type")]
+    widget: String,
+    name: String,
+    #[schema(value_type = Object)]
+    config: serde_json::Value,
+    #[schema(value_type = String, format = DateTime)]
+    expires_at: Ts,
+}
+
+/// A draft's new config (replacing the old one whole) and name.
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct UpdateDraft {
+    /// The widget's config (validated against the widget's schema).
+    #[schema(value_type = Object)]
+    config: serde_json::Value,
+    /// Display name; unchanged when absent.
+    #[serde(default)]
+    name: Option<String>,
+}
+
+/// The hash of the `ck_draft_…` token in `Authorization: Bearer`; 401 without a well-formed one.
+pub(crate) struct DraftToken(Vec<u8>);
+
+impl FromRequestParts<AppState> for DraftToken {
+    type Rejection = Error;
+
+    async fn from_request_parts(parts: &mut Parts, _: &AppState) -> Result<Self, Error> {
+        let token = parts
+            .headers
+            .get(header::AUTHORIZATION)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.strip_prefix("Bearer "))
+            .map(str::trim)
+            .filter(|t| tokens::parse_kind(t, tokens::TokenKind::Draft).is_ok())
+            .ok_or_else(|| {
+                Error::client(
+                    StatusCode::UNAUTHORIZED,
+                    "invalid_draft_token",
+                    "expected Authorization: Bearer ck_draft_…",
+                )
+            })?;
+        Ok(DraftToken(tokens::hash(token)))
+    }
+}
+
+impl From<db::DraftDetail> for Draft {
+    fn from(d: db::DraftDetail) -> Draft {
+        Draft {
+            instance_id: d.id,
+            widget: d.widget_id,
+            name: d.name,
+            config: d.config.0,
+            expires_at: d.draft_expires_at.unwrap_or(Ts::from_millis(0)),
+        }
+    }
+}
+
+/// Per-IP limit of the draft-token routes.
+async fn limit_edits(state: &AppState, client: std::net::IpAddr) -> Result<(), Error> {
+    ratelimit::shared(
+        state,
+        &state.limiters().draft_edits_ip,
+        "draft_edits_ip",
+        &ratelimit::ip_hash(state.config(), client),
+    )
+    .await
+}
+
+/// The draft this draft token names (for the claim page's preview and the builder).
+#[utoipa::path(get, path = "/api/v1/draft", tag = "drafts",
+    responses((status = 200, body = Draft), (status = 401), (status = 404), (status = 409), (status = 410), (status = 429)),
+    security(("draft_token" = [])))]
+pub(crate) async fn read(
+    State(state): State<AppState>,
+    ClientIp(client): ClientIp,
+    DraftToken(hash): DraftToken,
+) -> Result<Json<Draft>, Error> {
+    limit_edits(&state, client).await?;
+    let mut tx = state.db().begin(&Actor::System).await?;
+    let draft = super::open(&mut tx, &hash, Ts::now()).await?;
+    tx.commit().await?;
+    Ok(Json(draft.into()))
+}
+
+/// Replaces the config (and name) of the draft this draft token names: the builder's edits after
+/// publishing update the same draft, never a new one. The snippet and the embed token stay.
+#[utoipa::path(put, path = "/api/v1/draft", tag = "drafts", request_body = UpdateDraft,
+    responses((status = 200, body = Draft), (status = 401), (status = 404), (status = 409), (status = 410),
+        (status = 422), (status = 429)),
+    security(("draft_token" = [])))]
+pub(crate) async fn update(
+    State(state): State<AppState>,
+    ClientIp(client): ClientIp,
+    DraftToken(hash): DraftToken,
+    Json(req): Json<UpdateDraft>,
+) -> Result<Json<Draft>, Error> {
+    limit_edits(&state, client).await?;
+    let now = Ts::now();
+    let mut tx = state.db().begin(&Actor::System).await?;
+    let mut draft = super::open(&mut tx, &hash, now).await?;
+    widgets::validate_config(&draft.widget_id, &req.config)?;
+    if req.name.is_some() {
+        draft.name = super::name(req.name.as_deref())?;
+    }
+    if !db::update(&mut tx, draft.id, &draft.name, &req.config, now).await? {
+        // Claimed or expired between the read and the write: answer as a fresh read would.
+        drop(tx);
+        let mut tx = state.db().begin(&Actor::System).await?;
+        super::open(&mut tx, &hash, now).await?;
+        return Err(Error::conflict(
+            "already_claimed",
+            "this draft was already claimed",
+        ));
+    }
+    tx.commit().await?;
+    draft.config = sqlx::types::Json(req.config);
+    metrics::counter!("ck_drafts_updated_total").increment(1);
+    Ok(Json(draft.into()))
 }
 
 /// A claim.
@@ -89,13 +226,7 @@ pub(crate) async fn create(
         &ratelimit::ip_hash(state.config(), client),
     )
     .await?;
-    let name = req.name.as_deref().unwrap_or("").trim().to_owned();
-    if name.chars().count() > 120 {
-        return Err(Error::bad_request(
-            "invalid_name",
-            "name may have at most 120 characters",
-        ));
-    }
+    let name = super::name(req.name.as_deref())?;
     if !widgets::is_type_name(&req.widget) {
         return Err(Error::bad_request("unknown_widget", "unknown widget type"));
     }

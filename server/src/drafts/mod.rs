@@ -68,20 +68,12 @@ pub(crate) async fn claim(
             return Err(already_claimed());
         }
         attempt.outcome = "unknown_token";
-        return Err(Error::client(
-            StatusCode::NOT_FOUND,
-            "invalid_draft_token",
-            "no draft matches this draft token",
-        ));
+        return Err(unknown_token());
     };
     attempt.instance = Some(draft.id);
     if draft.draft_expires_at.is_none_or(|t| t <= now) {
         attempt.outcome = "expired";
-        return Err(Error::client(
-            StatusCode::GONE,
-            "draft_expired",
-            "this draft has expired",
-        ));
+        return Err(expired());
     }
     if !db::claim(tx, draft.id, ws, user.id, now).await? {
         attempt.outcome = "already_claimed";
@@ -90,6 +82,45 @@ pub(crate) async fn claim(
     attempt.workspace = Some(ws);
     attempt.outcome = "claimed";
     Ok((draft.id, ws))
+}
+
+/// The unclaimed, unexpired draft whose token hashes to `hash`; the clear refusal otherwise
+/// (404 unknown token, 409 already claimed, 410 expired).
+pub(crate) async fn open(tx: &mut Tx, hash: &[u8], now: Ts) -> Result<db::DraftDetail, Error> {
+    let Some(draft) = db::detail(tx, hash).await? else {
+        if db::was_claimed(tx, hash).await? {
+            return Err(already_claimed());
+        }
+        return Err(unknown_token());
+    };
+    if draft.draft_expires_at.is_none_or(|t| t <= now) {
+        return Err(expired());
+    }
+    Ok(draft)
+}
+
+/// A draft's display name: trimmed, at most 120 characters.
+pub(crate) fn name(name: Option<&str>) -> Result<String, Error> {
+    let name = name.unwrap_or("").trim().to_owned();
+    if name.chars().count() > 120 {
+        return Err(Error::bad_request(
+            "invalid_name",
+            "name may have at most 120 characters",
+        ));
+    }
+    Ok(name)
+}
+
+fn unknown_token() -> Error {
+    Error::client(
+        StatusCode::NOT_FOUND,
+        "invalid_draft_token",
+        "no draft matches this draft token",
+    )
+}
+
+fn expired() -> Error {
+    Error::client(StatusCode::GONE, "draft_expired", "this draft has expired")
 }
 
 fn already_claimed() -> Error {

@@ -21,7 +21,7 @@ use tower_http::{
 };
 
 use crate::{
-    assets, billing, client_errors, dashboard, drafts, error::Error, health, metrics,
+    assets, billing, builder, client_errors, dashboard, drafts, error::Error, health, metrics,
     state::AppState, submissions, tokens, usage, users, widgets, workspaces,
 };
 
@@ -59,7 +59,8 @@ pub(crate) fn router(state: AppState) -> Router {
         .merge(api)
         .merge(metrics::http::router())
         .merge(assets::http::router())
-        .merge(dashboard::http::router());
+        .merge(dashboard::http::router())
+        .merge(builder::http::router());
     // Development pages are not even routed in production.
     if state.config().serves_dev_mail() {
         app = app.merge(dashboard::dev_mail::router());

@@ -42,6 +42,8 @@ use crate::state::AppState;
         crate::tokens::http::update,
         crate::drafts::http::create,
         crate::drafts::http::claim,
+        crate::drafts::http::read,
+        crate::drafts::http::update,
         crate::usage::http::daily,
         crate::usage::http::last_7_days,
         crate::usage::http::ingest,
@@ -69,6 +71,15 @@ impl Modify for BearerAuth {
                 HttpBuilder::new()
                     .scheme(HttpAuthScheme::Bearer)
                     .bearer_format("JWT")
+                    .build(),
+            ),
+        );
+        components.add_security_scheme(
+            "draft_token",
+            SecurityScheme::Http(
+                HttpBuilder::new()
+                    .scheme(HttpAuthScheme::Bearer)
+                    .bearer_format("ck_draft_…")
                     .build(),
             ),
         );

@@ -138,6 +138,7 @@ pub(crate) struct Limiters {
     pub(crate) submissions_token: Limiter,
     pub(crate) submissions_ip: Limiter,
     pub(crate) drafts_ip: Limiter,
+    pub(crate) draft_edits_ip: Limiter,
     pub(crate) auth_ip: Limiter,
     pub(crate) auth_account_ip: Limiter,
     /// One sign-in link a minute per (address, client).
@@ -155,6 +156,7 @@ impl Limiters {
             submissions_token: Limiter::new(p.limit_submissions_token),
             submissions_ip: Limiter::new(p.limit_submissions_ip),
             drafts_ip: Limiter::new(p.limit_drafts_ip),
+            draft_edits_ip: Limiter::new(p.limit_draft_edits_ip),
             auth_ip: Limiter::new(p.limit_auth_ip),
             auth_account_ip: Limiter::new(p.limit_auth_account_ip),
             magic_link_client: Limiter::new(Limit {

@@ -747,7 +747,7 @@ async fn production_serves_no_development_pages() {
         b"<!doctype html><p>demo</p>",
     );
     let dev = store.start().await;
-    for path in ["/dev/mail", "/", "/demo.html"] {
+    for path in ["/dev/mail", "/dev/", "/dev/demo.html", "/"] {
         assert_eq!(
             get(&dev, path, None).await.status,
             StatusCode::OK,
@@ -760,7 +760,8 @@ async fn production_serves_no_development_pages() {
     for path in [
         "/dev/mail",
         "/dev/mail/00000000-0000-0000-0000-000000000000",
-        "/",
+        "/dev/",
+        "/dev/demo.html",
         "/demo.html",
     ] {
         assert_eq!(

@@ -121,14 +121,14 @@ async fn demo_pages_and_strict_csp_pages() {
     );
     let server = store.start().await;
     let res = client()
-        .get(format!("{}/form-demo.html", server.url()))
+        .get(format!("{}/dev/form-demo.html", server.url()))
         .send()
         .await
         .expect("get");
     assert_eq!(res.status(), StatusCode::OK);
     assert!(res.headers().get(header::CONTENT_SECURITY_POLICY).is_none());
     let res = client()
-        .get(format!("{}/form-csp.html", server.url()))
+        .get(format!("{}/dev/form-csp.html", server.url()))
         .send()
         .await
         .expect("get");
@@ -138,7 +138,7 @@ async fn demo_pages_and_strict_csp_pages() {
         "script-src 'self' 'wasm-unsafe-eval'; style-src 'self'"
     );
     let index = client()
-        .get(server.url())
+        .get(format!("{}/dev/", server.url()))
         .send()
         .await
         .expect("get")

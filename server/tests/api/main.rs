@@ -7,6 +7,7 @@ mod common;
 mod accounts;
 mod assets;
 mod billing;
+mod builder;
 mod dashboard;
 mod drafts;
 mod operator;

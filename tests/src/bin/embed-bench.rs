@@ -98,7 +98,6 @@ async fn main() -> Result<()> {
         bail!("LOADS must be at least 1");
     }
     let mut server = Server::publisher().await?;
-    let page_origin = server.base.clone();
     let embed_origin = server.embed_origin();
     let (id, token) = server.draft(&serde_json::from_str(FORM)?).await?;
     let snippet = |attrs: &str| {
@@ -154,7 +153,7 @@ async fn main() -> Result<()> {
                 browser.goto("about:blank").await?;
                 browser.cdp("Network.clearBrowserCache", json!({})).await?;
                 browser
-                    .goto(&format!("{page_origin}/{page}?run={i}"))
+                    .goto(&format!("{}?run={i}", server.page(page)))
                     .await?;
                 let deadline = Instant::now() + Duration::from_secs(60);
                 while browser.eval("return !!window.ckT;", json!([])).await? != json!(true) {

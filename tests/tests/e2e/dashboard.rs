@@ -7,11 +7,10 @@
 //! light and dark, in the folder the test prints.
 
 use std::collections::HashMap;
-use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
 use anyhow::{bail, Context, Result};
-use ck_e2e::{keys, repo_root, Browser, Server};
+use ck_e2e::{keys, screenshot_dir, Browser, Server};
 use serde_json::{json, Value};
 
 const PASSWORD: &str = "correct horse battery";
@@ -161,16 +160,6 @@ async fn wait_for_row(
     }
 }
 
-/// The folder the screenshots go to (printed by the test).
-fn shots_dir() -> Result<PathBuf> {
-    let target = std::env::var("CARGO_TARGET_DIR")
-        .map(PathBuf::from)
-        .unwrap_or_else(|_| repo_root().join("target"));
-    let dir = target.join("screenshots/dashboard");
-    std::fs::create_dir_all(&dir)?;
-    Ok(dir)
-}
-
 /// axe-core (no serious or critical violations) and screenshots at 390 and 1280 px, light and
 /// dark, of the page at `url`, saved as `name-{width}-{scheme}.png`.
 async fn check_page(b: &Browser, url: &str, name: &str, dir: &std::path::Path) -> Result<()> {
@@ -187,12 +176,10 @@ async fn check_shown(b: &Browser, name: &str, dir: &std::path::Path) -> Result<(
     for width in [390, 1280] {
         for dark in [false, true] {
             let scheme = if dark { "dark" } else { "light" };
-            b.screenshot(
-                &dir.join(format!("{name}-{width}-{scheme}.png")),
-                width,
-                dark,
-            )
-            .await?;
+            b.set_width(width).await?;
+            b.color_scheme(dark).await?;
+            b.screenshot(&dir.join(format!("{name}-{width}-{scheme}.png")))
+                .await?;
             // Readable at 390 px: nothing wider than the viewport.
             let overflow = b
                 .eval("return document.documentElement.scrollWidth - document.documentElement.clientWidth;", json!([]))
@@ -289,7 +276,7 @@ async fn owner_dashboard_end_to_end() -> Result<()> {
     let rendered =
         format!("document.querySelector('{host}')?.shadowRoot?.querySelector('form button')");
     for _ in 0..2 {
-        b.goto(&format!("{base}/site.html")).await?;
+        b.goto(&server.page("site.html")).await?;
         b.wait_for(&rendered, "the form on the publisher's page")
             .await?;
     }
@@ -304,7 +291,7 @@ async fn owner_dashboard_end_to_end() -> Result<()> {
     )
     .await?;
     // Leaving the page sends what the pixel still held.
-    b.goto(&format!("{base}/left.html")).await?;
+    b.goto(&server.page("left.html")).await?;
     tokio::time::sleep(Duration::from_millis(300)).await;
     let sent = beacon_totals(&b).await?;
     let n = |k: &str| sent.get(k).copied().unwrap_or(0);
@@ -356,6 +343,45 @@ async fn owner_dashboard_end_to_end() -> Result<()> {
     assert!(
         csv.contains("\"'=HYPERLINK(\"\"http://x.test\"\")\""),
         "{csv}"
+    );
+
+    // The config in the builder's editor beside the live preview (the real embed): an edit shows in
+    // the preview, saves through the plain form, and the embed serves it.
+    b.goto(&widget_url).await?;
+    let preview = "document.querySelector('#config-preview [data-ck-widget]')?.shadowRoot";
+    b.wait_for(
+        &format!(
+            "!document.getElementById('config-editor').hidden && {preview}?.querySelector('form')"
+        ),
+        "the editor and its live preview",
+    )
+    .await?;
+    b.type_into(
+        "document.querySelector('#config-fields [data-path=title]')",
+        " today",
+    )
+    .await?;
+    b.wait_for(
+        &format!("{preview}.textContent.includes('Contact us today')"),
+        "the preview to follow the edit",
+    )
+    .await?;
+    b.click("document.querySelector('form.config-form button[type=submit]')")
+        .await?;
+    b.wait_for("location.search.includes('done=saved')", "the saved config")
+        .await?;
+    let manifest: Value = http
+        .get(format!(
+            "{}/api/v1/widgets/{id}/config?token={token}",
+            server.embed_origin()
+        ))
+        .send()
+        .await?
+        .json()
+        .await?;
+    assert_eq!(
+        manifest["config"]["title"], "Contact us today",
+        "{manifest}"
     );
 
     // A second account sees nothing of it through any dashboard URL: 404, none of the data.
@@ -430,7 +456,7 @@ async fn owner_dashboard_end_to_end() -> Result<()> {
     }
 
     // Every page: axe-core and screenshots; the stranger's empty workspace shows its empty state.
-    let dir = shots_dir()?;
+    let dir = screenshot_dir("dashboard")?;
     println!("dashboard screenshots: {}", dir.display());
     let pages = [
         (ws_url.clone(), "overview"),
@@ -502,7 +528,7 @@ async fn owner_dashboard_end_to_end() -> Result<()> {
         .await?;
     assert_ne!(rotated.as_str(), Some(token.as_str()));
     check_shown(&b, "token-shown-once", &dir).await?;
-    b.goto(&format!("{base}/site.html")).await?;
+    b.goto(&server.page("site.html")).await?;
     b.wait_for(&rendered, "the form with the old token in its grace period")
         .await?;
 
@@ -544,7 +570,7 @@ async fn owner_dashboard_end_to_end() -> Result<()> {
         }
         tokio::time::sleep(Duration::from_millis(200)).await;
     }
-    b.goto(&format!("{base}/site.html")).await?;
+    b.goto(&server.page("site.html")).await?;
     b.wait_for(
         "ckEvents.some(e => e.name === 'widget:error')",
         "the embed to stop",

@@ -5,7 +5,11 @@
 //! first run. One subject: `cargo test -p ck-e2e --test e2e form::`.
 
 mod announcement;
+mod builder;
+mod claim;
 mod dashboard;
 mod embed;
 mod form;
+mod screens;
+mod sites;
 mod wave;

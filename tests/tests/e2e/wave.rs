@@ -58,9 +58,7 @@ impl Wave {
             script.repeat(loaders)
         );
         self.server.write_page("wave.html", &html)?;
-        self.browser
-            .goto(&format!("{}/wave.html", self.server.base))
-            .await
+        self.browser.goto(&self.server.page("wave.html")).await
     }
 
     async fn js(&self, expr: &str) -> Result<Value> {

@@ -26,7 +26,7 @@ use axum::{
 use ck_icons::{icons, Icon};
 use uuid::Uuid;
 
-use super::{csrf_token, esc, html, icon};
+use super::{csrf_token, esc, html, html_page, icon, PageExtras};
 use crate::{
     error::Error,
     state::AppState,
@@ -78,7 +78,11 @@ pub(crate) fn router() -> Router<AppState> {
         .route("/app/account/password", post(account::password))
         .route("/app/account/delete", post(account::delete))
         .route("/assets/app.css", get(stylesheet))
-        .route("/assets/app.js", get(script))
+        .route("/assets/app.js", get(|| async { javascript(APP_JS) }))
+        .route(
+            "/assets/app-editor.js",
+            get(|| async { javascript(EDITOR_JS) }),
+        )
 }
 
 /// Layout rules of the `/app` pages beyond the sign-in pages' sheet, in dieter-tokens only.
@@ -86,6 +90,9 @@ const APP_CSS: &str = include_str!("app.css");
 
 /// Copy buttons and the optional PostHog page view (see the file's comments).
 const APP_JS: &str = include_str!("app.js");
+
+/// The widget page's editor and live preview: the builder's modules over the plain form.
+const EDITOR_JS: &str = include_str!("app-editor.js");
 
 async fn stylesheet() -> impl IntoResponse {
     (
@@ -97,13 +104,13 @@ async fn stylesheet() -> impl IntoResponse {
     )
 }
 
-async fn script() -> impl IntoResponse {
+fn javascript(source: &'static str) -> impl IntoResponse {
     (
         [
             (header::CONTENT_TYPE, "text/javascript; charset=utf-8"),
             (header::CACHE_CONTROL, "public, max-age=300"),
         ],
-        APP_JS,
+        source,
     )
 }
 
@@ -314,6 +321,19 @@ impl Frame<'_> {
         title: &str,
         main_html: &str,
     ) -> Response {
+        self.render_page(state, status, title, main_html, false)
+    }
+
+    /// [`Frame::render`]; `editor`: the page mounts the builder's form editor and its live preview
+    /// (the real embed, so the CSP adds `'wasm-unsafe-eval'`).
+    pub(crate) fn render_page(
+        &self,
+        state: &AppState,
+        status: StatusCode,
+        title: &str,
+        main_html: &str,
+        editor: bool,
+    ) -> Response {
         let csrf = &self.signed.csrf;
         let switcher = if self.all.is_empty() {
             String::new()
@@ -390,8 +410,7 @@ impl Frame<'_> {
             ""
         };
         let body = format!(
-            "<link rel=\"stylesheet\" href=\"/assets/app.css\">\
-             <a class=\"skip\" href=\"#main\">Skip to content</a>\
+            "<a class=\"skip\" href=\"#main\">Skip to content</a>\
              <header class=\"bar\"><a class=\"brand\" href=\"/app\">Clickeen</a>{switcher}\
              <div class=\"who\"><a href=\"/app/account\"{account_current}>{user_icon}<span>{email}</span></a>\
              <form method=\"post\" action=\"/logout\"><input type=\"hidden\" name=\"csrf\" value=\"{csrf}\">\
@@ -401,7 +420,19 @@ impl Frame<'_> {
             user_icon = icon(&icons::USER),
             email = esc(self.signed.user.email.as_deref().unwrap_or_default()),
         );
-        html(state, status, title, &body, &self.signed.cookies)
+        let extras = if editor {
+            PageExtras {
+                live_preview: true,
+                stylesheets: &["/assets/builder.css", "/assets/app.css"],
+                modules: &["/assets/app-editor.js"],
+            }
+        } else {
+            PageExtras {
+                stylesheets: &["/assets/app.css"],
+                ..PageExtras::default()
+            }
+        };
+        html_page(state, status, title, &body, &self.signed.cookies, &extras)
     }
 }
 

@@ -83,14 +83,25 @@ async fn widget_page(
         &format!("{} usage, last 7 days", display_name(&instance)),
         "widget-usage",
     );
+    // Forms get the builder's editor and live preview over the plain form (app-editor.js).
+    let visual = owner && instance.widget_id == "form";
     let editor = if owner {
+        let shell = if visual {
+            "<div id=\"config-editor\" class=\"grid\" hidden><div id=\"config-fields\"></div>\
+             <div class=\"sticky\"><h3>Preview</h3><p class=\"muted\">The real embed, with this config.</p>\
+             <div id=\"config-preview\" class=\"stage\"></div></div></div>"
+        } else {
+            ""
+        };
         format!(
-            "<form method=\"post\" action=\"{base}/config\" class=\"config-form\">{csrf}\
-             <label for=\"config\">Config (JSON)</label>\
+            "{shell}<form method=\"post\" action=\"{base}/config\" class=\"config-form\">{csrf}\
+             <details class=\"json\" open><summary>Edit as JSON</summary>\
+             <label for=\"config\" class=\"sr-only\">Config (JSON)</label>\
              <p class=\"muted\" id=\"config-help\">The same config the builder makes. It is checked with the \
              widget's own rules before it is saved; live embeds pick it up on their next load.</p>\
              <textarea id=\"config\" name=\"config\" rows=\"16\" spellcheck=\"false\" \
-             aria-describedby=\"config-help\">{}</textarea>\
+             aria-describedby=\"config-help\">{}</textarea></details>\
+             <p id=\"config-check\" class=\"error\" role=\"alert\" hidden></p>\
              <div class=\"actions\"><button type=\"submit\">Save config</button></div></form>",
             esc(&config_text)
         )
@@ -160,7 +171,7 @@ async fn widget_page(
         Some(Notice::Error(_)) => StatusCode::UNPROCESSABLE_ENTITY,
         _ => StatusCode::OK,
     };
-    Ok(frame.render(state, status, display_name(&instance), &main))
+    Ok(frame.render_page(state, status, display_name(&instance), &main, visual))
 }
 
 /// The config editor's post.
