@@ -408,3 +408,35 @@ async fn usage_last_7_days(store: &Store) {
     );
     server.shutdown().await.expect("shutdown");
 }
+
+#[tokio::test]
+async fn posthog_only_when_keyed_and_only_on_dashboard_pages() {
+    let store = Store::sqlite();
+    for key in [None, Some("phc_test_key")] {
+        let mut config = store.config();
+        config.posthog_key = key.map(str::to_owned);
+        let server = ck_server::spawn(config).await.expect("server starts");
+        let email = format!("ph-{}@example.com", key.is_some());
+        let (access, ws) = signup(&server, &email).await;
+        let page = send(
+            client()
+                .get(format!("{}/app/w/{ws}", server.url()))
+                .header(header::COOKIE, format!("ck_access={access}")),
+        )
+        .await;
+        assert_eq!(page.status, StatusCode::OK, "{}", page.text);
+        let csp = page.headers[header::CONTENT_SECURITY_POLICY]
+            .to_str()
+            .unwrap()
+            .to_owned();
+        assert_eq!(
+            page.text.contains("data-posthog-key=\"phc_test_key\""),
+            key.is_some()
+        );
+        assert_eq!(csp.contains("posthog.com"), key.is_some(), "{csp}");
+        // Never on the sign-in pages.
+        let login = get(&server, "/login", None).await;
+        assert!(!login.text.contains("posthog"), "{}", login.text);
+        server.shutdown().await.expect("shutdown");
+    }
+}
