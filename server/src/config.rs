@@ -430,26 +430,54 @@ pub struct OutboxConfig {
     #[arg(long, env = "CK_WEBHOOK_ALLOW_PRIVATE", default_value_t = false)]
     pub webhook_allow_private: bool,
     /// How often each process looks for due deliveries when not woken by a new submission (ms).
-    #[arg(long, env = "CK_OUTBOX_POLL_MS", default_value_t = 1_000)]
+    #[arg(
+        long = "outbox-poll-ms",
+        env = "CK_OUTBOX_POLL_MS",
+        default_value_t = 1_000
+    )]
     pub poll_ms: u64,
     /// Deliveries in flight at once per process; a slow receiver holds one slot, not the queue.
-    #[arg(long, env = "CK_OUTBOX_CONCURRENCY", default_value_t = 16)]
+    #[arg(
+        long = "outbox-concurrency",
+        env = "CK_OUTBOX_CONCURRENCY",
+        default_value_t = 16
+    )]
     pub concurrency: usize,
     /// One webhook request's time limit (ms).
-    #[arg(long, env = "CK_WEBHOOK_TIMEOUT_MS", default_value_t = 10_000)]
+    #[arg(
+        long = "webhook-timeout-ms",
+        env = "CK_WEBHOOK_TIMEOUT_MS",
+        default_value_t = 10_000
+    )]
     pub timeout_ms: u64,
     /// How long a claimed delivery stays with its process before another may take it over (ms);
     /// longer than the request time limit.
-    #[arg(long, env = "CK_OUTBOX_LEASE_MS", default_value_t = 60_000)]
+    #[arg(
+        long = "outbox-lease-ms",
+        env = "CK_OUTBOX_LEASE_MS",
+        default_value_t = 60_000
+    )]
     pub lease_ms: u64,
     /// Delay before the first retry (ms); each later retry waits twice as long, up to the cap.
-    #[arg(long, env = "CK_OUTBOX_RETRY_BASE_MS", default_value_t = 30_000)]
+    #[arg(
+        long = "outbox-retry-base-ms",
+        env = "CK_OUTBOX_RETRY_BASE_MS",
+        default_value_t = 30_000
+    )]
     pub retry_base_ms: u64,
     /// Longest wait between two attempts (ms).
-    #[arg(long, env = "CK_OUTBOX_RETRY_CAP_MS", default_value_t = 3_600_000)]
+    #[arg(
+        long = "outbox-retry-cap-ms",
+        env = "CK_OUTBOX_RETRY_CAP_MS",
+        default_value_t = 3_600_000
+    )]
     pub retry_cap_ms: u64,
     /// Attempts before a delivery is dead-lettered (the default schedule spans about a day).
-    #[arg(long, env = "CK_OUTBOX_MAX_ATTEMPTS", default_value_t = 30)]
+    #[arg(
+        long = "outbox-max-attempts",
+        env = "CK_OUTBOX_MAX_ATTEMPTS",
+        default_value_t = 30
+    )]
     pub max_attempts: u32,
 }
 

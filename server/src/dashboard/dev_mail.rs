@@ -128,12 +128,15 @@ async fn show(State(state): State<AppState>, Path(id): Path<Uuid>) -> Result<Res
         })
         .collect();
     // The header a mail client turns into its own "Unsubscribe" button.
-    let unsubscribe = m.list_unsubscribe.as_deref().map_or_else(String::new, |url| {
-        format!(
-            "<p class=\"muted\">List-Unsubscribe (one-click): <a href=\"{0}\">{0}</a></p>",
-            esc(url)
-        )
-    });
+    let unsubscribe = m
+        .list_unsubscribe
+        .as_deref()
+        .map_or_else(String::new, |url| {
+            format!(
+                "<p class=\"muted\">List-Unsubscribe (one-click): <a href=\"{0}\">{0}</a></p>",
+                esc(url)
+            )
+        });
     let body = format!(
         "<main><p><a href=\"/dev/mail\">{back}All mail</a></p><h1>{subject}</h1>\
          <p class=\"muted\">To {to} · {when}</p>{unsubscribe}<div class=\"card\">{paragraphs}</div>{NOTE}</main>",

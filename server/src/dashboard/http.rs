@@ -29,6 +29,7 @@ pub(crate) fn router() -> Router<AppState> {
         .route("/auth/magic", get(magic_landing).post(magic_submit))
         .route("/logout", post(logout_submit))
         .route("/app", get(app_home))
+        .merge(super::webhooks::router())
 }
 
 async fn login_page(State(state): State<AppState>, headers: HeaderMap) -> Response {
@@ -80,7 +81,7 @@ struct TokenQuery {
 }
 
 /// Checks a form post's CSRF defences: same-origin and the double-submitted token.
-fn check_form(state: &AppState, headers: &HeaderMap, token: &str) -> Result<(), Error> {
+pub(crate) fn check_form(state: &AppState, headers: &HeaderMap, token: &str) -> Result<(), Error> {
     csrf::check_same_origin(headers, state.config())?;
     csrf::check_form_token(headers, token)
 }
@@ -251,7 +252,7 @@ async fn logout_submit(
 }
 
 /// Signs in from the cookies, refreshing an expired access token with the refresh cookie.
-async fn cookie_user(
+pub(crate) async fn cookie_user(
     state: &AppState,
     client: &Client,
     headers: &HeaderMap,
@@ -299,9 +300,20 @@ async fn app_home(
                 })
                 .collect()
         };
+        // Webhooks, deliveries and notification settings are the owners' (dashboard::webhooks).
+        let owner_links = if ws.role == "owner" {
+            format!(
+                "<p class=\"muted\"><a href=\"/app/workspaces/{0}/webhooks\">Webhooks</a> · \
+                 <a href=\"/app/workspaces/{0}/deliveries\">Deliveries</a> · \
+                 <a href=\"/app/workspaces/{0}/notifications\">Notifications</a></p>",
+                ws.id
+            )
+        } else {
+            String::new()
+        };
         sections.push_str(&format!(
             "<section class=\"card\"><h2>{}</h2><p class=\"muted\">Role: {} · id <code>{}</code></p>\
-             <ul class=\"list\">{items}</ul></section>",
+             {owner_links}<ul class=\"list\">{items}</ul></section>",
             esc(&ws.name),
             esc(&ws.role),
             ws.id

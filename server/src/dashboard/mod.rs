@@ -10,6 +10,7 @@
 pub(crate) mod demo;
 pub(crate) mod dev_mail;
 pub(crate) mod http;
+pub(crate) mod webhooks;
 
 use axum::{
     http::{header, HeaderMap, HeaderValue, StatusCode},
@@ -141,7 +142,7 @@ pub(crate) async fn stylesheet() -> impl IntoResponse {
             (header::CONTENT_TYPE, "text/css; charset=utf-8"),
             (header::CACHE_CONTROL, "public, max-age=300"),
         ],
-        [dieter_tokens::css::ROOT, DASHBOARD_CSS].concat(),
+        [dieter_tokens::css::ROOT, DASHBOARD_CSS, webhooks::CSS].concat(),
     )
 }
 
@@ -237,7 +238,11 @@ mod tests {
 
     #[test]
     fn dashboard_css_uses_only_tokens() {
-        // No literal colours or font names: every colour, font, size and space is a --ck-* property.
+        assert_tokens_only(DASHBOARD_CSS);
+    }
+
+    /// No literal colours or font names: every colour, font, size and space is a --ck-* property.
+    pub(super) fn assert_tokens_only(css: &str) {
         for forbidden in [
             "#",
             "rgb(",
@@ -251,13 +256,13 @@ mod tests {
             "color:white",
         ] {
             assert!(
-                !DASHBOARD_CSS.contains(forbidden),
+                !css.contains(forbidden),
                 "hard-coded value {forbidden:?} in dashboard CSS"
             );
         }
         for prop in ["color:", "background:", "font-family:", "font-size:"] {
-            for (i, _) in DASHBOARD_CSS.match_indices(prop) {
-                let value = &DASHBOARD_CSS[i + prop.len()..];
+            for (i, _) in css.match_indices(prop) {
+                let value = &css[i + prop.len()..];
                 assert!(
                     value.starts_with("var(--ck-")
                         || value.starts_with("inherit")

@@ -90,7 +90,11 @@ pub(crate) struct Setting {
 }
 
 /// `user`'s mode for each widget of workspace `ws`, if they own it.
-pub(crate) async fn settings(tx: &mut Tx, user: Uuid, ws: Uuid) -> Result<Vec<Setting>, sqlx::Error> {
+pub(crate) async fn settings(
+    tx: &mut Tx,
+    user: Uuid,
+    ws: Uuid,
+) -> Result<Vec<Setting>, sqlx::Error> {
     fetch!(tx, fetch_all, sqlx::query_as::<_, Setting>(
         "select i.id as instance_id, i.name, i.widget_id, s.mode from widget_instances i \
          join workspace_members m on m.workspace_id = i.workspace_id and m.user_id = $1 and m.role = 'owner' \
@@ -121,10 +125,27 @@ pub(crate) async fn set(
 }
 
 /// Turns `user`'s notifications for `instance` off (the signed unsubscribe link; ck_system).
-pub(crate) async fn unsubscribe(tx: &mut Tx, user: Uuid, instance: Uuid) -> Result<u64, sqlx::Error> {
+pub(crate) async fn unsubscribe(
+    tx: &mut Tx,
+    user: Uuid,
+    instance: Uuid,
+) -> Result<u64, sqlx::Error> {
     execute!(tx, sqlx::query(
         "update notification_settings set mode = 'none', updated_at = $3 where instance_id = $1 and user_id = $2")
         .bind(instance)
         .bind(user)
         .bind(Ts::now()))
+}
+
+/// One submission of a workspace `user` is a member of.
+pub(crate) async fn member_submission(
+    tx: &mut Tx,
+    user: Uuid,
+    id: Uuid,
+) -> Result<Option<SubmissionRow>, sqlx::Error> {
+    fetch!(tx, fetch_optional, sqlx::query_as::<_, SubmissionRow>(
+        "select s.id, s.instance_id, s.data, s.created_at from submissions s \
+         join workspace_members m on m.workspace_id = s.workspace_id and m.user_id = $1 where s.id = $2")
+        .bind(user)
+        .bind(id))
 }

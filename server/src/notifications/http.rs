@@ -121,10 +121,7 @@ struct UnsubscribeQuery {
 }
 
 fn signed(state: &AppState, q: &UnsubscribeQuery) -> bool {
-    ct_eq(
-        unsubscribe_sig(state, q.u, q.i).as_bytes(),
-        q.s.as_bytes(),
-    )
+    ct_eq(unsubscribe_sig(state, q.u, q.i).as_bytes(), q.s.as_bytes())
 }
 
 fn invalid(state: &AppState) -> Response {

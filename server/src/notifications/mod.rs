@@ -106,7 +106,10 @@ fn clock(t: Ts) -> String {
 }
 
 /// A submission's fields as (label, value) in form order, then any keys the form does not name.
-pub(crate) fn fields_of(config: &serde_json::Value, data: &serde_json::Value) -> Vec<(String, String)> {
+pub(crate) fn fields_of(
+    config: &serde_json::Value,
+    data: &serde_json::Value,
+) -> Vec<(String, String)> {
     let mut out = Vec::new();
     let mut named = Vec::new();
     if let Ok(form) = widgets::form_config(config) {
@@ -216,13 +219,7 @@ fn unsubscribe_footer(name: &str, mode: Mode, url: &str) -> String {
     )
 }
 
-async fn send(
-    state: &AppState,
-    to: &str,
-    subject: &str,
-    body: &str,
-    unsubscribe: &str,
-) -> Outcome {
+async fn send(state: &AppState, to: &str, subject: &str, body: &str, unsubscribe: &str) -> Outcome {
     let mail = Mail {
         to,
         subject,
@@ -365,7 +362,10 @@ mod tests {
             ]
         );
         assert_eq!(
-            fields_of(&serde_json::json!({}), &serde_json::json!({"b": null, "a": ""})),
+            fields_of(
+                &serde_json::json!({}),
+                &serde_json::json!({"b": null, "a": ""})
+            ),
             [("a".into(), "—".into()), ("b".into(), "—".into())]
         );
     }

@@ -119,20 +119,29 @@ pub(crate) async fn finish(tx: &mut Tx, f: &Finish<'_>) -> Result<bool, sqlx::Er
         return Ok(false);
     }
     let outcome = if f.outcome.ok { "delivered" } else { "failed" };
-    execute!(tx, sqlx::query(
-        "insert into delivery_attempts (id, delivery_id, workspace_id, attempt, outcome, \
+    execute!(
+        tx,
+        sqlx::query(
+            "insert into delivery_attempts (id, delivery_id, workspace_id, attempt, outcome, \
          response_status, response_snippet, error, duration_ms, started_at) \
-         values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)")
+         values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)"
+        )
         .bind(Uuid::new_v4())
         .bind(f.id)
         .bind(f.workspace_id)
         .bind(i32::try_from(f.attempt).unwrap_or(i32::MAX))
         .bind(outcome)
         .bind(f.outcome.status.map(i32::from))
-        .bind(f.outcome.snippet.as_deref().map(|s| truncate(s, SNIPPET_BYTES)))
+        .bind(
+            f.outcome
+                .snippet
+                .as_deref()
+                .map(|s| truncate(s, SNIPPET_BYTES))
+        )
         .bind(error)
         .bind(i32::try_from(f.duration_ms).unwrap_or(i32::MAX))
-        .bind(f.started))?;
+        .bind(f.started)
+    )?;
     Ok(true)
 }
 
@@ -219,7 +228,10 @@ pub(crate) async fn get(
     fetch!(
         tx,
         fetch_optional,
-        sqlx::query_as::<_, Delivery>(&sql).bind(user).bind(ws).bind(id)
+        sqlx::query_as::<_, Delivery>(&sql)
+            .bind(user)
+            .bind(ws)
+            .bind(id)
     )
 }
 
@@ -254,7 +266,10 @@ pub(crate) async fn attempts(
     fetch!(
         tx,
         fetch_all,
-        sqlx::query_as::<_, Attempt>(&sql).bind(user).bind(ws).bind(id)
+        sqlx::query_as::<_, Attempt>(&sql)
+            .bind(user)
+            .bind(ws)
+            .bind(id)
     )
 }
 
@@ -273,8 +288,5 @@ pub(crate) async fn redeliver(
          and workspace_id in (select m.workspace_id from workspace_members m \
            where m.user_id = $1 and m.role = 'owner')"
     );
-    Ok(execute!(
-        tx,
-        sqlx::query(&sql).bind(user).bind(ws).bind(id).bind(now)
-    )? > 0)
+    Ok(execute!(tx, sqlx::query(&sql).bind(user).bind(ws).bind(id).bind(now))? > 0)
 }

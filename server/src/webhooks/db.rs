@@ -79,8 +79,10 @@ pub(crate) async fn count(tx: &mut Tx, ws: Uuid) -> Result<i64, sqlx::Error> {
     fetch!(
         tx,
         fetch_one,
-        sqlx::query_scalar::<_, i64>("select count(*) from webhook_endpoints where workspace_id = $1")
-            .bind(ws)
+        sqlx::query_scalar::<_, i64>(
+            "select count(*) from webhook_endpoints where workspace_id = $1"
+        )
+        .bind(ws)
     )
 }
 
@@ -131,7 +133,12 @@ pub(crate) async fn update(
 }
 
 /// Deletes an endpoint (its pending deliveries go with it); false when there is none.
-pub(crate) async fn delete(tx: &mut Tx, user: Uuid, ws: Uuid, id: Uuid) -> Result<bool, sqlx::Error> {
+pub(crate) async fn delete(
+    tx: &mut Tx,
+    user: Uuid,
+    ws: Uuid,
+    id: Uuid,
+) -> Result<bool, sqlx::Error> {
     let sql =
         format!("delete from webhook_endpoints where id = $3 and workspace_id = $2 and {OWNER}");
     Ok(execute!(tx, sqlx::query(&sql).bind(user).bind(ws).bind(id))? > 0)

@@ -116,7 +116,10 @@ pub(crate) fn check_url(url: &str, allow_private: bool) -> Result<reqwest::Url, 
         _ => return Err(Refused::NotHttps),
     }
     // host_str is normalised: "2130706433" and "0x7f.1" are already "127.0.0.1", IPv6 in brackets.
-    let host = parsed.host_str().filter(|h| !h.is_empty()).ok_or(Refused::Malformed)?;
+    let host = parsed
+        .host_str()
+        .filter(|h| !h.is_empty())
+        .ok_or(Refused::Malformed)?;
     let ip = host
         .trim_start_matches('[')
         .trim_end_matches(']')
@@ -139,9 +142,8 @@ impl Resolve for PublicResolver {
         Box::pin(async move {
             let host = name.as_str().to_owned();
             // Port 0: the connector puts the URL's port in.
-            let found: Vec<SocketAddr> = tokio::net::lookup_host((host.as_str(), 0))
-                .await?
-                .collect();
+            let found: Vec<SocketAddr> =
+                tokio::net::lookup_host((host.as_str(), 0)).await?.collect();
             let public: Vec<SocketAddr> = found
                 .iter()
                 .copied()
@@ -258,7 +260,11 @@ mod tests {
                 false,
                 Err(Refused::NotPublic("::1".parse().unwrap())),
             ),
-            ("https://user:pw@hooks.example.com/", false, Err(Refused::Malformed)),
+            (
+                "https://user:pw@hooks.example.com/",
+                false,
+                Err(Refused::Malformed),
+            ),
             ("not a url", false, Err(Refused::Malformed)),
             ("http://127.0.0.1:9/x", true, Ok(())),
         ];
@@ -274,11 +280,18 @@ mod tests {
         };
         let name: Name = "localhost".parse().unwrap();
         let refused = guarded.resolve(name).await.err().expect("refused");
-        assert!(refused.to_string().contains("not a public address"), "{refused}");
+        assert!(
+            refused.to_string().contains("not a public address"),
+            "{refused}"
+        );
         let open = PublicResolver {
             allow_private: true,
         };
-        let addrs: Vec<_> = open.resolve("localhost".parse().unwrap()).await.unwrap().collect();
+        let addrs: Vec<_> = open
+            .resolve("localhost".parse().unwrap())
+            .await
+            .unwrap()
+            .collect();
         assert!(addrs.iter().all(|a| a.ip().is_loopback()), "{addrs:?}");
     }
 }

@@ -102,7 +102,15 @@ pub(crate) async fn create(
     Path(ws): Path<Uuid>,
     Json(req): Json<CreateEndpoint>,
 ) -> Result<(StatusCode, Json<Created>), Error> {
-    let created = create_as(&state, &user, ws, &req.url, &req.description, req.instance_ids).await?;
+    let created = create_as(
+        &state,
+        &user,
+        ws,
+        &req.url,
+        &req.description,
+        req.instance_ids,
+    )
+    .await?;
     Ok((StatusCode::CREATED, Json(created)))
 }
 
@@ -183,7 +191,11 @@ async fn update_as(
     id: Uuid,
     req: UpdateEndpoint,
 ) -> Result<Endpoint, Error> {
-    let url = req.url.as_deref().map(|u| valid_url(state, u)).transpose()?;
+    let url = req
+        .url
+        .as_deref()
+        .map(|u| valid_url(state, u))
+        .transpose()?;
     let description = req
         .description
         .as_deref()
@@ -245,7 +257,9 @@ async fn owner(tx: &mut crate::store::Tx, user: &AuthUser, ws: Uuid) -> Result<(
         return Err(Error::not_found("workspace"));
     }
     if !workspaces::db::is_owner(tx, user.id, ws).await? {
-        return Err(Error::forbidden("only the workspace's owners manage webhooks"));
+        return Err(Error::forbidden(
+            "only the workspace's owners manage webhooks",
+        ));
     }
     Ok(())
 }

@@ -168,7 +168,10 @@ pub(crate) async fn deliver(state: &AppState, row: &Claimed) -> Outcome {
         .client()
         .post(url)
         .header(reqwest::header::CONTENT_TYPE, "application/json")
-        .header("Clickeen-Signature", signature::sign(&secret, t, body.as_bytes()))
+        .header(
+            "Clickeen-Signature",
+            signature::sign(&secret, t, body.as_bytes()),
+        )
         .header("Clickeen-Delivery", row.id.to_string())
         .header("Clickeen-Event", EVENT)
         .header("Clickeen-Attempt", (row.attempts + 1).to_string())

@@ -16,4 +16,5 @@ mod tenancy;
 mod tokens;
 mod usage;
 mod users;
+mod webhooks;
 mod workspaces;
