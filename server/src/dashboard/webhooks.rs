@@ -27,6 +27,7 @@ use crate::{
 
 /// Styles of these pages, appended to the dashboard stylesheet (tokens only).
 pub(crate) const CSS: &str = "\
+.card>:first-child{margin-top:0}\
 nav.tabs{display:flex;flex-wrap:wrap;gap:var(--ck-space-3);margin:0 0 var(--ck-space-4)}\
 nav.tabs a[aria-current=page]{font-weight:var(--ck-font-weight-bold);text-decoration:none;color:var(--ck-color-text)}\
 .row{display:flex;flex-wrap:wrap;align-items:center;gap:var(--ck-space-2)}\

@@ -262,11 +262,12 @@ pub(crate) async fn deliver_one(state: &AppState, row: &Claimed) -> Outcome {
     let unsubscribe = unsubscribe_url(state, user, ctx.instance.id);
     let body = format!(
         "\"{name}\" received a new submission on {day} at {at}.\n\n{fields}\n\n\
-         Open it in Clickeen:\n{link}\n\n{footer}",
+         Open it in Clickeen:\n{public}/app/submissions/{id}\n\n{footer}",
         day = day_of(submission.created_at).0,
         at = clock(submission.created_at),
         fields = fields_text(&ctx.instance.config.0, &submission),
-        link = format!("{}/app/submissions/{}", state.public_url(), submission.id),
+        public = state.public_url(),
+        id = submission.id,
         footer = unsubscribe_footer(name, Mode::Each, &unsubscribe),
     );
     let subject = format!("New submission: {name}");
@@ -308,10 +309,11 @@ pub(crate) async fn deliver_digest(state: &AppState, row: &Claimed) -> Outcome {
     );
     for submission in rows.iter().take(DIGEST_MAX) {
         body.push_str(&format!(
-            "\n\nAt {at}:\n{fields}\n{link}",
+            "\n\nAt {at}:\n{fields}\n{public}/app/submissions/{id}",
             at = clock(submission.created_at),
             fields = fields_text(&ctx.instance.config.0, submission),
-            link = format!("{}/app/submissions/{}", state.public_url(), submission.id),
+            public = state.public_url(),
+            id = submission.id,
         ));
     }
     if rows.len() > DIGEST_MAX {

@@ -281,12 +281,11 @@ pub(crate) async fn redeliver(
     id: Uuid,
     now: Ts,
 ) -> Result<bool, sqlx::Error> {
-    let sql = format!(
+    const SQL: &str =
         "update delivery_outbox set state = 'pending', attempts = 0, next_attempt_at = $4, \
          last_error = null, updated_at = $4 \
          where id = $3 and workspace_id = $2 and (lease_until is null or lease_until < $4) \
          and workspace_id in (select m.workspace_id from workspace_members m \
-           where m.user_id = $1 and m.role = 'owner')"
-    );
-    Ok(execute!(tx, sqlx::query(&sql).bind(user).bind(ws).bind(id).bind(now))? > 0)
+           where m.user_id = $1 and m.role = 'owner')";
+    Ok(execute!(tx, sqlx::query(SQL).bind(user).bind(ws).bind(id).bind(now))? > 0)
 }
