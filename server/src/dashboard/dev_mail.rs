@@ -45,7 +45,8 @@ async fn unexpired(state: &AppState, to: Option<&str>) -> Result<Vec<OutboxMail>
     Ok(mail)
 }
 
-fn when(ts: Ts) -> String {
+/// `YYYY-MM-DD HH:MM:SS UTC`.
+pub(crate) fn when(ts: Ts) -> String {
     time::OffsetDateTime::from_unix_timestamp(ts.unix()).map_or_else(
         |_| String::new(),
         |t| {

@@ -14,13 +14,13 @@ use ck_icons::icons;
 use serde::Deserialize;
 use uuid::Uuid;
 
-use super::{csrf_token, esc, html, http::check_form, http::cookie_user, icon};
+use super::{csrf_token, dev_mail::when, esc, html, http::check_form, http::cookie_user, icon};
 use crate::{
     error::Error,
     notifications::{self, Mode},
     outbox,
     state::AppState,
-    store::{Ts, Tx},
+    store::Tx,
     users::{guard::Client, AuthUser},
     webhooks, workspaces,
 };
@@ -162,19 +162,6 @@ fn error_page(state: &AppState, e: &Error) -> Response {
         esc(&message)
     );
     html(state, e.status_code(), "Not available", &body, &[])
-}
-
-fn when(t: Ts) -> String {
-    let t = t.0;
-    format!(
-        "{:04}-{:02}-{:02} {:02}:{:02}:{:02} UTC",
-        t.year(),
-        u8::from(t.month()),
-        t.day(),
-        t.hour(),
-        t.minute(),
-        t.second()
-    )
 }
 
 fn hidden_csrf(token: &str) -> String {

@@ -208,18 +208,9 @@ pub(crate) async fn deliver(state: &AppState, row: &Claimed) -> Outcome {
 
 /// A request error with its causes ("error sending request: … 127.0.0.1 is not a public address").
 fn describe(e: &reqwest::Error) -> String {
-    let mut text = if e.is_timeout() {
+    if e.is_timeout() {
         "timed out".to_owned()
     } else {
-        e.to_string()
-    };
-    let mut source = std::error::Error::source(e);
-    while let Some(s) = source {
-        let more = s.to_string();
-        if !text.contains(&more) {
-            text = format!("{text}: {more}");
-        }
-        source = s.source();
+        crate::store::cause_of(e)
     }
-    text
 }
