@@ -552,7 +552,8 @@ async fn notification_mail_and_unsubscribe(store: &Store) {
         "{unsubscribe}"
     );
     // A changed signature is refused; the real one works with a bare POST (RFC 8058 one-click).
-    let forged = format!("{}0", &unsubscribe[..unsubscribe.len() - 1]);
+    let last = if unsubscribe.ends_with('0') { "1" } else { "0" };
+    let forged = format!("{}{last}", &unsubscribe[..unsubscribe.len() - 1]);
     let res = send(
         client()
             .post(&forged)
@@ -679,4 +680,206 @@ async fn rls_keeps_webhooks_to_owners() {
     }
     server.shutdown().await.expect("shutdown");
     store.cleanup().await;
+}
+
+#[tokio::test]
+async fn dashboard_pages_manage_endpoints_deliveries_and_mail() {
+    let store = Store::sqlite();
+    let server = spawn(fast_config(&store)).await.expect("server");
+    let receiver = Receiver::start(0).await;
+    let (id, embed, user, ws) = owned_widget(&server, "pages@example.com").await;
+    let csrf = "c".repeat(43);
+    let cookie = format!("ck_access={user}; ck_csrf={csrf}");
+    let page = |path: String| {
+        send(
+            client()
+                .get(format!("{}{path}", server.url()))
+                .header("cookie", &cookie),
+        )
+    };
+    let form = |path: String, fields: Vec<(&'static str, String)>| {
+        send(
+            client()
+                .post(format!("{}{path}", server.url()))
+                .header("cookie", &cookie)
+                .form(&fields),
+        )
+    };
+    let hooks = format!("/app/workspaces/{ws}/webhooks");
+    let res = page(hooks.clone()).await;
+    assert_eq!(res.status, StatusCode::OK, "{}", res.text);
+    assert!(
+        res.text.contains("Add an endpoint") && res.text.contains("No endpoints yet"),
+        "{}",
+        res.text
+    );
+    // A refused URL keeps what was typed and says why.
+    let res = form(
+        hooks.clone(),
+        vec![
+            ("csrf", csrf.clone()),
+            ("url", "https://10.1.2.3/x".into()),
+            ("description", "Internal".into()),
+        ],
+    )
+    .await;
+    assert_eq!(
+        res.status,
+        StatusCode::OK,
+        "allowed in this test server: {}",
+        res.text
+    );
+    let strict_store = Store::sqlite();
+    let strict = strict_store.start().await;
+    let (_, _, strict_user, strict_ws) = owned_widget(&strict, "strict@example.com").await;
+    let res = send(
+        client()
+            .post(format!(
+                "{}/app/workspaces/{strict_ws}/webhooks",
+                strict.url()
+            ))
+            .header("cookie", format!("ck_access={strict_user}; ck_csrf={csrf}"))
+            .form(&[
+                ("csrf", csrf.as_str()),
+                ("url", "https://10.1.2.3/x"),
+                ("description", "Internal"),
+            ]),
+    )
+    .await;
+    assert_eq!(res.status, StatusCode::BAD_REQUEST, "{}", res.text);
+    assert!(
+        res.text.contains("10.1.2.3 is not a public address")
+            && res.text.contains("value=\"Internal\""),
+        "{}",
+        res.text
+    );
+    strict.shutdown().await.expect("shutdown");
+    // Created: the secret is on this answer only. Without the CSRF token nothing happens.
+    let res = form(
+        hooks.clone(),
+        vec![("url", receiver.url()), ("csrf", "wrong".into())],
+    )
+    .await;
+    assert_eq!(res.status, StatusCode::FORBIDDEN, "{}", res.text);
+    let res = form(
+        hooks.clone(),
+        vec![
+            ("csrf", csrf.clone()),
+            ("url", receiver.url()),
+            ("description", "CRM".into()),
+            ("instance_ids", id.clone()),
+        ],
+    )
+    .await;
+    assert_eq!(res.status, StatusCode::OK, "{}", res.text);
+    let secret: String = res
+        .text
+        .split("<code class=\"secret\">")
+        .nth(1)
+        .expect("secret shown")
+        .chars()
+        .take_while(|c| *c != '<')
+        .collect();
+    assert!(secret.starts_with("whsec_"), "{secret}");
+    let res = page(hooks.clone()).await;
+    assert!(
+        !res.text.contains(&secret) && res.text.contains("CRM"),
+        "{}",
+        res.text
+    );
+    // Deliveries with their attempts and a redeliver button.
+    submit(&server, &id, &embed, "Ann").await;
+    receiver.until("the delivery", |h| h.len() == 1).await;
+    let delivery = delivery_in(&server, &user, &ws, "delivered").await;
+    let did = delivery["id"].as_str().expect("id");
+    let res = page(format!("/app/workspaces/{ws}/deliveries")).await;
+    assert!(
+        res.text.contains("Delivered") && res.text.contains("Redeliver"),
+        "{}",
+        res.text
+    );
+    let res = page(format!("/app/workspaces/{ws}/deliveries/{did}")).await;
+    assert!(
+        res.text.contains("Attempt 1")
+            && res.text.contains("HTTP 200")
+            && res.text.contains("thanks"),
+        "{}",
+        res.text
+    );
+    let res = form(
+        format!("/app/workspaces/{ws}/deliveries/{did}/redeliver"),
+        vec![("csrf", csrf.clone())],
+    )
+    .await;
+    assert_eq!(res.status, StatusCode::SEE_OTHER, "{}", res.text);
+    receiver.until("the redelivery", |h| h.len() == 2).await;
+    // Notification settings.
+    let res = page(format!("/app/workspaces/{ws}/notifications")).await;
+    assert!(
+        res.text.contains("Every submission") && res.text.contains("Daily digest"),
+        "{}",
+        res.text
+    );
+    let res = form(
+        format!("/app/workspaces/{ws}/notifications"),
+        vec![
+            ("csrf", csrf.clone()),
+            ("instance", id.clone()),
+            ("mode", "digest".into()),
+        ],
+    )
+    .await;
+    assert_eq!(res.status, StatusCode::SEE_OTHER, "{}", res.text);
+    let setting = get(
+        &server,
+        &format!("/api/v1/workspaces/{ws}/instances/{id}/notifications"),
+        Some(&user),
+    )
+    .await;
+    assert_eq!(setting.json()["mode"], "digest");
+    // The submission page the mail links to; a stranger gets nothing.
+    let sid = delivery["submission_id"].as_str().expect("submission");
+    let res = page(format!("/app/submissions/{sid}")).await;
+    assert!(
+        res.text.contains("<dt>Name</dt><dd>Ann</dd>"),
+        "{}",
+        res.text
+    );
+    let (stranger, _) = signup(&server, "pages-stranger@example.com").await;
+    let res = send(
+        client()
+            .get(format!("{}{hooks}", server.url()))
+            .header("cookie", format!("ck_access={stranger}")),
+    )
+    .await;
+    assert_eq!(res.status, StatusCode::NOT_FOUND, "{}", res.text);
+    // Turn off, then delete.
+    let listed = get(
+        &server,
+        &format!("/api/v1/workspaces/{ws}/webhooks"),
+        Some(&user),
+    )
+    .await
+    .json();
+    let eid = listed
+        .as_array()
+        .and_then(|a| a.iter().find(|e| e["url"] == receiver.url().as_str()))
+        .and_then(|e| e["id"].as_str())
+        .expect("endpoint")
+        .to_owned();
+    let res = form(
+        format!("{hooks}/{eid}/toggle"),
+        vec![("csrf", csrf.clone())],
+    )
+    .await;
+    assert_eq!(res.status, StatusCode::SEE_OTHER);
+    assert!(page(hooks.clone()).await.text.contains("Turn on"));
+    let res = form(
+        format!("{hooks}/{eid}/delete"),
+        vec![("csrf", csrf.clone())],
+    )
+    .await;
+    assert_eq!(res.status, StatusCode::SEE_OTHER);
+    assert!(!page(hooks.clone()).await.text.contains(&receiver.url()));
+    server.shutdown().await.expect("shutdown");
 }
