@@ -126,7 +126,7 @@ grant select on webhook_endpoints to ck_system;
 create policy webhook_endpoints_system_select on webhook_endpoints for select to ck_system using (true);
 grant select, update on notification_settings to ck_system;
 create policy notification_settings_system on notification_settings for all to ck_system using (true) with check (true);
-grant select, insert, update on delivery_outbox to ck_system;
+grant select, insert, update, delete on delivery_outbox to ck_system;
 create policy delivery_outbox_system on delivery_outbox for all to ck_system using (true) with check (true);
 grant select, insert on delivery_attempts to ck_system;
 create policy delivery_attempts_system_select on delivery_attempts for select to ck_system using (true);

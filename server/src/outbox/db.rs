@@ -41,6 +41,15 @@ pub(crate) async fn insert(tx: &mut Tx, row: &NewRow) -> Result<u64, sqlx::Error
         .bind(now))
 }
 
+/// Deletes finished rows (and their attempts) last changed before `before`; pending rows stay.
+pub(crate) async fn prune(tx: &mut Tx, before: Ts) -> Result<u64, sqlx::Error> {
+    execute!(
+        tx,
+        sqlx::query("delete from delivery_outbox where state <> 'pending' and updated_at < $1")
+            .bind(before)
+    )
+}
+
 /// A row claimed by this process.
 #[derive(Debug, sqlx::FromRow)]
 pub(crate) struct Claimed {

@@ -255,8 +255,25 @@ pub(crate) async fn enqueue_submission(
     Ok(rows)
 }
 
-/// Starts this process's delivery loop: woken by new submissions, else every `CK_OUTBOX_POLL_MS`.
+/// How long finished deliveries (and their attempts) stay visible.
+const KEEP_DAYS: i64 = 30;
+
+/// Starts this process's delivery loop (woken by new submissions, else every `CK_OUTBOX_POLL_MS`)
+/// and the hourly sweep of deliveries finished more than [`KEEP_DAYS`] ago.
 pub(crate) fn start_workers(state: &AppState) {
+    state.every(Duration::from_secs(3600), |state| async move {
+        let sweep = async {
+            let mut tx = state.db().begin(&Actor::System).await?;
+            let n = db::prune(&mut tx, Ts::now().plus(-time::Duration::days(KEEP_DAYS))).await?;
+            tx.commit().await?;
+            Ok::<_, sqlx::Error>(n)
+        };
+        match sweep.await {
+            Ok(0) => {}
+            Ok(deleted) => tracing::info!(deleted, "old deliveries deleted"),
+            Err(e) => tracing::warn!(error = %e, "sweeping old deliveries failed"),
+        }
+    });
     let state = state.clone();
     let st = state.clone();
     st.spawn_background(async move {

@@ -380,6 +380,24 @@ async fn dead_letter_after_the_limit(store: &Store) {
     tokio::time::sleep(Duration::from_millis(500)).await;
     assert_eq!(receiver.hits().len(), 3);
     server.shutdown().await.expect("shutdown");
+    // Finished deliveries are kept 30 days: a start sweeps older ones, and their attempts.
+    store
+        .execute(
+            "update delivery_outbox set updated_at = updated_at - 31 * 86400000",
+            "update delivery_outbox set updated_at = updated_at - interval '31 days'",
+        )
+        .await;
+    let server = spawn(fast_config(store)).await.expect("server");
+    let start = Instant::now();
+    while store.scalar("select count(*) from delivery_outbox").await > 0 {
+        assert!(start.elapsed() < Duration::from_secs(10), "not swept");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert_eq!(
+        store.scalar("select count(*) from delivery_attempts").await,
+        0
+    );
+    server.shutdown().await.expect("shutdown");
 }
 
 both_stores!(two_processes_deliver_each_once);
