@@ -160,6 +160,9 @@ pub struct Config {
     /// Trusted proxies and the metrics secret.
     #[command(flatten)]
     pub security: SecurityConfig,
+    /// Webhooks and notification mail: the outbox's workers, retries and outbound guard.
+    #[command(flatten)]
+    pub outbox: OutboxConfig,
 }
 
 impl Default for Config {
@@ -195,6 +198,7 @@ impl Default for Config {
             log_json: false,
             product: ProductConfig::default(),
             security: SecurityConfig::default(),
+            outbox: OutboxConfig::default(),
         }
     }
 }
@@ -226,6 +230,12 @@ impl Config {
         if self.smtp_url.is_none() {
             anyhow::bail!(
                 "SMTP_URL is required in production: sign-in and confirmation links must be mailed"
+            );
+        }
+        if self.outbox.webhook_allow_private {
+            anyhow::bail!(
+                "CK_WEBHOOK_ALLOW_PRIVATE is for tests and local development: production only sends \
+                 webhooks to public https addresses"
             );
         }
         if !self.is_https() {
@@ -432,6 +442,86 @@ impl Default for ProductConfig {
             argon2_max_concurrent: 4,
             argon2_wait_ms: 2_000,
             refresh_reuse_grace_secs: 10,
+        }
+    }
+}
+
+/// The delivery outbox (webhooks and notification mail): workers, retry schedule, outbound guard.
+#[derive(Clone, Debug, clap::Args)]
+pub struct OutboxConfig {
+    /// Key from which webhook signing secrets and unsubscribe links are derived (at least 32
+    /// characters). Unset: derived from `JWT_SECRET`, so rotating that rotates every endpoint's
+    /// secret too.
+    #[arg(long, env = "CK_WEBHOOK_KEY", hide_env_values = true)]
+    pub webhook_key: Option<String>,
+    /// Tests and local development only: allow webhook URLs on loopback and private addresses and
+    /// plain http. Production refuses to start with it.
+    #[arg(long, env = "CK_WEBHOOK_ALLOW_PRIVATE", default_value_t = false)]
+    pub webhook_allow_private: bool,
+    /// How often each process looks for due deliveries when not woken by a new submission (ms).
+    #[arg(
+        long = "outbox-poll-ms",
+        env = "CK_OUTBOX_POLL_MS",
+        default_value_t = 1_000
+    )]
+    pub poll_ms: u64,
+    /// Deliveries in flight at once per process; a slow receiver holds one slot, not the queue.
+    #[arg(
+        long = "outbox-concurrency",
+        env = "CK_OUTBOX_CONCURRENCY",
+        default_value_t = 16
+    )]
+    pub concurrency: usize,
+    /// One webhook request's time limit (ms).
+    #[arg(
+        long = "webhook-timeout-ms",
+        env = "CK_WEBHOOK_TIMEOUT_MS",
+        default_value_t = 10_000
+    )]
+    pub timeout_ms: u64,
+    /// How long a claimed delivery stays with its process before another may take it over (ms);
+    /// longer than the request time limit.
+    #[arg(
+        long = "outbox-lease-ms",
+        env = "CK_OUTBOX_LEASE_MS",
+        default_value_t = 60_000
+    )]
+    pub lease_ms: u64,
+    /// Delay before the first retry (ms); each later retry waits twice as long, up to the cap.
+    #[arg(
+        long = "outbox-retry-base-ms",
+        env = "CK_OUTBOX_RETRY_BASE_MS",
+        default_value_t = 30_000
+    )]
+    pub retry_base_ms: u64,
+    /// Longest wait between two attempts (ms).
+    #[arg(
+        long = "outbox-retry-cap-ms",
+        env = "CK_OUTBOX_RETRY_CAP_MS",
+        default_value_t = 3_600_000
+    )]
+    pub retry_cap_ms: u64,
+    /// Attempts before a delivery is dead-lettered (the default schedule spans about a day).
+    #[arg(
+        long = "outbox-max-attempts",
+        env = "CK_OUTBOX_MAX_ATTEMPTS",
+        default_value_t = 30
+    )]
+    pub max_attempts: u32,
+}
+
+impl Default for OutboxConfig {
+    fn default() -> Self {
+        Self {
+            webhook_key: None,
+            webhook_allow_private: false,
+            poll_ms: 1_000,
+            concurrency: 16,
+            timeout_ms: 10_000,
+            lease_ms: 60_000,
+            retry_base_ms: 30_000,
+            retry_cap_ms: 3_600_000,
+            max_attempts: 30,
         }
     }
 }

@@ -20,7 +20,9 @@ mod error;
 mod health;
 mod http;
 mod metrics;
+mod notifications;
 mod observability;
+mod outbox;
 mod ratelimit;
 mod startup;
 mod state;
@@ -29,6 +31,7 @@ mod submissions;
 mod tokens;
 mod usage;
 mod users;
+mod webhooks;
 mod widgets;
 mod workspaces;
 
@@ -37,7 +40,7 @@ use std::{future::IntoFuture as _, net::SocketAddr, time::Duration};
 use anyhow::Context as _;
 use tokio::{net::TcpListener, sync::oneshot, task::JoinHandle};
 
-pub use crate::config::{Config, Env, ProductConfig, SecurityConfig};
+pub use crate::config::{Config, Env, OutboxConfig, ProductConfig, SecurityConfig};
 pub use crate::http::client_ip::{Cidr, ClientIpHeader};
 pub use crate::ratelimit::Limit;
 
@@ -74,6 +77,7 @@ async fn build(config: Config, local_addr: SocketAddr) -> anyhow::Result<state::
     tokens::verify::listen_for_revocations(&state);
     drafts::start_sweeper(&state);
     users::start_sweeper(&state);
+    outbox::start_workers(&state);
     startup::summary(&state).await;
     Ok(state)
 }

@@ -13,6 +13,7 @@ use tokio::{sync::watch, task::JoinHandle};
 
 use crate::{
     config::{Config, Env},
+    outbox::Outbox,
     ratelimit::Limiters,
     store::Db,
     tokens::verify::TokenCache,
@@ -46,6 +47,8 @@ struct Inner {
     plan_cache: PlanCache,
     /// Usage counts waiting for the flusher.
     usage: Usage,
+    /// Webhook and notification delivery: derived keys, the guarded client, the workers' wake-up.
+    outbox: Outbox,
     shutdown: watch::Sender<bool>,
     tasks: Mutex<Vec<JoinHandle<()>>>,
     shutdown_hooks: Mutex<Vec<Hook>>,
@@ -80,6 +83,7 @@ impl AppState {
             std::time::Duration::from_millis(config.product.argon2_wait_ms),
         );
         let usage = Usage::new(config.product.usage_flush_keys);
+        let outbox = Outbox::new(&config)?;
         Ok(Self {
             inner: Arc::new(Inner {
                 config,
@@ -93,6 +97,7 @@ impl AppState {
                 token_cache: TokenCache::default(),
                 plan_cache: PlanCache::default(),
                 usage,
+                outbox,
                 shutdown: watch::channel(false).0,
                 tasks: Mutex::default(),
                 shutdown_hooks: Mutex::default(),
@@ -143,6 +148,10 @@ impl AppState {
 
     pub(crate) fn usage(&self) -> &Usage {
         &self.inner.usage
+    }
+
+    pub(crate) fn outbox(&self) -> &Outbox {
+        &self.inner.outbox
     }
 
     /// Base URL for links in mail.

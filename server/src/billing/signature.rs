@@ -95,8 +95,8 @@ pub(crate) fn verify(
     }
 }
 
-/// Builds a header value as Stripe would; used by tests and the local `stripe listen` stand-in docs.
-#[cfg(test)]
+/// Builds a header value as Stripe would: `t=<t>,v1=<hex HMAC-SHA256(secret, "<t>.<body>")>`. The
+/// outbound webhooks sign with it (`Clickeen-Signature`), so receivers verify them like Stripe's.
 pub(crate) fn sign(secret: &str, t: i64, body: &[u8]) -> String {
     let mut mac = Hmac::<Sha256>::new_from_slice(secret.as_bytes()).expect("any key length");
     mac.update(format!("{t}.").as_bytes());

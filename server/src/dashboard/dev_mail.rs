@@ -45,7 +45,8 @@ async fn unexpired(state: &AppState, to: Option<&str>) -> Result<Vec<OutboxMail>
     Ok(mail)
 }
 
-fn when(ts: Ts) -> String {
+/// `YYYY-MM-DD HH:MM:SS UTC`.
+pub(crate) fn when(ts: Ts) -> String {
     time::OffsetDateTime::from_unix_timestamp(ts.unix()).map_or_else(
         |_| String::new(),
         |t| {
@@ -127,9 +128,19 @@ async fn show(State(state): State<AppState>, Path(id): Path<Uuid>) -> Result<Res
             )
         })
         .collect();
+    // The header a mail client turns into its own "Unsubscribe" button.
+    let unsubscribe = m
+        .list_unsubscribe
+        .as_deref()
+        .map_or_else(String::new, |url| {
+            format!(
+                "<p class=\"muted\">List-Unsubscribe (one-click): <a href=\"{0}\">{0}</a></p>",
+                esc(url)
+            )
+        });
     let body = format!(
         "<main><p><a href=\"/dev/mail\">{back}All mail</a></p><h1>{subject}</h1>\
-         <p class=\"muted\">To {to} · {when}</p><div class=\"card\">{paragraphs}</div>{NOTE}</main>",
+         <p class=\"muted\">To {to} · {when}</p>{unsubscribe}<div class=\"card\">{paragraphs}</div>{NOTE}</main>",
         back = icon(&icons::ARROW_LEFT),
         subject = esc(&m.subject),
         to = esc(&m.to_email),

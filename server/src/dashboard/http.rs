@@ -28,6 +28,7 @@ pub(crate) fn router() -> Router<AppState> {
         .route("/auth/magic", get(magic_landing).post(magic_submit))
         .route("/logout", post(logout_submit))
         .merge(super::app::router())
+        .merge(super::webhooks::router())
 }
 
 async fn login_page(State(state): State<AppState>, headers: HeaderMap) -> Response {
@@ -79,7 +80,7 @@ struct TokenQuery {
 }
 
 /// Checks a form post's CSRF defences: same-origin and the double-submitted token.
-pub(super) fn check_form(state: &AppState, headers: &HeaderMap, token: &str) -> Result<(), Error> {
+pub(crate) fn check_form(state: &AppState, headers: &HeaderMap, token: &str) -> Result<(), Error> {
     csrf::check_same_origin(headers, state.config())?;
     csrf::check_form_token(headers, token)
 }

@@ -11,6 +11,7 @@ pub(crate) mod app;
 pub(crate) mod demo;
 pub(crate) mod dev_mail;
 pub(crate) mod http;
+pub(crate) mod webhooks;
 
 use axum::{
     http::{header, HeaderMap, HeaderValue, StatusCode},
@@ -183,7 +184,7 @@ pub(crate) async fn stylesheet() -> impl IntoResponse {
             (header::CONTENT_TYPE, "text/css; charset=utf-8"),
             (header::CACHE_CONTROL, "public, max-age=300"),
         ],
-        [dieter_tokens::css::ROOT, DASHBOARD_CSS].concat(),
+        [dieter_tokens::css::ROOT, DASHBOARD_CSS, webhooks::CSS].concat(),
     )
 }
 

@@ -22,7 +22,8 @@ use tower_http::{
 
 use crate::{
     assets, billing, builder, client_errors, dashboard, drafts, error::Error, health, metrics,
-    state::AppState, submissions, tokens, usage, users, widgets, workspaces,
+    notifications, outbox, state::AppState, submissions, tokens, usage, users, webhooks, widgets,
+    workspaces,
 };
 
 /// CORS for endpoints the embed calls from publishers' pages: any origin, no credentials (the embed
@@ -54,6 +55,9 @@ pub(crate) fn router(state: AppState) -> Router {
         .merge(tokens::http::router())
         .merge(drafts::http::claims_router())
         .merge(billing::http::router())
+        .merge(webhooks::http::router())
+        .merge(outbox::http::router())
+        .merge(notifications::http::router())
         .merge(embed_api);
     let mut app = Router::new()
         .merge(api)

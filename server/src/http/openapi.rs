@@ -54,9 +54,19 @@ use crate::state::AppState;
         crate::billing::http::webhook,
         crate::client_errors::http::report,
         crate::widgets::http::config,
+        crate::webhooks::http::list,
+        crate::webhooks::http::show,
+        crate::webhooks::http::create,
+        crate::webhooks::http::update,
+        crate::webhooks::http::delete,
+        crate::outbox::http::list,
+        crate::outbox::http::show,
+        crate::outbox::http::redeliver,
+        crate::notifications::http::show,
+        crate::notifications::http::update,
     ),
     modifiers(&BearerAuth),
-    tags((name = "ops"), (name = "auth"), (name = "workspaces"), (name = "tokens"), (name = "drafts"), (name = "usage"), (name = "embed"))
+    tags((name = "ops"), (name = "auth"), (name = "workspaces"), (name = "tokens"), (name = "drafts"), (name = "usage"), (name = "embed"), (name = "webhooks"))
 )]
 struct ApiDoc;
 

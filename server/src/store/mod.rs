@@ -344,7 +344,7 @@ pub(crate) fn pg_target(options: &PgConnectOptions) -> String {
 
 /// An error's message with its sources (e.g. "error communicating with database: Connection
 /// refused (os error 111)").
-fn cause_of(e: &sqlx::Error) -> String {
+pub(crate) fn cause_of(e: &(dyn std::error::Error + 'static)) -> String {
     let mut text = e.to_string();
     let mut source = std::error::Error::source(e);
     while let Some(s) = source {

@@ -14,7 +14,7 @@ use super::db::{self, SubmissionRow};
 use crate::{
     error::{Error, Json},
     http::client_ip::ClientIp,
-    ratelimit,
+    outbox, ratelimit,
     state::AppState,
     store::{Actor, Ts, Tx},
     tokens::verify,
@@ -134,6 +134,7 @@ pub(crate) async fn submit(
         return Err(Error::validation("some fields are invalid", fields));
     }
     let submission = Uuid::new_v4();
+    let now = Ts::now();
     db::insert(
         &mut tx,
         submission,
@@ -141,10 +142,29 @@ pub(crate) async fn submit(
         id,
         token.id,
         &req.values,
-        Ts::now(),
+        now,
     )
     .await?;
+    // Webhooks and notification mail are stored with the submission (one commit: a 201 means
+    // both are durable) and delivered by the outbox workers, never on this path.
+    let queued = match stored.workspace_id {
+        Some(workspace_id) => {
+            let new = outbox::NewSubmission {
+                id: submission,
+                workspace_id,
+                instance_id: id,
+                instance_name: &stored.name,
+                values: &req.values,
+                created_at: now,
+            };
+            outbox::enqueue_submission(&mut tx, &state.public_url(), &new).await?
+        }
+        None => 0,
+    };
     tx.commit().await?;
+    if queued > 0 {
+        state.outbox().wake();
+    }
     usage::count(&state, &token, id, Kind::Interaction, 1);
     metrics::counter!("ck_submissions_total").increment(1);
     Ok((StatusCode::CREATED, Json(Stored { id: submission })))

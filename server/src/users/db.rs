@@ -418,15 +418,18 @@ pub(crate) async fn insert_outbox(
     subject: &str,
     body: &str,
     expires: Ts,
+    list_unsubscribe: Option<&str>,
 ) -> Result<(), sqlx::Error> {
     execute!(tx, sqlx::query(
-        "insert into outbox (id, to_email, subject, body, created_at, expires_at) values ($1, $2, $3, $4, $5, $6)")
+        "insert into outbox (id, to_email, subject, body, created_at, expires_at, list_unsubscribe) \
+         values ($1, $2, $3, $4, $5, $6, $7)")
         .bind(Uuid::new_v4())
         .bind(to)
         .bind(subject)
         .bind(body)
         .bind(Ts::now())
-        .bind(expires))?;
+        .bind(expires)
+        .bind(list_unsubscribe))?;
     Ok(())
 }
 
@@ -438,6 +441,8 @@ pub(crate) struct OutboxMail {
     pub(crate) subject: String,
     pub(crate) body: String,
     pub(crate) created_at: Ts,
+    /// The one-click unsubscribe URL a real mail would carry in `List-Unsubscribe`.
+    pub(crate) list_unsubscribe: Option<String>,
 }
 
 /// Unexpired outbox messages, newest first, optionally to one address.
@@ -450,7 +455,7 @@ pub(crate) async fn outbox(
         tx,
         fetch_all,
         sqlx::query_as::<_, OutboxMail>(
-            "select id, to_email, subject, body, created_at from outbox where expires_at > $1 \
+            "select id, to_email, subject, body, created_at, list_unsubscribe from outbox where expires_at > $1 \
          and ($2 is null or to_email = $2) order by created_at desc limit 100"
         )
         .bind(now)

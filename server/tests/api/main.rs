@@ -18,4 +18,5 @@ mod tenancy;
 mod tokens;
 mod usage;
 mod users;
+mod webhooks;
 mod workspaces;

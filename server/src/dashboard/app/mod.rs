@@ -365,9 +365,15 @@ impl Frame<'_> {
             Some(ws) => {
                 let base = format!("/app/w/{}", ws.id);
                 format!(
-                    "<nav class=\"tabs\" aria-label=\"Workspace\">{}{}{}{}</nav>",
+                    "<nav class=\"tabs\" aria-label=\"Workspace\">{}{}{}{}{}</nav>",
                     tab_link(&base, "Overview", self.tab == Tab::Overview),
                     tab_link(&format!("{base}/tokens"), "Tokens", self.tab == Tab::Tokens),
+                    // Webhooks, deliveries and notification mail live in dashboard::webhooks.
+                    tab_link(
+                        &format!("/app/workspaces/{}/webhooks", ws.id),
+                        "Webhooks",
+                        false
+                    ),
                     tab_link(
                         &format!("{base}/billing"),
                         "Billing",
