@@ -25,6 +25,8 @@ RUN apt-get update \
 WORKDIR /srv/clickeen
 COPY --from=build /src/target/release/ck-server /usr/local/bin/ck-server
 COPY --from=build --chown=root:root /src/dist/embed ./dist/embed
+# The public builder's config check (ck-form-check, served at /assets/builder/).
+COPY --from=build --chown=root:root /src/dist/builder ./dist/builder
 # SQLite (single node only) writes here; Postgres deployments need no volume.
 RUN mkdir -p data && chown clickeen:clickeen data
 USER clickeen

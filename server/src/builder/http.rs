@@ -137,7 +137,8 @@ async fn builder_page(State(state): State<AppState>) -> Response {
          <fieldset class=\"segmented\"><legend>Width</legend>\
          <label class=\"check\"><input type=\"radio\" name=\"width\" value=\"desktop\" checked>Desktop</label>\
          <label class=\"check\"><input type=\"radio\" name=\"width\" value=\"phone\">Phone</label></fieldset>\
-         </div><div id=\"preview\" class=\"stage\" aria-label=\"Preview of the form\" role=\"region\"></div></section>\
+         </div><div id=\"preview\" class=\"stage\" aria-label=\"Preview of the form\" role=\"region\"></div>\
+         <p class=\"hint\">The real embed, as visitors will see it. It stores nothing: publish to collect submissions.</p></section>\
          <section class=\"card\" aria-labelledby=\"publish-title\" id=\"publish\"><h2 id=\"publish-title\">Publish</h2>\
          <p class=\"muted\" id=\"publish-hint\">Publishing creates the form and gives you its snippet. \
          Later changes update the same form.</p>\
