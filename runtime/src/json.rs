@@ -2,7 +2,7 @@
 //! the browser's `JSON.parse`/`JSON.stringify` do the text work.
 
 use crate::Value;
-use js_sys::{Array, Object, Reflect};
+use js_sys::{Array, Object};
 use wasm_bindgen::{JsCast, JsValue};
 
 /// Nesting deeper than this is cut to `null`: a hostile config must not exhaust the stack.
@@ -47,8 +47,8 @@ fn convert(js: &JsValue, depth: u32) -> Value {
         let keys = Object::keys(js.unchecked_ref::<Object>());
         let mut members = Vec::new();
         for i in 0..keys.length() {
-            let key = keys.get(i);
-            if let (Some(name), Ok(item)) = (key.as_string(), Reflect::get(js, &key)) {
+            if let Some(name) = keys.get(i).as_string() {
+                let item = crate::bindings::get(js, &name);
                 members.push((name, convert(&item, depth + 1)));
             }
         }

@@ -646,6 +646,7 @@ mod tests {
                     raw: 100,
                     gzip: 60,
                     brotli: 50,
+                    gzip9: 65,
                 },
             },
             Trial {
@@ -654,6 +655,7 @@ mod tests {
                     raw: 80,
                     gzip: 55,
                     brotli: 45,
+                    gzip9: 58,
                 },
             },
         ];

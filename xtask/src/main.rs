@@ -9,7 +9,7 @@
 //!                           largest functions and bytes per crate of the embed's wasm
 //! test                      everything CI checks: fmt, clippy, tests (host + headless Chromium), dist, size
 //! run [--port 8080]         dist, then the server with demo pages at / and the embed at /embed/
-//! bench                     benchmark tables (embed, icons)
+//! bench                     benchmark tables (embed and the bench-only single-file embed, icons)
 //! ```
 
 mod browsers;
@@ -19,6 +19,7 @@ mod glue;
 mod npm;
 mod sh;
 mod shrink;
+mod single;
 mod toolchain;
 
 use std::path::{Path, PathBuf};

@@ -631,7 +631,7 @@ fn focus(el: &Element) {
 }
 
 fn set(el: &Element, name: &str, value: &str) {
-    let _ = dom::set_attr(el, name, value);
+    dom::set(el, name, value);
 }
 
 /// `text`, or `default` when it is empty.

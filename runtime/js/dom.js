@@ -1,0 +1,34 @@
+// The runtime's DOM and property helpers, written in JS on purpose: each is one import that does
+// several steps, where wasm-bindgen would make every step an import of its own, with an exception
+// check and a `JsValue` handle to drop at every call site in the wasm (measured in docs/size.md).
+// `cargo xtask dist` bundles this module into the glue, so it is no extra request.
+
+// dom.rs `make` / `add` / `add_text`: creates `tag` with the static attributes `attrs`
+// (`name=value` pairs separated by single spaces; a name without `=` gets an empty value), sets
+// `text` through `textContent` (never parsed as markup) and appends the element to `parent`
+// (either may be absent). A tag or name the DOM refuses throws (only static ones reach here).
+export function ckEl(parent, tag, attrs, text) {
+  let e = document.createElement(tag);
+  for (let pair of attrs.split(' ')) {
+    let i = pair.indexOf('=');
+    if (pair) e.setAttribute(i < 0 ? pair : pair.slice(0, i), i < 0 ? '' : pair.slice(i + 1));
+  }
+  if (text) e.textContent = text;
+  if (parent) parent.append(e);
+  return e;
+}
+
+// util.rs `prop`: `target[key]`, `undefined` when the read throws (a throwing getter, a null
+// target).
+export function ckGet(target, key) {
+  try {
+    return target[key];
+  } catch (_) {}
+}
+
+// util.rs `set_prop`: `target[key] = value`; a target that refuses (frozen, null) is ignored.
+export function ckSet(target, key, value) {
+  try {
+    target[key] = value;
+  } catch (_) {}
+}
