@@ -32,3 +32,38 @@ export function ckSet(target, key, value) {
     target[key] = value;
   } catch (_) {}
 }
+
+// bus.rs and boot.rs: calls a page's handler; one that throws is reported with `msg` and the
+// caller goes on (the other handlers still run).
+export function ckCall(f, arg, msg) {
+  try {
+    f(arg);
+  } catch (e) {
+    console.warn(msg, e);
+  }
+}
+
+// mount.rs: a constructable stylesheet holding `css`, or undefined where the browser has none.
+export function ckSheet(css) {
+  try {
+    let s = new CSSStyleSheet();
+    s.replaceSync(css);
+    return s;
+  } catch (_) {}
+}
+
+// json.rs: `JSON.parse`, undefined for text that is not JSON (JSON never parses to undefined).
+export function ckParse(text) {
+  try {
+    return JSON.parse(text);
+  } catch (_) {}
+}
+
+// json.rs: `JSON.stringify`, empty for what it refuses (a cycle, a BigInt) or cannot represent.
+export function ckStringify(value) {
+  try {
+    return JSON.stringify(value) || '';
+  } catch (_) {
+    return '';
+  }
+}

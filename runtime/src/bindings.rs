@@ -88,6 +88,11 @@ pub(crate) fn append(parent: &Node, child: &Node) -> Result<(), JsValue> {
     parent.append_child(child).map(drop)
 }
 
+/// `el.focus()`, declared without `catch` (focusing never throws).
+pub(crate) fn focus(el: &Element) {
+    el.unchecked_ref::<Raw>().focus_js();
+}
+
 /// `parent.append(child)`, declared without `catch`: a refusal throws the DOM's exception.
 pub(crate) fn put(parent: &Node, child: &Node) {
     parent.unchecked_ref::<Raw>().append_js(child);
@@ -145,9 +150,8 @@ pub(crate) fn shadow_root(el: &Element) -> Result<ShadowRoot, JsValue> {
 
 /// A constructable stylesheet, or `None` where the browser has none (then a `<style>` is used).
 pub(crate) fn constructable_sheet(css: &str) -> Option<CssStyleSheet> {
-    let sheet = CssStyleSheet::new().ok()?;
-    sheet.replace_sync(css).ok()?;
-    Some(sheet)
+    let sheet = sheet_js(css);
+    (!sheet.is_undefined()).then(|| sheet.unchecked_into())
 }
 
 pub(crate) fn adopt_sheets(root: &ShadowRoot, sheets: &Array) {
@@ -194,6 +198,8 @@ extern "C" {
     fn set_attr_js(el: &Raw, name: &str, value: &str);
     #[wasm_bindgen(method, js_name = removeAttribute)]
     fn remove_attr_js(el: &Raw, name: &str);
+    #[wasm_bindgen(method, js_name = focus)]
+    fn focus_js(el: &Raw);
     #[wasm_bindgen(method, js_name = append)]
     fn append_js(parent: &Raw, child: &Node);
     #[wasm_bindgen(method, js_name = observe)]
@@ -210,6 +216,29 @@ extern "C" {
     fn get_js(target: &JsValue, key: &str) -> JsValue;
     #[wasm_bindgen(js_name = ckSet)]
     fn set_js(target: &JsValue, key: &str, value: &JsValue);
+    #[wasm_bindgen(js_name = ckCall)]
+    fn call_js(f: &JsValue, arg: &JsValue, msg: &str);
+    #[wasm_bindgen(js_name = ckSheet)]
+    fn sheet_js(css: &str) -> JsValue;
+    #[wasm_bindgen(js_name = ckParse)]
+    fn parse_js(text: &str) -> JsValue;
+    #[wasm_bindgen(js_name = ckStringify)]
+    fn stringify_js(value: &JsValue) -> String;
+}
+
+/// js/dom.js `ckCall`: `f(arg)`; if it throws, `console.warn(msg, error)`.
+pub(crate) fn call(f: &JsValue, arg: &JsValue, msg: &str) {
+    call_js(f, arg, msg);
+}
+
+/// js/dom.js `ckParse`: `JSON.parse(text)`, `undefined` when it is not JSON.
+pub(crate) fn parse_json(text: &str) -> JsValue {
+    parse_js(text)
+}
+
+/// js/dom.js `ckStringify`: `JSON.stringify(value)`, empty when refused.
+pub(crate) fn stringify(value: &JsValue) -> String {
+    stringify_js(value)
 }
 
 /// js/dom.js `ckEl`: creates `tag` with the static `attrs` (`name=value …`) and `text` (empty:

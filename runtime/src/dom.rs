@@ -120,6 +120,16 @@ pub fn set(el: &Element, name: &str, value: &str) {
     bindings::set_attr(el, name, value);
 }
 
+/// Moves focus to `el` (`el.focus()`).
+///
+/// ```no_run
+/// # let el = ck_runtime::dom::make("button", "");
+/// ck_runtime::dom::focus(&el);
+/// ```
+pub fn focus(el: &Element) {
+    bindings::focus(el);
+}
+
 /// Removes an attribute.
 ///
 /// ```no_run
@@ -227,7 +237,7 @@ pub fn icon(icon: &ck_icons::Icon, label: Option<&str>) -> Result<Element, JsVal
         for (name, value) in node.attrs {
             bindings::set_attr(&child, name, value);
         }
-        bindings::append(&svg, &child)?;
+        bindings::put(&svg, &child);
     }
     Ok(svg)
 }

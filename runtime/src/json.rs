@@ -90,13 +90,11 @@ pub fn to_js(value: &Value) -> JsValue {
 
 /// Parses JSON text with the browser's `JSON.parse`; `None` when it is not valid JSON.
 pub(crate) fn parse(text: &str) -> Option<Value> {
-    js_sys::JSON::parse(text).ok().map(|js| from_js(&js))
+    let js = crate::bindings::parse_json(text);
+    (!js.is_undefined()).then(|| from_js(&js))
 }
 
-/// Serialises a JS value with `JSON.stringify`.
+/// Serialises a JS value with `JSON.stringify` (empty when it refuses, e.g. a cycle).
 pub(crate) fn stringify_js(value: &JsValue) -> String {
-    js_sys::JSON::stringify(value)
-        .ok()
-        .and_then(|s| s.as_string())
-        .unwrap_or_default()
+    crate::bindings::stringify(value)
 }
