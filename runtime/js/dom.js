@@ -67,3 +67,17 @@ export function ckStringify(value) {
     return '';
   }
 }
+
+// mount.rs: the element's open shadow root, emptied (made on first mount, reused after an
+// unmount: a root cannot be attached twice), in a one-element array; or, for an element that
+// cannot host one, what `attachShadow` threw (the runtime reports it). No `catch` import: that
+// costs wasm-bindgen's exception plumbing in glue and wasm for this one call.
+export function ckShadow(el) {
+  try {
+    let root = el.shadowRoot || el.attachShadow({ mode: 'open' });
+    root.textContent = '';
+    return [root];
+  } catch (e) {
+    return e;
+  }
+}

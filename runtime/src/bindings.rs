@@ -134,17 +134,15 @@ pub(crate) fn clear_timeout(handle: i32) {
     clear_timeout_js(handle);
 }
 
-/// The mount element's open shadow root, created on first mount and reused after an unmount
-/// (a shadow root cannot be attached twice).
+/// The mount element's open shadow root, emptied: created on first mount and reused after an
+/// unmount (a shadow root cannot be attached twice); `Err` with what `attachShadow` threw for
+/// an element that cannot host one (js/dom.js `ckShadow`).
 pub(crate) fn shadow_root(el: &Element) -> Result<ShadowRoot, JsValue> {
-    match el.shadow_root() {
-        Some(root) => {
-            root.set_text_content(None);
-            Ok(root)
-        }
-        // Init dictionaries are plain objects: one `ckSet` import instead of a glue
-        // function per web-sys dictionary setter.
-        None => el.attach_shadow(js_object(&[("mode", "open".into())]).unchecked_ref()),
+    let root = shadow_js(el);
+    if Array::is_array(&root) {
+        Ok(root.unchecked_ref::<Array>().get(0).unchecked_into())
+    } else {
+        Err(root)
     }
 }
 
@@ -218,6 +216,8 @@ extern "C" {
     fn set_js(target: &JsValue, key: &str, value: &JsValue);
     #[wasm_bindgen(js_name = ckCall)]
     fn call_js(f: &JsValue, arg: &JsValue, msg: &str);
+    #[wasm_bindgen(js_name = ckShadow)]
+    fn shadow_js(el: &Element) -> JsValue;
     #[wasm_bindgen(js_name = ckSheet)]
     fn sheet_js(css: &str) -> JsValue;
     #[wasm_bindgen(js_name = ckParse)]
