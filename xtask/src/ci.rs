@@ -420,10 +420,17 @@ pub(crate) fn bench(root: &Path) -> Result<()> {
             println!("bench: {package} has no `{bin}` binary yet; skipped");
             continue;
         }
+        // CK_BENCH_PROFILE=dev skips the release build (a machine short of time or cores); the
+        // server is then unoptimised, which shows in the unthrottled rows.
+        let profile = if env_nonempty("CK_BENCH_PROFILE").as_deref() == Some("dev") {
+            "--profile=dev"
+        } else {
+            "--release"
+        };
         sh::run(
             cmd(
                 "cargo",
-                &["run", "--quiet", "--release", "-p", package, "--bin", bin],
+                &["run", "--quiet", profile, "-p", package, "--bin", bin],
             )
             .current_dir(root)
             .env("CHROMEDRIVER", toolchain::chromedriver())

@@ -37,8 +37,14 @@ pub(crate) fn build(root: &Path) -> Result<PathBuf> {
     std::fs::create_dir_all(&folder)?;
     let file = folder.join("loader.js");
     std::fs::write(&file, &js)?;
-    std::fs::write(folder.join("loader.js.gz"), size_budget::gzip(js.as_bytes()))?;
-    std::fs::write(folder.join("loader.js.br"), size_budget::brotli(js.as_bytes()))?;
+    std::fs::write(
+        folder.join("loader.js.gz"),
+        size_budget::gzip(js.as_bytes()),
+    )?;
+    std::fs::write(
+        folder.join("loader.js.br"),
+        size_budget::brotli(js.as_bytes()),
+    )?;
     let s = size_budget::measure(js.as_bytes());
     println!(
         "single-file embed (bench only): {} — raw {} B, gzip {} B, brotli {} B, gzip -9 {} B",
@@ -58,7 +64,9 @@ fn module_to_function(glue: &str) -> Result<(String, String)> {
         !glue.contains("import.meta") && !glue.contains("import("),
         "glue: uses import.meta or import(); cannot inline it"
     );
-    let at = glue.rfind("export{").context("glue: no export{…} statement")?;
+    let at = glue
+        .rfind("export{")
+        .context("glue: no export{…} statement")?;
     let close = glue[at..].find('}').context("glue: unclosed export{")? + at;
     let mut object = String::from("{");
     for item in glue[at + "export{".len()..close].split(',') {
@@ -116,7 +124,12 @@ fn bundle(loader: &str, glue: &str, wasm: &[u8]) -> Result<String> {
         "Promise.resolve(new Response(Uint8Array.from(atob(__ckW),c=>c.charCodeAt(0)),\
          {headers:{\"content-type\":\"application/wasm\"}}))",
     )?;
-    let loader = replace_call(&loader, "import", "ck_bindings.js", "Promise.resolve(__ckG)")?;
+    let loader = replace_call(
+        &loader,
+        "import",
+        "ck_bindings.js",
+        "Promise.resolve(__ckG)",
+    )?;
     Ok(format!(
         "/*! Clickeen single-file embed (bench only) */(()=>{{let __ckW=\"{b64}\",\
          __ckG=(()=>{{{body};return {exports}}})();{loader}}})();\n"
@@ -129,13 +142,20 @@ mod tests {
 
     #[test]
     fn the_glue_becomes_a_function_and_the_loader_reads_it() {
-        let glue = "let wasm;function a(){}async function b(r){}export{a as boot,b as default,c as cmd};";
+        let glue =
+            "let wasm;function a(){}async function b(r){}export{a as boot,b as default,c as cmd};";
         let loader = "/*! x (y) */\n((w)=>{let m=fetch(u+\"ck_bindings_bg.wasm\");import(u+\"ck_bindings.js\").then(g=>g.default(m))})(window);";
         let out = bundle(loader, glue, b"\0asm").unwrap();
         assert!(out.contains("return {boot:a,default:b,cmd:c}"), "{out}");
         assert!(out.contains("Promise.resolve(__ckG).then"), "{out}");
-        assert!(out.contains("atob(__ckW)") && out.contains("\"AGFzbQ==\""), "{out}");
-        assert!(!out.contains("export") && !out.contains("ck_bindings"), "{out}");
+        assert!(
+            out.contains("atob(__ckW)") && out.contains("\"AGFzbQ==\""),
+            "{out}"
+        );
+        assert!(
+            !out.contains("export") && !out.contains("ck_bindings"),
+            "{out}"
+        );
     }
 
     #[test]

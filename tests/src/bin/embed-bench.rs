@@ -131,7 +131,12 @@ async fn throttle(browser: &Browser, preset: &Preset) -> Result<()> {
 }
 
 /// Opens `url` and waits for the first mount; (ms, chain depth, embed requests after the loader).
-async fn load(browser: &Browser, url: &str, embed_origin: &str, what: &str) -> Result<(f64, u64, String)> {
+async fn load(
+    browser: &Browser,
+    url: &str,
+    embed_origin: &str,
+    what: &str,
+) -> Result<(f64, u64, String)> {
     browser.goto(url).await?;
     let deadline = Instant::now() + Duration::from_secs(60);
     while browser.eval("return !!window.ckT;", json!([])).await? != json!(true) {
@@ -154,7 +159,11 @@ async fn load(browser: &Browser, url: &str, embed_origin: &str, what: &str) -> R
                 .join(", ")
         })
         .unwrap_or_default();
-    Ok((m[0].as_f64().unwrap_or(f64::NAN), m[2].as_u64().unwrap_or(0), chain))
+    Ok((
+        m[0].as_f64().unwrap_or(f64::NAN),
+        m[2].as_u64().unwrap_or(0),
+        chain,
+    ))
 }
 
 /// `loads` loads of `url` under `preset`, as a table row labelled `snippet`.
@@ -186,7 +195,8 @@ async fn measure(
         if visit == Visit::First {
             browser.cdp("Network.clearBrowserCache", json!({})).await?;
         }
-        let (ms, depth, chain) = load(browser, &format!("{url}?run={i}"), embed_origin, &what).await?;
+        let (ms, depth, chain) =
+            load(browser, &format!("{url}?run={i}"), embed_origin, &what).await?;
         row.times.push(ms);
         // The deepest load's requests are the ones worth reading.
         if row.depths.iter().all(|&d| d < depth) || row.chain.is_empty() {
@@ -197,7 +207,11 @@ async fn measure(
     eprintln!(
         "embed-bench: {} / {snippet}{}: {:.0?} ms",
         preset.name,
-        if visit == Visit::Repeat { " (repeat)" } else { "" },
+        if visit == Visit::Repeat {
+            " (repeat)"
+        } else {
+            ""
+        },
         row.times
     );
     Ok(row)
@@ -236,7 +250,11 @@ fn render(rows: &mut [Row], visits: bool) -> String {
             percentile(&row.times, 95.0),
             row.times[0],
             row.times[row.times.len() - 1],
-            if row.chain.is_empty() { "–" } else { &row.chain }
+            if row.chain.is_empty() {
+                "–"
+            } else {
+                &row.chain
+            }
         ));
     }
     table
@@ -280,8 +298,16 @@ async fn main() -> Result<()> {
             ("inline config", "bench-inline.html"),
         ] {
             let url = format!("{page_origin}/{page}");
-            let row = measure(&browser, preset, snippet, &url, &embed_origin, loads, Visit::First)
-                .await?;
+            let row = measure(
+                &browser,
+                preset,
+                snippet,
+                &url,
+                &embed_origin,
+                loads,
+                Visit::First,
+            )
+            .await?;
             rows.push(row);
         }
     }
@@ -316,9 +342,7 @@ async fn main() -> Result<()> {
                     ("single file", &other.base, &other_embed),
                 ] {
                     let url = format!("{base}/bench-id.html");
-                    shapes.push(
-                        measure(&browser, preset, shape, &url, embed, loads, visit).await?,
-                    );
+                    shapes.push(measure(&browser, preset, shape, &url, embed, loads, visit).await?);
                 }
             }
         }
