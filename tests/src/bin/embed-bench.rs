@@ -11,7 +11,7 @@
 //! Only the embed's own requests count for the chain (glue, wasm, config manifests: URLs on the
 //! embed origin), never the page's (its `favicon.ico`, images). With `CK_SINGLE_DIST` (set by
 //! `cargo xtask bench`, which builds the bench-only single-file embed there) a second table
-//! compares that single script against the wave for the `data-ck-id` snippet, first visit (cold
+//! compares that single script against the wave for both snippets, first visit (cold
 //! cache) and repeat visit (everything cached as the server's headers allow), unthrottled and
 //! Slow 4G.
 //!
@@ -67,7 +67,10 @@ ck('on','widget:mounted',function(){window.ckT=window.ckT||performance.now()});<
 
 /// Reads the measurement once the widget mounted: time, whether the form's input was there,
 /// and the critical chain depth after the loader, over the embed's own requests (URLs starting
-/// with `arguments[0]`, the embed origin; not the page's favicon or images).
+/// with `arguments[0]`, the embed origin; not the page's favicon or images). A request follows
+/// another only if that one is code (`.js`, `.wasm`) and ended before it started: a config
+/// manifest's JSON starts nothing, so on loopback a config that arrives before the glue's
+/// `import()` is under way does not make the glue "second".
 const READ: &str = "const t = window.ckT;\
  const input = !!document.querySelector('[data-ck-widget]').shadowRoot.querySelector('input');\
  const rs = performance.getEntriesByType('resource')\
@@ -77,7 +80,7 @@ const READ: &str = "const t = window.ckT;\
    .sort((a, b) => a.startTime - b.startTime);\
  const depth = [];\
  after.forEach((r, i) => { depth[i] = 1 + Math.max(0, ...after.slice(0, i)\
-   .map((p, j) => p.responseEnd <= r.startTime ? depth[j] : 0)); });\
+   .map((p, j) => p.responseEnd <= r.startTime && /\\.(js|wasm)$/.test(p.name) ? depth[j] : 0)); });\
  return [t, input, Math.max(0, ...depth), after.map(r => r.name.replace(/^.*\\//, '').replace(/\\?.*/, ''))];";
 
 fn percentile(sorted: &[f64], p: f64) -> f64 {
@@ -91,6 +94,8 @@ fn percentile(sorted: &[f64], p: f64) -> f64 {
 struct Row {
     preset: &'static str,
     snippet: &'static str,
+    /// The snippet, in the shapes table (where `snippet` names the shape).
+    page: &'static str,
     visit: Visit,
     times: Vec<f64>,
     depths: Vec<u64>,
@@ -180,6 +185,7 @@ async fn measure(
     let mut row = Row {
         preset: preset.name,
         snippet,
+        page: "",
         visit,
         times: Vec::new(),
         depths: Vec::new(),
@@ -220,8 +226,8 @@ async fn measure(
 /// The markdown table of `rows` (sorted in place); `visits` adds the first/repeat column.
 fn render(rows: &mut [Row], visits: bool) -> String {
     let mut table = String::from(if visits {
-        "| network, CPU | embed | visit | median ms | p95 ms | min ms | max ms | chain after loader | requests after the loader (deepest load) |\n\
-         |---|---|---|---:|---:|---:|---:|---:|---|\n"
+        "| network, CPU | snippet | embed | visit | median ms | p95 ms | min ms | max ms | chain after loader | requests after the loader (deepest load) |\n\
+         |---|---|---|---|---:|---:|---:|---:|---:|---|\n"
     } else {
         "| network, CPU | snippet | median ms | p95 ms | min ms | max ms | chain after loader | requests after the loader (deepest load) |\n\
          |---|---|---:|---:|---:|---:|---:|---|\n"
@@ -242,8 +248,13 @@ fn render(rows: &mut [Row], visits: bool) -> String {
             (true, Visit::First) => "first | ".into(),
             (true, Visit::Repeat) => "repeat | ".into(),
         };
+        let page = if visits {
+            format!("{} | ", row.page)
+        } else {
+            String::new()
+        };
         table.push_str(&format!(
-            "| {} | {} | {visit}{:.0} | {:.0} | {:.0} | {:.0} | {depth} | {} |\n",
+            "| {} | {page}{} | {visit}{:.0} | {:.0} | {:.0} | {:.0} | {depth} | {} |\n",
             row.preset,
             row.snippet,
             percentile(&row.times, 50.0),
@@ -324,31 +335,46 @@ async fn main() -> Result<()> {
         let mut other = Server::publisher_with_dist(single.into()).await?;
         let (other_id, other_token) = other.draft(&serde_json::from_str(FORM)?).await?;
         let other_embed = other.embed_origin();
-        other.write_page(
-            "bench-id.html",
-            &page_html(
-                &format!(
+        for (page, attrs) in [
+            (
+                "bench-id.html",
+                format!(
                     "data-ck-widget=\"form\" data-ck-id=\"{other_id}\" data-ck-token=\"{other_token}\""
                 ),
-                &other_embed,
             ),
-        )?;
+            (
+                "bench-inline.html",
+                format!(
+                    "data-ck-widget=\"form\" data-ck-token=\"{other_token}\" data-ck-config='{FORM}'"
+                ),
+            ),
+        ] {
+            other.write_page(page, &page_html(&attrs, &other_embed))?;
+        }
         let mut shapes = Vec::new();
         for preset in PRESETS.iter().filter(|p| p.name != "Fast 4G, CPU 4x") {
             throttle(&browser, preset).await?;
-            for visit in [Visit::First, Visit::Repeat] {
-                for (shape, base, embed) in [
-                    ("wave", &page_origin, &embed_origin),
-                    ("single file", &other.base, &other_embed),
-                ] {
-                    let url = format!("{base}/bench-id.html");
-                    shapes.push(measure(&browser, preset, shape, &url, embed, loads, visit).await?);
+            for (snippet, page) in [
+                ("data-ck-id", "bench-id.html"),
+                ("inline config", "bench-inline.html"),
+            ] {
+                for visit in [Visit::First, Visit::Repeat] {
+                    for (shape, base, embed) in [
+                        ("wave", &page_origin, &embed_origin),
+                        ("single file", &other.base, &other_embed),
+                    ] {
+                        let url = format!("{base}/{page}");
+                        let mut row =
+                            measure(&browser, preset, shape, &url, embed, loads, visit).await?;
+                        row.page = snippet;
+                        shapes.push(row);
+                    }
                 }
             }
         }
         other.stop().await?;
         table.push_str(&format!(
-            "\n#### single-file embed (bench only) against the wave, `data-ck-id` snippet\n\n\
+            "\n#### single-file embed (bench only) against the wave\n\n\
              {loads} loads each. First visit: HTTP cache cleared before every load. Repeat visit: \
              cache cleared once, one load to fill it, then {loads} loads with what the server's \
              headers let the browser keep (`/embed/latest/`: `max-age=300, \
