@@ -69,8 +69,8 @@ ck('on','widget:mounted',function(){window.ckT=window.ckT||performance.now()});<
 /// and the critical chain depth after the loader, over the embed's own requests (URLs starting
 /// with `arguments[0]`, the embed origin; not the page's favicon or images). A request follows
 /// another only if that one is code (`.js`, `.wasm`) and ended before it started: a config
-/// manifest's JSON starts nothing, so on loopback a config that arrives before the glue's
-/// `import()` is under way does not make the glue "second".
+/// manifest's JSON starts nothing. (Unthrottled, the wasm can still arrive before the module
+/// loader issues the glue's `import()` request, a task later: docs/bench.md.)
 const READ: &str = "const t = window.ckT;\
  const input = !!document.querySelector('[data-ck-widget]').shadowRoot.querySelector('input');\
  const rs = performance.getEntriesByType('resource')\
