@@ -111,7 +111,6 @@ mod tests {
 
     #[test]
     fn zopfli_gzip_beats_gzip_9_and_any_decoder_reads_it() {
-        use std::io::Write;
         // Text with the kind of repetition the glue has, plus a counter so it is not trivial.
         let data: Vec<u8> = (0..3000)
             .flat_map(|i| {
