@@ -66,8 +66,14 @@ pub(crate) fn set_attribute(el: &Element, name: &str, value: &str) -> Result<(),
     el.set_attribute(name, value)
 }
 
-pub(crate) fn remove_attribute(el: &Element, name: &str) -> Result<(), JsValue> {
-    el.remove_attribute(name)
+/// `setAttribute` without `catch`: for static names, which cannot make it throw.
+pub(crate) fn set_attr(el: &Element, name: &str, value: &str) {
+    el.unchecked_ref::<Raw>().set_attr_js(name, value);
+}
+
+/// `removeAttribute` never throws (it validates no name), so no `catch`.
+pub(crate) fn remove_attribute(el: &Element, name: &str) {
+    el.unchecked_ref::<Raw>().remove_attr_js(name);
 }
 
 pub(crate) fn get_attribute(el: &Element, name: &str) -> Option<String> {
@@ -80,6 +86,16 @@ pub(crate) fn set_text(node: &Node, text: &str) {
 
 pub(crate) fn append(parent: &Node, child: &Node) -> Result<(), JsValue> {
     parent.append_child(child).map(drop)
+}
+
+/// `el.focus()`, declared without `catch` (focusing never throws).
+pub(crate) fn focus(el: &Element) {
+    el.unchecked_ref::<Raw>().focus_js();
+}
+
+/// `parent.append(child)`, declared without `catch`: a refusal throws the DOM's exception.
+pub(crate) fn put(parent: &Node, child: &Node) {
+    parent.unchecked_ref::<Raw>().append_js(child);
 }
 
 pub(crate) fn is_connected(node: &Node) -> bool {
@@ -103,7 +119,7 @@ pub(crate) fn remove_listener(target: &EventTarget, event: &str, f: &Function) {
 
 /// `console.warn(msg, subject)`: passing the element lets devtools link straight to it.
 pub(crate) fn warn(msg: &str, subject: &JsValue) {
-    web_sys::console::warn_2(&JsValue::from_str(msg), subject);
+    warn_js(msg, subject);
 }
 
 pub(crate) fn set_timeout(f: &Function, ms: i32) -> i32 {
@@ -118,25 +134,22 @@ pub(crate) fn clear_timeout(handle: i32) {
     clear_timeout_js(handle);
 }
 
-/// The mount element's open shadow root, created on first mount and reused after an unmount
-/// (a shadow root cannot be attached twice).
+/// The mount element's open shadow root, emptied: created on first mount and reused after an
+/// unmount (a shadow root cannot be attached twice); `Err` with what `attachShadow` threw for
+/// an element that cannot host one (js/dom.js `ckShadow`).
 pub(crate) fn shadow_root(el: &Element) -> Result<ShadowRoot, JsValue> {
-    match el.shadow_root() {
-        Some(root) => {
-            root.set_text_content(None);
-            Ok(root)
-        }
-        // Init dictionaries are plain objects: one `Reflect.set` import instead of a glue
-        // function per web-sys dictionary setter.
-        None => el.attach_shadow(js_object(&[("mode", "open".into())]).unchecked_ref()),
+    let root = shadow_js(el);
+    if Array::is_array(&root) {
+        Ok(root.unchecked_ref::<Array>().get(0).unchecked_into())
+    } else {
+        Err(root)
     }
 }
 
 /// A constructable stylesheet, or `None` where the browser has none (then a `<style>` is used).
 pub(crate) fn constructable_sheet(css: &str) -> Option<CssStyleSheet> {
-    let sheet = CssStyleSheet::new().ok()?;
-    sheet.replace_sync(css).ok()?;
-    Some(sheet)
+    let sheet = sheet_js(css);
+    (!sheet.is_undefined()).then(|| sheet.unchecked_into())
 }
 
 pub(crate) fn adopt_sheets(root: &ShadowRoot, sheets: &Array) {
@@ -165,6 +178,8 @@ extern "C" {
     fn set_interval_js(f: &Function, ms: i32) -> i32;
     #[wasm_bindgen(js_name = clearTimeout)]
     fn clear_timeout_js(handle: i32);
+    #[wasm_bindgen(js_namespace = console, js_name = warn)]
+    fn warn_js(msg: &str, subject: &JsValue);
     #[wasm_bindgen(js_namespace = performance, js_name = now)]
     fn performance_now() -> f64;
     /// A DOM object seen only through these methods (web-sys's own declare `catch`).
@@ -177,10 +192,69 @@ extern "C" {
     fn add_listener_js(target: &Raw, event: &str, f: &Function);
     #[wasm_bindgen(method, js_name = removeEventListener)]
     fn remove_listener_js(target: &Raw, event: &str, f: &Function);
+    #[wasm_bindgen(method, js_name = setAttribute)]
+    fn set_attr_js(el: &Raw, name: &str, value: &str);
+    #[wasm_bindgen(method, js_name = removeAttribute)]
+    fn remove_attr_js(el: &Raw, name: &str);
+    #[wasm_bindgen(method, js_name = focus)]
+    fn focus_js(el: &Raw);
+    #[wasm_bindgen(method, js_name = append)]
+    fn append_js(parent: &Raw, child: &Node);
     #[wasm_bindgen(method, js_name = observe)]
     fn observe_js(observer: &Raw, root: &Node, options: &JsValue);
     #[wasm_bindgen(constructor, js_class = MutationObserver)]
     fn new_observer(callback: &Function) -> Raw;
+}
+
+#[wasm_bindgen(module = "/js/dom.js")]
+extern "C" {
+    #[wasm_bindgen(js_name = ckEl)]
+    fn el_js(parent: &JsValue, tag: &str, attrs: &str, text: &str) -> Element;
+    #[wasm_bindgen(js_name = ckGet)]
+    fn get_js(target: &JsValue, key: &str) -> JsValue;
+    #[wasm_bindgen(js_name = ckSet)]
+    fn set_js(target: &JsValue, key: &str, value: &JsValue);
+    #[wasm_bindgen(js_name = ckCall)]
+    fn call_js(f: &JsValue, arg: &JsValue, msg: &str);
+    #[wasm_bindgen(js_name = ckShadow)]
+    fn shadow_js(el: &Element) -> JsValue;
+    #[wasm_bindgen(js_name = ckSheet)]
+    fn sheet_js(css: &str) -> JsValue;
+    #[wasm_bindgen(js_name = ckParse)]
+    fn parse_js(text: &str) -> JsValue;
+    #[wasm_bindgen(js_name = ckStringify)]
+    fn stringify_js(value: &JsValue) -> String;
+}
+
+/// js/dom.js `ckCall`: `f(arg)`; if it throws, `console.warn(msg, error)`.
+pub(crate) fn call(f: &JsValue, arg: &JsValue, msg: &str) {
+    call_js(f, arg, msg);
+}
+
+/// js/dom.js `ckParse`: `JSON.parse(text)`, `undefined` when it is not JSON.
+pub(crate) fn parse_json(text: &str) -> JsValue {
+    parse_js(text)
+}
+
+/// js/dom.js `ckStringify`: `JSON.stringify(value)`, empty when refused.
+pub(crate) fn stringify(value: &JsValue) -> String {
+    stringify_js(value)
+}
+
+/// js/dom.js `ckEl`: creates `tag` with the static `attrs` (`name=value …`) and `text` (empty:
+/// none), appended to `parent` unless it is `undefined`.
+pub(crate) fn el(parent: &JsValue, tag: &str, attrs: &str, text: &str) -> Element {
+    el_js(parent, tag, attrs, text)
+}
+
+/// js/dom.js `ckGet`: `target[key]`, `undefined` when that throws.
+pub(crate) fn get(target: &JsValue, key: &str) -> JsValue {
+    get_js(target, key)
+}
+
+/// js/dom.js `ckSet`: `target[key] = value`, ignored when that throws.
+pub(crate) fn set(target: &JsValue, key: &str, value: &JsValue) {
+    set_js(target, key, value);
 }
 
 #[wasm_bindgen(module = "/js/net.js")]

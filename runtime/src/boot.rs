@@ -509,9 +509,7 @@ pub fn command(method: &JsValue, a: &JsValue, b: &JsValue) {
         }
         ("ready", _, _) if a.is_function() => {
             if with_rt(|rt| rt.ready) {
-                if let Err(e) = a.unchecked_ref::<Function>().call0(&JsValue::UNDEFINED) {
-                    bindings::warn("ck: ready handler threw", &e);
-                }
+                bindings::call(a, &JsValue::UNDEFINED, "ck: ready handler threw");
             } else {
                 // Not booted yet: the buffered "ready" event reaches it on boot.
                 bus.on_js("ready", a.clone().unchecked_into());

@@ -263,9 +263,7 @@ impl Bus {
 
     fn drain(&self) {
         drain(&self.core, |handler, detail| {
-            if let Err(e) = handler.call1(&JsValue::UNDEFINED, detail) {
-                crate::bindings::warn("ck: event handler threw", &e);
-            }
+            crate::bindings::call(handler, detail, "ck: event handler threw");
         });
     }
 }

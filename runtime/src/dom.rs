@@ -17,7 +17,7 @@
 //! # }
 //! ```
 
-use wasm_bindgen::{JsCast, JsValue, UnwrapThrowExt};
+use wasm_bindgen::{JsCast, JsValue};
 use web_sys::{Element, Event, EventTarget, Node};
 
 use crate::bindings;
@@ -34,10 +34,11 @@ pub fn element(tag: &str) -> Result<Element, JsValue> {
 
 /// Creates `tag` with the static attributes `attrs`, written `name=value` and separated by
 /// single spaces (`"class=e hidden="`; a name without `=` gets an empty value). The cheap
-/// builder: one string per element instead of a slice of pairs (each pair in a slice literal
-/// costs four stores of wasm code at every call site), and no `Result` to handle. Values from
-/// config or visitor text do not belong in `attrs` (they may hold spaces): set them with
-/// [`set_attr`] afterwards. A tag or name the DOM refuses throws a JS exception (`ck: dom`), so
+/// builder: one string per element instead of a slice of pairs, no `Result` to handle, and one
+/// import (js/dom.js `ckEl`) that creates, sets the attributes, the text and appends, where the
+/// step-by-step calls cost an import, an exception check and a handle drop each in the wasm.
+/// Values from config or visitor text do not belong in `attrs` (they may hold spaces): set them
+/// with [`set_attr`] afterwards. A tag or name the DOM refuses throws the DOM's exception, so
 /// keep both static.
 ///
 /// ```no_run
@@ -50,41 +51,18 @@ pub fn element(tag: &str) -> Result<Element, JsValue> {
 /// ```
 #[inline(never)]
 pub fn make(tag: &str, attrs: &str) -> Element {
-    let el = element(tag).expect_throw("ck: dom");
-    let mut rest = attrs;
-    while !rest.is_empty() {
-        let end = find(rest, b' ');
-        let pair = &rest[..end];
-        let eq = find(pair, b'=');
-        let _ = set_attr(&el, &pair[..eq], pair.get(eq + 1..).unwrap_or_default());
-        rest = rest.get(end + 1..).unwrap_or_default();
-    }
-    el
-}
-
-/// The index of the first `byte` in `text`, or its length (a byte loop: `str::find` brings the
-/// pattern searcher).
-fn find(text: &str, byte: u8) -> usize {
-    let mut at = 0;
-    for &b in text.as_bytes() {
-        if b == byte {
-            break;
-        }
-        at += 1;
-    }
-    at
+    bindings::el(&JsValue::UNDEFINED, tag, attrs, "")
 }
 
 /// Appends a fresh `child` to `parent` without a `Result` ([`append`] for nodes that may be
-/// refused, e.g. a node into its own descendant). A refusal throws a JS exception.
+/// refused, e.g. a node into its own descendant). A refusal throws the DOM's exception.
 ///
 /// ```no_run
 /// # let (list, item) = (ck_runtime::dom::make("ul", ""), ck_runtime::dom::make("li", ""));
 /// ck_runtime::dom::put(&list, &item);
 /// ```
-#[inline(never)]
 pub fn put(parent: &Node, child: &Node) {
-    append(parent, child).expect_throw("ck: dom");
+    bindings::put(parent, child);
 }
 
 /// [`make`] and [`put`] into `parent`; returns the new element.
@@ -95,9 +73,7 @@ pub fn put(parent: &Node, child: &Node) {
 /// ```
 #[inline(never)]
 pub fn add(parent: &Node, tag: &str, attrs: &str) -> Element {
-    let el = make(tag, attrs);
-    put(parent, &el);
-    el
+    bindings::el(parent, tag, attrs, "")
 }
 
 /// [`add`] with text content (through `textContent`: any string is safe).
@@ -106,11 +82,8 @@ pub fn add(parent: &Node, tag: &str, attrs: &str) -> Element {
 /// # let form = ck_runtime::dom::make("form", "");
 /// let hint = ck_runtime::dom::add_text(&form, "p", "class=hint", "We reply within a day.");
 /// ```
-#[inline(never)]
 pub fn add_text(parent: &Node, tag: &str, attrs: &str, text: &str) -> Element {
-    let el = add(parent, tag, attrs);
-    set_text(&el, text);
-    el
+    bindings::el(parent, tag, attrs, text)
 }
 
 /// Creates an element and sets attributes on it.
@@ -136,6 +109,27 @@ pub fn set_attr(el: &Element, name: &str, value: &str) -> Result<(), JsValue> {
     bindings::set_attribute(el, name, value)
 }
 
+/// [`set_attr`] without a `Result`, for static attribute names (only a malformed name makes the
+/// DOM refuse, and then this throws its exception): no exception check at the call site.
+///
+/// ```no_run
+/// # let el = ck_runtime::dom::make("input", "");
+/// ck_runtime::dom::set(&el, "aria-invalid", "true");
+/// ```
+pub fn set(el: &Element, name: &str, value: &str) {
+    bindings::set_attr(el, name, value);
+}
+
+/// Moves focus to `el` (`el.focus()`).
+///
+/// ```no_run
+/// # let el = ck_runtime::dom::make("button", "");
+/// ck_runtime::dom::focus(&el);
+/// ```
+pub fn focus(el: &Element) {
+    bindings::focus(el);
+}
+
 /// Removes an attribute.
 ///
 /// ```no_run
@@ -143,7 +137,8 @@ pub fn set_attr(el: &Element, name: &str, value: &str) -> Result<(), JsValue> {
 /// ck_runtime::dom::remove_attr(&el, "aria-invalid").unwrap();
 /// ```
 pub fn remove_attr(el: &Element, name: &str) -> Result<(), JsValue> {
-    bindings::remove_attribute(el, name)
+    bindings::remove_attribute(el, name);
+    Ok(())
 }
 
 /// Reads an attribute.
@@ -225,24 +220,24 @@ pub fn listen(
 /// ```
 pub fn icon(icon: &ck_icons::Icon, label: Option<&str>) -> Result<Element, JsValue> {
     let svg = bindings::create_element_ns(ck_icons::SVG_NS, "svg")?;
-    bindings::set_attribute(&svg, "viewBox", icon.view_box)?;
-    bindings::set_attribute(&svg, "width", "1em")?;
-    bindings::set_attribute(&svg, "height", "1em")?;
-    bindings::set_attribute(&svg, "fill", "currentColor")?;
-    bindings::set_attribute(&svg, "focusable", "false")?;
+    bindings::set_attr(&svg, "viewBox", icon.view_box);
+    bindings::set_attr(&svg, "width", "1em");
+    bindings::set_attr(&svg, "height", "1em");
+    bindings::set_attr(&svg, "fill", "currentColor");
+    bindings::set_attr(&svg, "focusable", "false");
     match label {
         Some(label) => {
-            bindings::set_attribute(&svg, "role", "img")?;
-            bindings::set_attribute(&svg, "aria-label", label)?;
+            bindings::set_attr(&svg, "role", "img");
+            bindings::set_attr(&svg, "aria-label", label);
         }
-        None => bindings::set_attribute(&svg, "aria-hidden", "true")?,
+        None => bindings::set_attr(&svg, "aria-hidden", "true"),
     }
     for node in icon.nodes {
         let child = bindings::create_element_ns(ck_icons::SVG_NS, node.tag)?;
         for (name, value) in node.attrs {
-            bindings::set_attribute(&child, name, value)?;
+            bindings::set_attr(&child, name, value);
         }
-        bindings::append(&svg, &child)?;
+        bindings::put(&svg, &child);
     }
     Ok(svg)
 }

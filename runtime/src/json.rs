@@ -2,7 +2,7 @@
 //! the browser's `JSON.parse`/`JSON.stringify` do the text work.
 
 use crate::Value;
-use js_sys::{Array, Object, Reflect};
+use js_sys::{Array, Object};
 use wasm_bindgen::{JsCast, JsValue};
 
 /// Nesting deeper than this is cut to `null`: a hostile config must not exhaust the stack.
@@ -47,8 +47,8 @@ fn convert(js: &JsValue, depth: u32) -> Value {
         let keys = Object::keys(js.unchecked_ref::<Object>());
         let mut members = Vec::new();
         for i in 0..keys.length() {
-            let key = keys.get(i);
-            if let (Some(name), Ok(item)) = (key.as_string(), Reflect::get(js, &key)) {
+            if let Some(name) = keys.get(i).as_string() {
+                let item = crate::bindings::get(js, &name);
                 members.push((name, convert(&item, depth + 1)));
             }
         }
@@ -90,13 +90,11 @@ pub fn to_js(value: &Value) -> JsValue {
 
 /// Parses JSON text with the browser's `JSON.parse`; `None` when it is not valid JSON.
 pub(crate) fn parse(text: &str) -> Option<Value> {
-    js_sys::JSON::parse(text).ok().map(|js| from_js(&js))
+    let js = crate::bindings::parse_json(text);
+    (!js.is_undefined()).then(|| from_js(&js))
 }
 
-/// Serialises a JS value with `JSON.stringify`.
+/// Serialises a JS value with `JSON.stringify` (empty when it refuses, e.g. a cycle).
 pub(crate) fn stringify_js(value: &JsValue) -> String {
-    js_sys::JSON::stringify(value)
-        .ok()
-        .and_then(|s| s.as_string())
-        .unwrap_or_default()
+    crate::bindings::stringify(value)
 }

@@ -34,7 +34,7 @@ pub use json::{from_js, to_js};
 pub use task::{spawn, wait, Wait};
 pub use util::Timer;
 
-/// Plain JS objects and properties, the cheap way: one `Reflect` import serves every shape
+/// Plain JS objects and properties, the cheap way: one import each (js/dom.js `ckGet` / `ckSet`) serves every shape
 /// and every property, where web-sys needs a feature, an import and glue per property.
 pub mod js {
     pub use crate::util::{js_object, prop, set_prop, set_str};

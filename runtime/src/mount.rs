@@ -79,9 +79,7 @@ pub(crate) fn prepare(
         Some(array) => bindings::adopt_sheets(&root, &array.slice(0, array.length())),
         None => {
             for css in [BASE_CSS, THEME_CSS].iter().chain(styles) {
-                let style = bindings::create_element("style")?;
-                bindings::set_text(&style, css);
-                bindings::append(&root, &style)?;
+                bindings::el(&root, "style", "", css);
             }
         }
     }

@@ -4,7 +4,7 @@
 use std::cell::Cell;
 use std::rc::Rc;
 
-use js_sys::{Object, Reflect};
+use js_sys::Object;
 use wasm_bindgen::closure::Closure;
 use wasm_bindgen::{JsCast, JsValue};
 
@@ -45,8 +45,8 @@ pub fn push_u32_padded(out: &mut String, mut n: u32, width: usize) {
     }
 }
 
-/// A plain JS object from key/value pairs (event details, init dictionaries): one `Reflect.set`
-/// import for any shape, where a web-sys dictionary costs an import and a glue function per
+/// A plain JS object from key/value pairs (event details, init dictionaries): one property
+/// import (js/dom.js `ckSet`) for any shape, where a web-sys dictionary costs an import and a glue function per
 /// setter.
 ///
 /// ```no_run
@@ -69,7 +69,7 @@ pub fn js_object(pairs: &[(&str, JsValue)]) -> JsValue {
 /// let value = ck_runtime::js::prop(&input, "value").as_string().unwrap_or_default();
 /// ```
 pub fn prop(target: &JsValue, key: &str) -> JsValue {
-    Reflect::get(target, &JsValue::from_str(key)).unwrap_or(JsValue::UNDEFINED)
+    bindings::get(target, key)
 }
 
 /// `target[key] = value`; a frozen or exotic target that refuses is ignored.
@@ -79,7 +79,7 @@ pub fn prop(target: &JsValue, key: &str) -> JsValue {
 /// ck_runtime::js::set_prop(&detail, "count", &3.into());
 /// ```
 pub fn set_prop(target: &JsValue, key: &str, value: &JsValue) {
-    let _ = Reflect::set(target, &JsValue::from_str(key), value);
+    bindings::set(target, key, value);
 }
 
 /// [`set_prop`] with a string value.

@@ -16,6 +16,9 @@ pub enum Compression {
     Gzip,
     /// brotli quality 11.
     Brotli,
+    /// Plain gzip at level 9 (`gzip -9`), what a CDN compressing on the fly sends.
+    #[serde(rename = "gzip-9")]
+    Gzip9,
 }
 
 impl Compression {
@@ -24,6 +27,7 @@ impl Compression {
             Compression::Raw => d.raw,
             Compression::Gzip => d.gzip,
             Compression::Brotli => d.brotli,
+            Compression::Gzip9 => d.gzip9,
         }
     }
 
@@ -32,6 +36,7 @@ impl Compression {
             Compression::Raw => "raw",
             Compression::Gzip => "gzip",
             Compression::Brotli => "brotli",
+            Compression::Gzip9 => "gzip -9",
         }
     }
 }
@@ -165,6 +170,7 @@ struct Delta {
     raw: i64,
     gzip: i64,
     brotli: i64,
+    gzip9: i64,
 }
 
 impl Delta {
@@ -173,6 +179,7 @@ impl Delta {
             raw: plus.raw as i64 - minus.raw as i64,
             gzip: plus.gzip as i64 - minus.gzip as i64,
             brotli: plus.brotli as i64 - minus.brotli as i64,
+            gzip9: plus.gzip9 as i64 - minus.gzip9 as i64,
         }
     }
 }
@@ -190,6 +197,8 @@ pub struct Row {
     pub gzip: i64,
     /// Total brotli bytes (minus the baseline, if any).
     pub brotli: i64,
+    /// Total plain gzip -9 bytes (minus the baseline, if any).
+    pub gzip9: i64,
     /// Which size is limited.
     pub compression: Compression,
     /// Limit in bytes.
@@ -205,6 +214,7 @@ impl Row {
             raw: self.raw,
             gzip: self.gzip,
             brotli: self.brotli,
+            gzip9: self.gzip9,
         })
     }
 
@@ -279,6 +289,7 @@ pub fn check(file: &BudgetFile) -> Result<Report> {
             raw: d.raw,
             gzip: d.gzip,
             brotli: d.brotli,
+            gzip9: d.gzip9,
             compression: b.compression,
             limit: b.limit,
             aim: b.aim,
@@ -337,14 +348,15 @@ impl Report {
             .collect()
     }
 
-    /// The table: file, raw, gzip, brotli, limit, headroom; then the distance of each budget
+    /// The table: file, raw, gzip, brotli, gzip -9, limit, headroom; then the distance of each budget
     /// with an aim (e.g. the 14,600 B TCP initial window) to that aim.
     pub fn table(&self) -> String {
-        let mut lines: Vec<[String; 6]> = vec![[
+        let mut lines: Vec<[String; 7]> = vec![[
             "file".into(),
             "raw".into(),
             "gzip".into(),
             "brotli".into(),
+            "gzip -9".into(),
             "limit".into(),
             "headroom".into(),
         ]];
@@ -359,6 +371,7 @@ impl Report {
                 thousands(r.raw),
                 thousands(r.gzip),
                 thousands(r.brotli),
+                thousands(r.gzip9),
                 format!("{} {}", kb(r.limit), r.compression.label()),
                 format!(
                     "{}{}",
@@ -373,13 +386,14 @@ impl Report {
                         thousands(s.raw as i64),
                         thousands(s.gzip as i64),
                         thousands(s.brotli as i64),
+                        thousands(s.gzip9 as i64),
                         String::new(),
                         String::new(),
                     ]);
                 }
             }
         }
-        let mut widths = [0usize; 6];
+        let mut widths = [0usize; 7];
         for l in &lines {
             for (w, c) in widths.iter_mut().zip(l) {
                 *w = (*w).max(c.chars().count());
@@ -401,7 +415,7 @@ impl Report {
             }
             let _ = writeln!(out, "{}", line.trim_end());
             if i == 0 {
-                let total: usize = widths.iter().sum::<usize>() + 2 * 5;
+                let total: usize = widths.iter().sum::<usize>() + 2 * 6;
                 let _ = writeln!(out, "{}", "-".repeat(total));
             }
         }
@@ -463,12 +477,14 @@ mod tests {
         let f = BudgetFile::parse(
             r#"{"budgets":[
                 {"name":"loader","path":"a.js","compression":"gzip","limit":"1.5 KB"},
-                {"name":"all","path":["a.js","b.wasm"],"minus":"c.wasm","compression":"brotli","limit":"28 KB","aim":"14600 B"}
+                {"name":"all","path":["a.js","b.wasm"],"minus":"c.wasm","compression":"brotli","limit":"28 KB","aim":"14600 B"},
+                {"name":"cdn","path":"a.js","compression":"gzip-9","limit":"25000 B"}
             ]}"#,
             PathBuf::from("/x"),
         )
         .unwrap();
-        assert_eq!(f.budgets.len(), 2);
+        assert_eq!(f.budgets.len(), 3);
+        assert_eq!(f.budgets[2].compression, Compression::Gzip9);
         assert_eq!(f.budgets[0].paths, ["a.js"]);
         assert_eq!(f.budgets[0].limit, 1500);
         assert_eq!(f.budgets[1].paths, ["a.js", "b.wasm"]);

@@ -17,5 +17,5 @@ mod measure;
 mod wasm;
 
 pub use budget::{check, Budget, BudgetFile, Compression, Report, Row};
-pub use measure::{brotli, gzip, measure, Sizes};
+pub use measure::{brotli, gzip, gzip9, measure, Sizes};
 pub use wasm::{by_crate, crate_of, function_names, top_functions, FunctionSize};

@@ -87,10 +87,27 @@ impl Server {
         Self::serving(None, Some("pages")).await
     }
 
+    /// [`Server::publisher`] serving the embed from `dist` (a folder with `embed/v{version}/`,
+    /// e.g. the bench-only single-file build) instead of [`dist_dir`]'s.
+    pub async fn publisher_with_dist(dist: PathBuf) -> Result<Server> {
+        Self::serving_dist(Some(dist), None, Some("pages")).await
+    }
+
     async fn serving(variant: Option<&str>, scratch_pages: Option<&str>) -> Result<Server> {
+        Self::serving_dist(None, variant, scratch_pages).await
+    }
+
+    async fn serving_dist(
+        dist: Option<PathBuf>,
+        variant: Option<&str>,
+        scratch_pages: Option<&str>,
+    ) -> Result<Server> {
         let dir = tempfile::tempdir()?;
         let mut config = ck_server::Config::for_tests(dir.path());
-        config.dist_dir = dist_dir(variant, dir.path())?;
+        config.dist_dir = match dist {
+            Some(dist) => dist,
+            None => dist_dir(variant, dir.path())?,
+        };
         let pages = scratch_pages.map(|name| dir.path().join(name));
         config.examples_dir = match &pages {
             Some(pages) => {

@@ -418,19 +418,29 @@ pub(crate) fn bench(root: &Path) -> Result<()> {
         cmd("cargo", &["metadata", "--no-deps", "--format-version", "1"]).current_dir(root),
     )?;
     let meta: serde_json::Value = serde_json::from_str(&meta)?;
+    // The single-file embed the bench measures against the wave (never a release file).
+    let single = crate::single::build(root)?;
     let mut ran = 0;
     for (package, bin) in [("ck-e2e", "embed-bench"), ("ck-build", "icons-bench")] {
         if !bin_exists(&meta, package, bin) {
             println!("bench: {package} has no `{bin}` binary yet; skipped");
             continue;
         }
+        // CK_BENCH_PROFILE=dev skips the release build (a machine short of time or cores); the
+        // server is then unoptimised, which shows in the unthrottled rows.
+        let profile = if env_nonempty("CK_BENCH_PROFILE").as_deref() == Some("dev") {
+            "--profile=dev"
+        } else {
+            "--release"
+        };
         sh::run(
             cmd(
                 "cargo",
-                &["run", "--quiet", "--release", "-p", package, "--bin", bin],
+                &["run", "--quiet", profile, "-p", package, "--bin", bin],
             )
             .current_dir(root)
-            .env("CHROMEDRIVER", toolchain::chromedriver()),
+            .env("CHROMEDRIVER", toolchain::chromedriver())
+            .env("CK_SINGLE_DIST", &single),
         )?;
         ran += 1;
     }

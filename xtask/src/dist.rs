@@ -650,6 +650,7 @@ mod tests {
                     raw: 100,
                     gzip: 60,
                     brotli: 50,
+                    gzip9: 65,
                 },
             },
             Trial {
@@ -658,6 +659,7 @@ mod tests {
                     raw: 80,
                     gzip: 55,
                     brotli: 45,
+                    gzip9: 58,
                 },
             },
         ];

@@ -10,7 +10,7 @@
 //! test                      everything CI checks: fmt, clippy, tests (host + headless Chromium), dist, size
 //! run [--port 8080]         dist, then the server: the builder at /, the dashboard at /app, the
 //!                           embed at /embed/, test pages at /dev/, demo sites on port + 1
-//! bench                     benchmark tables (embed, icons)
+//! bench                     benchmark tables (embed and the bench-only single-file embed, icons)
 //! ```
 
 mod browsers;
@@ -21,6 +21,7 @@ mod glue;
 mod npm;
 mod sh;
 mod shrink;
+mod single;
 mod toolchain;
 
 use std::path::{Path, PathBuf};

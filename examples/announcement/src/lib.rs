@@ -75,25 +75,20 @@ impl Widget for Announcement {
 
     fn mount(ctx: MountCtx<Config>) -> Result<Mounted, JsValue> {
         let (config, instance) = ctx.into_parts();
-        let bar = dom::element_with("div", &[("class", "bar"), ("role", "region")])?;
-        dom::set_attr(&bar, "aria-label", "Announcement")?;
-        let message = dom::element_with("p", &[("class", "msg")])?;
-        dom::set_text(&message, &config.message);
-        dom::append(&bar, &message)?;
+        // The SDK's cheap builders (`make`/`add`/`add_text`/`put`/`set`): static attributes as
+        // one string, config text through `textContent` or `set`, no `Result` per step.
+        let bar = dom::make("div", "class=bar role=region aria-label=Announcement");
+        let message = dom::add_text(&bar, "p", "class=msg", &config.message);
 
         let mut tick = None;
         if let Some(ends_at) = config.ends_at {
             // role=timer is polite-off by default: the value changes every second and must not
             // be read out every second.
-            let countdown = dom::element_with("span", &[("class", "cd"), ("role", "timer")])?;
+            let countdown = dom::add(&bar, "span", "class=cd role=timer");
             let clock = dom::icon(&ck_icons::CLOCK, None)?;
-            dom::append(&countdown, &clock)?;
-            let label = dom::element("span")?;
-            dom::set_text(&label, &config.countdown_label);
-            let time = dom::element("time")?;
-            dom::append(&countdown, &label)?;
-            dom::append(&countdown, &time)?;
-            dom::append(&bar, &countdown)?;
+            dom::put(&countdown, &clock);
+            dom::add_text(&countdown, "span", "", &config.countdown_label);
+            let time = dom::add(&countdown, "time", "");
 
             let ended = Rc::new(Cell::new(false));
             let update = {
@@ -110,7 +105,7 @@ impl Widget for Announcement {
                         if let Some(text) = &ended_message {
                             dom::set_text(&message, text);
                         }
-                        let _ = dom::set_attr(&countdown, "hidden", "");
+                        dom::set(&countdown, "hidden", "");
                         emit(&instance, "announcement:ended");
                     }
                 }
@@ -122,27 +117,25 @@ impl Widget for Announcement {
         }
 
         if let Some((url, label)) = &config.link {
-            let link = dom::element_with("a", &[("href", url)])?;
-            dom::set_text(&link, label);
-            dom::append(&bar, &link)?;
+            let link = dom::add_text(&bar, "a", "", label);
+            dom::set(&link, "href", url);
         }
 
         let mut dismiss = None;
         if config.dismissible {
-            let button = dom::element_with("button", &[("type", "button")])?;
-            dom::set_attr(&button, "aria-label", "Dismiss announcement")?;
+            let button = dom::add(&bar, "button", "type=button");
+            dom::set(&button, "aria-label", "Dismiss announcement");
             let close = dom::icon(&ck_icons::CLOSE, None)?;
-            dom::append(&button, &close)?;
-            dom::append(&bar, &button)?;
+            dom::put(&button, &close);
             let (instance, bar) = (instance.clone(), bar.clone());
             dismiss = Some(dom::listen(&button, "click", move |_| {
-                let _ = dom::set_attr(&bar, "hidden", "");
+                dom::set(&bar, "hidden", "");
                 instance.metric_interaction("dismiss");
                 emit(&instance, "announcement:dismissed");
             })?);
         }
 
-        dom::append(instance.root(), &bar)?;
+        dom::put(instance.root(), &bar);
         Ok(Mounted {
             _tick: tick,
             _dismiss: dismiss,

@@ -20,8 +20,8 @@ use ck_runtime::dom::{self, add, add_text, make, put, Listener};
 use ck_runtime::js::{prop, set_prop, set_str};
 use ck_runtime::{ConfigError, HttpError, Instance, MountCtx, Timer, Value, Widget};
 use js_sys::{Date, Object};
-use wasm_bindgen::{JsCast, JsValue, UnwrapThrowExt};
-use web_sys::{Element, Event, HtmlElement, Node};
+use wasm_bindgen::{JsValue, UnwrapThrowExt};
+use web_sys::{Element, Event, Node};
 
 use crate::schema::{
     self, choice, options, push_number, text, FieldKind, Visit, DEFAULT_MIN_FILL_MS,
@@ -627,11 +627,11 @@ impl State {
 }
 
 fn focus(el: &Element) {
-    let _ = el.unchecked_ref::<HtmlElement>().focus();
+    dom::focus(el);
 }
 
 fn set(el: &Element, name: &str, value: &str) {
-    let _ = dom::set_attr(el, name, value);
+    dom::set(el, name, value);
 }
 
 /// `text`, or `default` when it is empty.
