@@ -55,6 +55,23 @@ pub(crate) fn build_check(root: &Path, target_dir: &Path, wasm: Wasm) -> Result<
     )
     .arg(&out)
     .arg(&built))?;
+    // The form's parser reads JS values through the runtime's JS helpers (wasm-bindgen
+    // `module = "/js/…"` snippets under `snippets/`): bundled into the module, so the page loads
+    // one script and the server needs no nested asset paths.
+    let module = out.join(format!("{CHECK_OUT}.js"));
+    let bundled = output(
+        cmd(
+            &crate::npm::esbuild(root)?.to_string_lossy(),
+            &["--bundle", "--format=esm", "--log-level=warning"],
+        )
+        .arg(&module),
+    )
+    .context("esbuild --bundle on the config check's module")?;
+    std::fs::write(&module, bundled)?;
+    let snippets = out.join("snippets");
+    if snippets.exists() {
+        std::fs::remove_dir_all(&snippets)?;
+    }
     let size = std::fs::metadata(out.join(format!("{CHECK_OUT}_bg.wasm")))?.len();
     println!("dist: dist/builder/ (the builder's config check, {size} B wasm)");
     Ok(())
