@@ -226,6 +226,7 @@ pub(crate) fn setup(root: &Path, target_dir: &Path) -> Result<Wasm> {
         apt.install(&["chromium", "chromium-driver"])?;
     }
     crate::npm::setup(root)?;
+    crate::schema_fuzz::setup(root)?;
     std::fs::create_dir_all(target_dir)?;
     let record = target_dir.join("ck-toolchain.txt");
     let line = format!("{}\n", wasm.describe());

@@ -72,7 +72,8 @@ pub(crate) fn verify(
     if candidates.is_empty() || secrets.is_empty() {
         return Err(SignatureError::Malformed);
     }
-    if (now - t).abs() > tolerance_secs {
+    // `abs_diff`: a timestamp far from now (`t=-9223372036854775808`) must not overflow.
+    if now.abs_diff(t) > tolerance_secs.unsigned_abs() {
         return Err(SignatureError::Stale);
     }
     let mut matched = false;
@@ -96,7 +97,7 @@ pub(crate) fn verify(
 }
 
 /// Builds a header value as Stripe would; used by tests and the local `stripe listen` stand-in docs.
-#[cfg(test)]
+#[cfg(any(test, feature = "fuzzing"))]
 pub(crate) fn sign(secret: &str, t: i64, body: &[u8]) -> String {
     let mut mac = Hmac::<Sha256>::new_from_slice(secret.as_bytes()).expect("any key length");
     mac.update(format!("{t}.").as_bytes());
@@ -118,6 +119,20 @@ mod tests {
     fn accepts_a_valid_signature() {
         let h = sign("whsec_a", 1000, BODY);
         assert_eq!(verify(&h, BODY, &secrets("whsec_a"), 1000, 300), Ok(()));
+    }
+
+    /// Regression: `now - t` overflowed for
+    /// timestamps at the ends of `i64`, a panic (500) in debug builds.
+    #[test]
+    fn extreme_timestamps_are_stale_not_a_panic() {
+        for t in [i64::MIN, i64::MIN + 1, i64::MAX] {
+            let h = format!("t={t},v1=00");
+            assert_eq!(
+                verify(&h, BODY, &secrets("whsec_a"), 1000, 300),
+                Err(SignatureError::Stale),
+                "{h}"
+            );
+        }
     }
 
     #[test]

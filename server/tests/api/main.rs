@@ -8,6 +8,7 @@ mod accounts;
 mod assets;
 mod billing;
 mod drafts;
+mod faults;
 mod operator;
 mod ops;
 mod postgres;
