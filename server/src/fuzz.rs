@@ -37,10 +37,22 @@ pub fn token(input: &str) {
 /// signed for the body at `now` always verifies (with several secrets configured).
 pub fn stripe_signature(header: &str, body: &[u8], now: i64) {
     let secrets = ["whsec_old".to_owned(), "whsec_fuzz".to_owned()];
-    let _ = signature::verify(header, body, &secrets, now, signature::DEFAULT_TOLERANCE_SECS);
+    let _ = signature::verify(
+        header,
+        body,
+        &secrets,
+        now,
+        signature::DEFAULT_TOLERANCE_SECS,
+    );
     let signed = signature::sign("whsec_fuzz", now, body);
     assert_eq!(
-        signature::verify(&signed, body, &secrets, now, signature::DEFAULT_TOLERANCE_SECS),
+        signature::verify(
+            &signed,
+            body,
+            &secrets,
+            now,
+            signature::DEFAULT_TOLERANCE_SECS
+        ),
         Ok(())
     );
 }

@@ -129,10 +129,7 @@ pub(crate) fn fuzz(root: &Path, target: &Path, only: Option<&str>, secs: u64) ->
                 .find_map(|l| l.split("Test unit written to ").nth(1))
                 .map(str::to_owned);
             let tail: Vec<_> = text.lines().rev().take(30).collect();
-            eprintln!(
-                "{}",
-                tail.into_iter().rev().collect::<Vec<_>>().join("\n")
-            );
+            eprintln!("{}", tail.into_iter().rev().collect::<Vec<_>>().join("\n"));
             crashes.push(format!(
                 "{name}: {status}{}",
                 artifact
@@ -143,9 +140,12 @@ pub(crate) fn fuzz(root: &Path, target: &Path, only: Option<&str>, secs: u64) ->
         rows.push((name, runs, took, status.success()));
     }
     println!("\nfuzz: executions per target ({secs} s each, after the build)");
-    println!("{:<18} {:>12} {:>10} {:>8}", "target", "executions", "exec/s", "result");
+    println!(
+        "{:<18} {:>12} {:>10} {:>8}",
+        "target", "executions", "exec/s", "result"
+    );
     for (name, runs, took, ok) in &rows {
-        let rate = runs.map_or(0.0, |r| r as f64 / (*took).min(*secs as f64).max(1.0));
+        let rate = runs.map_or(0.0, |r| r as f64 / (*took).min(secs as f64).max(1.0));
         println!(
             "{:<18} {:>12} {:>10.0} {:>8}",
             name,
@@ -171,13 +171,9 @@ fn executions(log: &str) -> Option<u64> {
         .find_map(|l| l.strip_prefix("stat::number_of_executed_units:"))
         .and_then(|n| n.trim().parse().ok())
         .or_else(|| {
-            log.lines().rev().find_map(|l| {
-                l.strip_prefix('#')?
-                    .split_whitespace()
-                    .next()?
-                    .parse()
-                    .ok()
-            })
+            log.lines()
+                .rev()
+                .find_map(|l| l.strip_prefix('#')?.split_whitespace().next()?.parse().ok())
         })
 }
 
@@ -187,7 +183,10 @@ mod tests {
     fn reads_libfuzzer_execution_counts() {
         let stats = "#1024\tpulse  cov: 10\nDone 5000 runs in 2 second(s)\nstat::number_of_executed_units: 5001\n";
         assert_eq!(super::executions(stats), Some(5001));
-        assert_eq!(super::executions("#8\tINITED cov: 3\n#64\tNEW cov: 4 ft: 5\n"), Some(64));
+        assert_eq!(
+            super::executions("#8\tINITED cov: 3\n#64\tNEW cov: 4 ft: 5\n"),
+            Some(64)
+        );
         assert_eq!(super::executions("nothing"), None);
     }
 }

@@ -37,7 +37,10 @@ pub(crate) fn setup(root: &Path) -> Result<PathBuf> {
     if have.contains(VERSION) {
         return Ok(bin);
     }
-    println!("setup: installing schemathesis {VERSION} into {}", dir.display());
+    println!(
+        "setup: installing schemathesis {VERSION} into {}",
+        dir.display()
+    );
     sh::run(cmd("python3", &["-m", "venv"]).arg(&dir))?;
     sh::run(
         Command::new(dir.join("bin/pip"))
@@ -91,12 +94,23 @@ fn start(root: &Path, target: &Path, store: &str) -> Result<Server> {
         let admin = format!("{base}/postgres");
         sh::run(&mut cmd(
             "psql",
-            &[&admin, "-qc", &format!("drop database if exists {db} with (force)")],
+            &[
+                &admin,
+                "-qc",
+                &format!("drop database if exists {db} with (force)"),
+            ],
         ))?;
-        sh::run(&mut cmd("psql", &[&admin, "-qc", &format!("create database {db}")]))?;
+        sh::run(&mut cmd(
+            "psql",
+            &[&admin, "-qc", &format!("create database {db}")],
+        ))?;
         cleanup = Some(cmd(
             "psql",
-            &[&admin, "-qc", &format!("drop database if exists {db} with (force)")],
+            &[
+                &admin,
+                "-qc",
+                &format!("drop database if exists {db} with (force)"),
+            ],
         ));
         c.env("DATABASE_URL", format!("{base}/{db}")).env(
             "DATABASE_APP_URL",
@@ -201,7 +215,10 @@ pub(crate) fn run(root: &Path, target: &Path, secs: u64) -> Result<()> {
             .env("SCHEMATHESIS_HOOKS", "")
             .current_dir(root);
         if let Err(e) = sh::run(&mut c) {
-            failed.push(format!("{store}: {e:#} (JUnit report: {})", report.display()));
+            failed.push(format!(
+                "{store}: {e:#} (JUnit report: {})",
+                report.display()
+            ));
         }
         drop(server);
     }

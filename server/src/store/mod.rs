@@ -514,7 +514,9 @@ pub(crate) fn is_unavailable(e: &sqlx::Error) -> bool {
         | sqlx::Error::WorkerCrashed => true,
         // SQLite: SQLITE_BUSY / SQLITE_LOCKED (and their extended codes) after `busy_timeout`:
         // another process holds the write lock, the SQLite form of an outage.
-        sqlx::Error::Database(db) if db.try_downcast_ref::<sqlx::sqlite::SqliteError>().is_some() => {
+        sqlx::Error::Database(db)
+            if db.try_downcast_ref::<sqlx::sqlite::SqliteError>().is_some() =>
+        {
             db.code()
                 .and_then(|code| code.parse::<i32>().ok())
                 .is_some_and(|code| matches!(code & 0xff, 5 | 6))
@@ -547,7 +549,12 @@ async fn sqlite_writable(pool: &SqlitePool) -> bool {
         Ok(_) => sqlx::query("rollback").execute(&mut *conn).await.is_ok(),
         Err(_) => true,
     };
-    if !ended || sqlx::query(SQLITE_BUSY_TIMEOUT).execute(&mut *conn).await.is_err() {
+    if !ended
+        || sqlx::query(SQLITE_BUSY_TIMEOUT)
+            .execute(&mut *conn)
+            .await
+            .is_err()
+    {
         // Its state is unknown: never hand it back to the pool.
         conn.detach();
         return false;

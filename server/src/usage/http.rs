@@ -44,6 +44,7 @@ pub(crate) fn router() -> Router<AppState> {
 
 /// Filter of the usage report.
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub(crate) struct UsageQuery {
     /// Only this widget instance.
     #[serde(default)]

@@ -336,9 +336,15 @@ async fn database_outage_loses_nothing(store: &Store) {
          ({:?})",
         acked.len(),
         refused.len(),
-        refused.iter().map(|(_, s)| s.as_u16()).collect::<BTreeSet<_>>()
+        refused
+            .iter()
+            .map(|(_, s)| s.as_u16())
+            .collect::<BTreeSet<_>>()
     );
-    assert!(slowest < Duration::from_secs(2), "slowest beacon {slowest:?}");
+    assert!(
+        slowest < Duration::from_secs(2),
+        "slowest beacon {slowest:?}"
+    );
     server.shutdown().await.expect("shutdown");
 }
 
@@ -442,9 +448,11 @@ async fn sigkill_during_ingest_loses_at_most_one_flush_interval(store: &Store) {
         }
         if i % 100 == 0 {
             let email = format!("killed{i}@example.com");
-            let res = send(client().post(format!("{base}/api/v1/auth/signup")).json(
-                &json!({"email": email, "password": crate::common::PASSWORD}),
-            ))
+            let res = send(
+                client()
+                    .post(format!("{base}/api/v1/auth/signup"))
+                    .json(&json!({"email": email, "password": crate::common::PASSWORD})),
+            )
             .await;
             assert_eq!(res.status, StatusCode::CREATED, "{}", res.text);
             accounts.push(email);
@@ -485,7 +493,9 @@ async fn sigkill_during_ingest_loses_at_most_one_flush_interval(store: &Store) {
     }
     for email in &accounts {
         let n = store
-            .scalar(&format!("select count(*) from users where email = '{email}'"))
+            .scalar(&format!(
+                "select count(*) from users where email = '{email}'"
+            ))
             .await;
         assert_eq!(n, 1, "acknowledged sign-up {email} lost");
     }
@@ -518,7 +528,10 @@ async fn read_until_closed(reader: &mut OwnedReadHalf, within: Duration) -> (Str
             ),
         }
     }
-    (String::from_utf8_lossy(&out).into_owned(), started.elapsed())
+    (
+        String::from_utf8_lossy(&out).into_owned(),
+        started.elapsed(),
+    )
 }
 
 /// Connects, sends `head` at once, then `slow` one byte every 100 ms (repeated) for up to 5 s,
@@ -587,7 +600,11 @@ async fn slowloris_headers_and_idle_connections_are_cut_off() {
 async fn slow_bodies_get_408_and_the_connection_closes() {
     let store = Store::sqlite();
     let server = strict_server(&store, 64).await;
-    for path in ["/api/v1/events", "/api/v1/submissions", "/api/v1/auth/login"] {
+    for path in [
+        "/api/v1/events",
+        "/api/v1/submissions",
+        "/api/v1/auth/login",
+    ] {
         let head = format!(
             "POST {path} HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 1000\r\n\r\n{{\"token\":"
         );
