@@ -105,6 +105,7 @@ pub(crate) fn fuzz(root: &Path, target: &Path, only: Option<&str>, secs: u64) ->
         c.arg(&build_dir)
             .arg(name)
             .arg(&corpus)
+            .arg("--")
             .args([
                 format!("-max_total_time={secs}"),
                 // An input that takes 10 s is a finding (a pattern that backtracks, a quadratic

@@ -212,7 +212,6 @@ pub(crate) fn run(root: &Path, target: &Path, secs: u64) -> Result<()> {
             .args(["--report", "junit", "--report-junit-path"])
             .arg(&report)
             .args(["--no-color", "--warnings", "off"])
-            .env("SCHEMATHESIS_HOOKS", "")
             .current_dir(root);
         if let Err(e) = sh::run(&mut c) {
             failed.push(format!(
