@@ -32,7 +32,9 @@ use tokio::{
     task::AbortHandle,
 };
 
-use crate::common::{both_stores, client, get, owned_widget, pg_base, send, Res, Store, SECRET};
+use crate::common::{
+    both_stores, client, get, owned_widget, pg_base, send, wait_for_views, Res, Store, SECRET,
+};
 
 /// A TCP proxy to Postgres that a test can cut (every connection closed, new ones dropped) and
 /// restore.
@@ -291,22 +293,7 @@ async fn database_outage_loses_nothing(store: &Store) {
     fault.end().await;
 
     let recovered = wait_for_health(&server, StatusCode::OK, Duration::from_secs(15)).await;
-    let expected = sent + 1;
-    let deadline = Instant::now() + Duration::from_secs(15);
-    loop {
-        let counted = store
-            .scalar("select coalesce(sum(views), 0) from usage_counters_daily")
-            .await;
-        if counted == expected {
-            break;
-        }
-        assert!(counted < expected, "counted {counted} > sent {expected}");
-        assert!(
-            Instant::now() < deadline,
-            "counted {counted} of {expected} after recovery"
-        );
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
+    wait_for_views(store, sent + 1).await;
     let res = submit(&base, &token, &id, "after").await;
     assert_eq!(res.status, StatusCode::CREATED, "{}", res.text);
 
