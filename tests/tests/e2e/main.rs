@@ -5,7 +5,6 @@
 //! first run. One subject: `cargo test -p ck-e2e --test e2e form::`.
 
 mod announcement;
-mod blocked_api;
 mod embed;
 mod form;
 mod wave;
