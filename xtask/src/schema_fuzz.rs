@@ -33,7 +33,7 @@ fn venv(root: &Path) -> PathBuf {
 pub(crate) fn setup(root: &Path) -> Result<PathBuf> {
     let dir = venv(root);
     let bin = dir.join("bin/schemathesis");
-    let have = sh::output(&mut Command::new(&bin).arg("--version")).unwrap_or_default();
+    let have = sh::output(Command::new(&bin).arg("--version")).unwrap_or_default();
     if have.contains(VERSION) {
         return Ok(bin);
     }

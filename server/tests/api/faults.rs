@@ -117,9 +117,11 @@ impl Fault {
                 let base = pg_base();
                 let (user, host) = base.rsplit_once('@').expect("user@host in CK_TEST_PG");
                 let proxy = Proxy::start(host.to_owned()).await;
-                let via = |url: &str| url.replace(host, &proxy.addr.to_string());
-                config.database_url = via(&config.database_url);
-                config.database_app_url = config.database_app_url.as_deref().map(via);
+                let proxied = proxy.addr.to_string();
+                config.database_url = config.database_url.replace(host, &proxied);
+                config.database_app_url = config
+                    .database_app_url
+                    .map(|url| url.replace(host, &proxied));
                 assert!(config.database_url.starts_with(user));
                 Fault::Proxy(proxy)
             }
@@ -429,13 +431,13 @@ async fn sigkill_during_ingest_loses_at_most_one_flush_interval(store: &Store) {
         let res = beacon(&base, &token, &id).await;
         assert_eq!(res.status, StatusCode::NO_CONTENT, "{}", res.text);
         acks.push(Instant::now());
-        if i % 20 == 0 {
+        if i.is_multiple_of(20) {
             let name = format!("k{i}");
             let res = submit(&base, &token, &id, &name).await;
             assert_eq!(res.status, StatusCode::CREATED, "{}", res.text);
             submitted.push(name);
         }
-        if i % 100 == 0 {
+        if i.is_multiple_of(100) {
             let email = format!("killed{i}@example.com");
             let res = send(
                 client()
