@@ -562,6 +562,12 @@ async fn sqlite_writable(pool: &SqlitePool) -> bool {
     began.is_ok()
 }
 
+/// Postgres refused a text value it cannot store (a NUL in `text` or `jsonb`: SQLSTATE 22021,
+/// 22P05): the client's input, answered 400 rather than 500.
+pub(crate) fn is_unstorable_text(e: &sqlx::Error) -> bool {
+    matches!(e, sqlx::Error::Database(db) if db.code().is_some_and(|c| c == "22021" || c == "22P05"))
+}
+
 /// SHA-256 of a secret; the only form in which tokens are stored.
 pub(crate) fn hash_secret(secret: &str) -> Vec<u8> {
     use sha2::{Digest, Sha256};
