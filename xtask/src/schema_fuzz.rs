@@ -212,7 +212,8 @@ pub(crate) fn run(root: &Path, target: &Path, secs: u64) -> Result<()> {
             .args(["--report", "junit", "--report-junit-path"])
             .arg(&report)
             .args(["--no-color", "--warnings", "off"])
-            .current_dir(root);
+            // Its cache of found failures (`.schemathesis/`) goes there too, not into the tree.
+            .current_dir(&reports);
         if let Err(e) = sh::run(&mut c) {
             failed.push(format!(
                 "{store}: {e:#} (JUnit report: {})",
