@@ -122,6 +122,17 @@ pub struct Config {
     /// Largest request body accepted anywhere, in bytes (routes may set lower limits).
     #[arg(long, env = "CK_BODY_LIMIT", default_value_t = 64 * 1024)]
     pub body_limit: usize,
+    /// Seconds a client has to send a request line and its headers; also how long an idle
+    /// keep-alive connection stays open. Slower clients are disconnected.
+    #[arg(long, env = "CK_HEADER_TIMEOUT_SECS", default_value_t = 15)]
+    pub header_timeout_secs: u64,
+    /// Seconds a client has to send a whole request body once its headers arrived; slower bodies
+    /// are answered 408 and the connection is closed.
+    #[arg(long, env = "CK_BODY_TIMEOUT_SECS", default_value_t = 30)]
+    pub body_timeout_secs: u64,
+    /// Connections served at once; further ones wait in the listen backlog until one closes.
+    #[arg(long, env = "CK_MAX_CONNECTIONS", default_value_t = 4096)]
+    pub max_connections: usize,
     /// Seconds graceful shutdown waits for in-flight requests.
     #[arg(long, env = "CK_SHUTDOWN_GRACE_SECS", default_value_t = 10)]
     pub shutdown_grace_secs: u64,
@@ -190,6 +201,9 @@ impl Default for Config {
             smtp_url: None,
             mail_from: "Clickeen <no-reply@clickeen.localhost>".into(),
             body_limit: 64 * 1024,
+            header_timeout_secs: 15,
+            body_timeout_secs: 30,
+            max_connections: 4096,
             shutdown_grace_secs: 10,
             stripe_webhook_secrets: Vec::new(),
             sentry_dsn: None,

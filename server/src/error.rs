@@ -113,6 +113,7 @@ impl Error {
             Error::RateLimited { .. } => StatusCode::TOO_MANY_REQUESTS,
             Error::Busy { .. } => StatusCode::SERVICE_UNAVAILABLE,
             Error::Db(e) if crate::store::is_unavailable(e) => StatusCode::SERVICE_UNAVAILABLE,
+            Error::Db(e) if crate::store::is_unstorable_text(e) => StatusCode::BAD_REQUEST,
             Error::Db(_) | Error::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -123,6 +124,7 @@ impl Error {
             Error::Client { code, .. } => code,
             Error::RateLimited { .. } => "rate_limited",
             Error::Busy { .. } => "busy",
+            Error::Db(e) if crate::store::is_unstorable_text(e) => "invalid_text",
             _ if self.status_code() == StatusCode::SERVICE_UNAVAILABLE => "unavailable",
             _ => "internal",
         }
@@ -151,6 +153,10 @@ impl IntoResponse for Error {
             } => (Cow::Borrowed(message.as_ref()), fields.as_ref()),
             Error::RateLimited { .. } => ("too many requests, slow down".into(), None),
             Error::Busy { .. } => ("server busy, retry shortly".into(), None),
+            _ if status == StatusCode::BAD_REQUEST => (
+                "a text value contains a character that cannot be stored (NUL)".into(),
+                None,
+            ),
             _ if status == StatusCode::SERVICE_UNAVAILABLE => {
                 tracing::warn!(error = %self, "dependency unavailable");
                 ("service temporarily unavailable".into(), None)

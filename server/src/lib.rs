@@ -17,6 +17,9 @@ mod config;
 mod dashboard;
 mod drafts;
 mod error;
+/// Fuzz entry points (`server/fuzz/`, feature `fuzzing`).
+#[cfg(any(test, feature = "fuzzing"))]
+pub mod fuzz;
 mod health;
 mod http;
 mod metrics;
@@ -35,7 +38,7 @@ mod webhooks;
 mod widgets;
 mod workspaces;
 
-use std::{future::IntoFuture as _, net::SocketAddr, time::Duration};
+use std::{net::SocketAddr, time::Duration};
 
 use anyhow::Context as _;
 use tokio::{net::TcpListener, sync::oneshot, task::JoinHandle};
@@ -101,6 +104,10 @@ pub async fn spawn(mut config: Config) -> anyhow::Result<Running> {
         None => None,
     };
     let grace = Duration::from_secs(config.shutdown_grace_secs);
+    let limits = http::serve::Limits {
+        header_timeout: Duration::from_secs(config.header_timeout_secs.max(1)),
+        max_connections: config.max_connections.max(1),
+    };
     let state = build(config, addr).await?;
     let sites_addr = match sites {
         Some(listener) => Some(builder::sites::serve(listener, state.clone())?),
@@ -110,30 +117,24 @@ pub async fn spawn(mut config: Config) -> anyhow::Result<Running> {
     let (stop, stopped) = oneshot::channel::<()>();
     let task = tokio::spawn(async move {
         let (drained_tx, drained_rx) = oneshot::channel::<()>();
-        let server = axum::serve(
-            listener,
-            app.into_make_service_with_connect_info::<SocketAddr>(),
-        )
-        .with_graceful_shutdown(async move {
+        let server = http::serve::serve(listener, app, limits, async move {
             let _ = stopped.await;
             let _ = drained_tx.send(());
         });
-        let mut server = std::pin::pin!(server.into_future());
-        let result = tokio::select! {
-            result = &mut server => result,
+        tokio::select! {
+            () = server => {}
             () = async {
                 // Once shutdown starts, in-flight requests get `grace` to finish.
                 let _ = drained_rx.await;
                 tokio::time::sleep(grace).await;
             } => {
                 tracing::warn!("graceful shutdown timed out; dropping remaining connections");
-                Ok(())
             }
-        };
+        }
         state.stop_background().await;
         state.db().close().await;
         tracing::info!("server stopped");
-        result.context("serving HTTP")
+        Ok(())
     });
     tracing::info!(%addr, "listening");
     Ok(Running {

@@ -23,6 +23,8 @@ const WASM_CRATES: &[&str] = &[
 ];
 /// The crates with `wasm_bindgen_test` browser tests.
 const WASM_TEST_CRATES: &[&str] = &["ck-runtime", "ck-form"];
+/// Seconds of the short schemathesis pass per store (`cargo xtask schema-fuzz` runs longer).
+const SCHEMA_FUZZ_SECS: u64 = 45;
 const DEFAULT_PG: &str = "postgres://postgres@127.0.0.1:5432/postgres";
 
 /// The size gate: budgets table, wasm dependency allowlist, manifest check.
@@ -333,6 +335,10 @@ pub(crate) fn test(root: &Path, target: &Path) -> Result<()> {
             Ok(())
         };
         first.and(docs)?;
+        Ok(None)
+    });
+    r.step("schema fuzz (schemathesis, SQLite + Postgres)", |_| {
+        crate::schema_fuzz::run(root, target, SCHEMA_FUZZ_SECS)?;
         Ok(None)
     });
     r.step("wasm tests (headless Chromium)", |counts| {

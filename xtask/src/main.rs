@@ -11,14 +11,18 @@
 //! run [--port 8080]         dist, then the server: the builder at /, the dashboard at /app, the
 //!                           embed at /embed/, test pages at /dev/, demo sites on port + 1
 //! bench                     benchmark tables (embed and the bench-only single-file embed, icons)
+//! fuzz [target] [--secs 60] every cargo-fuzz target (or one) for N seconds; executions per target
+//! schema-fuzz [--secs 600]  schemathesis against /api/openapi.json, SQLite and Postgres
 //! ```
 
 mod browsers;
 mod builder;
 mod ci;
 mod dist;
+mod fuzz;
 mod glue;
 mod npm;
+mod schema_fuzz;
 mod sh;
 mod shrink;
 mod single;
@@ -41,7 +45,11 @@ const USAGE: &str = "usage: cargo xtask <command>
   test                      fmt, clippy (host + wasm), host tests, wasm tests in headless Chromium, dist, size gate
   run [--port N]            build the embed and start the server on http://127.0.0.1:N (default 8080;
                             the builder at /, the demo sites on N + 1)
-  bench                     print the benchmark tables";
+  bench                     print the benchmark tables
+  fuzz [TARGET] [--secs N]  run every cargo-fuzz target (or TARGET) for N seconds each (default 60),
+                            installing cargo-fuzz if missing; prints executions per target
+  schema-fuzz [--secs N]    schemathesis against a running server's /api/openapi.json on SQLite and
+                            Postgres, N seconds per store (default 600; `test` runs a short one)";
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -201,6 +209,23 @@ fn real_main(mut args: Vec<String>) -> Result<()> {
         "bench" => {
             no_more(&args)?;
             ci::bench(&root)
+        }
+        "fuzz" => {
+            let secs = take_value(&mut args, "--secs")?.unwrap_or_else(|| "60".into());
+            let secs: u64 = secs.parse().context("--secs takes a number of seconds")?;
+            let only = if args.first().is_some_and(|a| !a.starts_with('-')) {
+                Some(args.remove(0))
+            } else {
+                None
+            };
+            no_more(&args)?;
+            fuzz::fuzz(&root, &target, only.as_deref(), secs)
+        }
+        "schema-fuzz" => {
+            let secs = take_value(&mut args, "--secs")?.unwrap_or_else(|| "600".into());
+            let secs: u64 = secs.parse().context("--secs takes a number of seconds")?;
+            no_more(&args)?;
+            schema_fuzz::run(&root, &target, secs)
         }
         "-h" | "--help" | "help" => {
             println!("{USAGE}");

@@ -227,6 +227,7 @@ pub(crate) fn setup(root: &Path, target_dir: &Path) -> Result<Wasm> {
     }
     crate::npm::setup(root)?;
     crate::builder::fetch_wordpress_css(root)?;
+    crate::schema_fuzz::setup(root)?;
     std::fs::create_dir_all(target_dir)?;
     let record = target_dir.join("ck-toolchain.txt");
     let line = format!("{}\n", wasm.describe());

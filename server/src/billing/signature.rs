@@ -72,7 +72,8 @@ pub(crate) fn verify(
     if candidates.is_empty() || secrets.is_empty() {
         return Err(SignatureError::Malformed);
     }
-    if (now - t).abs() > tolerance_secs {
+    // `abs_diff`: a timestamp far from now (`t=-9223372036854775808`) must not overflow.
+    if now.abs_diff(t) > tolerance_secs.unsigned_abs() {
         return Err(SignatureError::Stale);
     }
     let mut matched = false;
@@ -118,6 +119,20 @@ mod tests {
     fn accepts_a_valid_signature() {
         let h = sign("whsec_a", 1000, BODY);
         assert_eq!(verify(&h, BODY, &secrets("whsec_a"), 1000, 300), Ok(()));
+    }
+
+    /// Regression: `now - t` overflowed for
+    /// timestamps at the ends of `i64`, a panic (500) in debug builds.
+    #[test]
+    fn extreme_timestamps_are_stale_not_a_panic() {
+        for t in [i64::MIN, i64::MIN + 1, i64::MAX] {
+            let h = format!("t={t},v1=00");
+            assert_eq!(
+                verify(&h, BODY, &secrets("whsec_a"), 1000, 300),
+                Err(SignatureError::Stale),
+                "{h}"
+            );
+        }
     }
 
     #[test]

@@ -290,7 +290,7 @@ pub(crate) async fn create(
 
 /// Claims a draft into a workspace.
 #[utoipa::path(post, path = "/api/v1/claims", tag = "drafts", request_body = ClaimRequest,
-    responses((status = 200, body = Claimed), (status = 404), (status = 409), (status = 410), (status = 429)),
+    responses((status = 200, body = Claimed), (status = 403), (status = 404), (status = 409), (status = 410), (status = 429)),
     security(("bearer" = [])))]
 pub(crate) async fn claim(
     State(state): State<AppState>,
@@ -298,6 +298,9 @@ pub(crate) async fn claim(
     ClientIp(client): ClientIp,
     Json(req): Json<ClaimRequest>,
 ) -> Result<Json<Claimed>, Error> {
+    // The attempt row refers to the user (found by schemathesis: a Supabase-style token for a
+    // user without a row made the audit insert fail, a 500).
+    user.ensure_row(&state).await?;
     let product = &state.config().product;
     let ip_hash = ratelimit::ip_hash(state.config(), client);
     let now = Ts::now();

@@ -6,6 +6,7 @@
 pub(crate) mod client_ip;
 pub(crate) mod openapi;
 pub(crate) mod request_log;
+pub(crate) mod serve;
 
 use std::time::Duration;
 
@@ -40,6 +41,7 @@ pub(crate) fn embed_cors() -> CorsLayer {
 /// The whole application.
 pub(crate) fn router(state: AppState) -> Router {
     let body_limit = state.config().body_limit;
+    let body_timeout = Duration::from_secs(state.config().body_timeout_secs);
     let embed_api = Router::new()
         .merge(widgets::http::router())
         .merge(usage::http::router())
@@ -75,6 +77,10 @@ pub(crate) fn router(state: AppState) -> Router {
         app.fallback(not_found)
     };
     app.layer(DefaultBodyLimit::max(body_limit))
+        .layer(axum::middleware::from_fn_with_state(
+            body_timeout,
+            serve::body_deadline,
+        ))
         .layer(axum::middleware::from_fn(json_errors))
         .layer(axum::middleware::from_fn(metrics::track))
         .layer(SetResponseHeaderLayer::if_not_present(

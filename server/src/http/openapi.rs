@@ -2,8 +2,13 @@
 
 use axum::{routing::get, Json, Router};
 use utoipa::{
-    openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme},
-    Modify, OpenApi,
+    openapi::{
+        path::{Operation, ParameterBuilder, ParameterIn},
+        schema::{KnownFormat, ObjectBuilder, SchemaFormat, Type},
+        security::{HttpAuthScheme, HttpBuilder, SecurityScheme},
+        ContentBuilder, Ref, Required, ResponseBuilder,
+    },
+    Modify, OpenApi, ToSchema,
 };
 
 use crate::state::AppState;
@@ -65,7 +70,8 @@ use crate::state::AppState;
         crate::notifications::http::show,
         crate::notifications::http::update,
     ),
-    modifiers(&BearerAuth),
+    components(schemas(ErrorBody, ErrorDetail)),
+    modifiers(&BearerAuth, &CommonResponses),
     tags((name = "ops"), (name = "auth"), (name = "workspaces"), (name = "tokens"), (name = "drafts"), (name = "usage"), (name = "embed"), (name = "webhooks"))
 )]
 struct ApiDoc;
@@ -93,6 +99,139 @@ impl Modify for BearerAuth {
                     .build(),
             ),
         );
+    }
+}
+
+/// Every error answer of the API: `{"error":{"code","message","fields"?}}`.
+#[derive(ToSchema)]
+#[allow(dead_code)] // only its schema is used: errors are built by `error::Error`
+struct ErrorBody {
+    error: ErrorDetail,
+}
+
+/// The error itself.
+#[derive(ToSchema)]
+#[allow(dead_code)]
+struct ErrorDetail {
+    /// Stable snake_case code, e.g. `invalid_json`, `rate_limited`, `unavailable`.
+    code: String,
+    /// A sentence that is safe to show.
+    message: String,
+    /// Per-field messages (validation errors only).
+    fields: Option<std::collections::BTreeMap<String, String>>,
+}
+
+/// What every operation can answer besides its own results, so the document matches the server
+/// (schemathesis checks each answer against it): undeclared `{path}` parameters (uuids), 401 on
+/// bearer routes, 400/404 where a path names something, 400/408/413/415/422 where a body is read,
+/// 429 on rate-limited routes, 503 when the database is unavailable, and the JSON error body on
+/// every error answer.
+struct CommonResponses;
+
+impl Modify for CommonResponses {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        for (path, item) in openapi.paths.paths.iter_mut() {
+            let names: Vec<&str> = path
+                .split('{')
+                .skip(1)
+                .filter_map(|s| s.split('}').next())
+                .collect();
+            for op in [
+                &mut item.get,
+                &mut item.post,
+                &mut item.put,
+                &mut item.patch,
+                &mut item.delete,
+            ]
+            .into_iter()
+            .flatten()
+            {
+                common_responses(path, &names, op);
+            }
+        }
+    }
+}
+
+fn common_responses(path: &str, path_params: &[&str], op: &mut Operation) {
+    let params = op.parameters.get_or_insert_with(Vec::new);
+    for name in path_params {
+        if !params
+            .iter()
+            .any(|p| p.name == *name && p.parameter_in == ParameterIn::Path)
+        {
+            params.push(
+                ParameterBuilder::new()
+                    .name(*name)
+                    .parameter_in(ParameterIn::Path)
+                    .required(Required::True)
+                    .description(Some(if *name == "ws" {
+                        "Workspace id"
+                    } else {
+                        "Id of what the path names"
+                    }))
+                    .schema(Some(
+                        ObjectBuilder::new()
+                            .schema_type(Type::String)
+                            .format(Some(SchemaFormat::KnownFormat(KnownFormat::Uuid))),
+                    ))
+                    .build(),
+            );
+        }
+    }
+    let has_query = params.iter().any(|p| p.parameter_in == ParameterIn::Query);
+    if params.is_empty() {
+        op.parameters = None;
+    }
+    let mut add = vec![];
+    if op.security.is_some() {
+        add.push(("401", "Not signed in, or the session has ended"));
+    }
+    if !path_params.is_empty() || has_query {
+        add.push(("400", "A malformed path or query parameter"));
+    }
+    if !path_params.is_empty() {
+        add.push(("404", "Not found, or not visible to the caller"));
+    }
+    if op.request_body.is_some() {
+        add.extend([
+            ("400", "Malformed JSON or a refused value"),
+            (
+                "408",
+                "The body did not arrive in time (CK_BODY_TIMEOUT_SECS)",
+            ),
+            ("413", "The body is larger than the limit"),
+            ("415", "The body is not JSON"),
+            (
+                "422",
+                "The JSON does not have the expected shape, or fails validation",
+            ),
+        ]);
+    }
+    let tags = op.tags.as_deref().unwrap_or_default();
+    if path.starts_with("/api/v1/auth/") || tags.iter().any(|t| t == "embed" || t == "drafts") {
+        add.push(("429", "Rate limited; see Retry-After"));
+    }
+    if path != "/api/healthz" {
+        add.push(("503", "The database is unavailable; retry later"));
+    }
+    for (status, description) in add {
+        op.responses
+            .responses
+            .entry(status.to_owned())
+            .or_insert_with(|| ResponseBuilder::new().description(description).into());
+    }
+    for (status, response) in op.responses.responses.iter_mut() {
+        let utoipa::openapi::RefOr::T(response) = response else {
+            continue;
+        };
+        if status.as_str() >= "400" && response.content.is_empty() {
+            response.content.insert(
+                "application/json".to_owned(),
+                ContentBuilder::new()
+                    .schema(Some(Ref::from_schema_name("ErrorBody")))
+                    .build(),
+            );
+        }
     }
 }
 

@@ -155,6 +155,11 @@ fn migrator(dialect: Dialect) -> Migrator {
     }
 }
 
+/// How long a SQLite statement waits for another connection's lock before failing `SQLITE_BUSY`.
+const SQLITE_BUSY_TIMEOUT_MS: u64 = 5_000;
+/// The pragma that puts a connection back to [`SQLITE_BUSY_TIMEOUT_MS`].
+const SQLITE_BUSY_TIMEOUT: &str = "pragma busy_timeout = 5000";
+
 fn sqlite_options(url: &str) -> anyhow::Result<SqliteConnectOptions> {
     Ok(SqliteConnectOptions::from_str(url)
         .with_context(|| format!("invalid SQLite URL {url}"))?
@@ -162,7 +167,7 @@ fn sqlite_options(url: &str) -> anyhow::Result<SqliteConnectOptions> {
         .journal_mode(SqliteJournalMode::Wal)
         .synchronous(SqliteSynchronous::Normal)
         .foreign_keys(true)
-        .busy_timeout(Duration::from_secs(5)))
+        .busy_timeout(Duration::from_millis(SQLITE_BUSY_TIMEOUT_MS)))
 }
 
 impl Db {
@@ -259,13 +264,7 @@ impl Db {
     pub(crate) async fn healthy(&self) -> bool {
         let probe = async {
             match self {
-                Db::Sqlite { pool, path } => {
-                    path.is_file()
-                        && sqlx::query_scalar::<_, i64>("select count(*) from sqlite_master")
-                            .fetch_one(pool)
-                            .await
-                            .is_ok()
-                }
+                Db::Sqlite { pool, path } => path.is_file() && sqlite_writable(pool).await,
                 Db::Postgres(pool) => sqlx::query_scalar::<_, i32>("select 1")
                     .fetch_one(pool)
                     .await
@@ -513,11 +512,60 @@ pub(crate) fn is_unavailable(e: &sqlx::Error) -> bool {
         | sqlx::Error::Io(_)
         | sqlx::Error::Tls(_)
         | sqlx::Error::WorkerCrashed => true,
+        // SQLite: SQLITE_BUSY / SQLITE_LOCKED (and their extended codes) after `busy_timeout`:
+        // another process holds the write lock, the SQLite form of an outage.
+        sqlx::Error::Database(db)
+            if db.try_downcast_ref::<sqlx::sqlite::SqliteError>().is_some() =>
+        {
+            db.code()
+                .and_then(|code| code.parse::<i32>().ok())
+                .is_some_and(|code| matches!(code & 0xff, 5 | 6))
+        }
         sqlx::Error::Database(db) => db.code().is_some_and(|code| {
             code.starts_with("08") || code.starts_with("57P") || code == "53300"
         }),
         _ => false,
     }
+}
+
+/// Whether a write could start now: reads keep working in WAL mode while another process holds the
+/// write lock (a stuck migration, a shell in `BEGIN EXCLUSIVE`, a backup tool), but every write,
+/// and every transaction here (they begin `IMMEDIATE`), waits and then fails. So the probe takes the
+/// write lock, waiting at most 1 s instead of the pool's `busy_timeout`, and gives it back.
+async fn sqlite_writable(pool: &SqlitePool) -> bool {
+    let Ok(mut conn) = pool.acquire().await else {
+        return false;
+    };
+    if sqlx::query("pragma busy_timeout = 1000")
+        .execute(&mut *conn)
+        .await
+        .is_err()
+    {
+        conn.detach();
+        return false;
+    }
+    let began = sqlx::query("begin immediate").execute(&mut *conn).await;
+    let ended = match began {
+        Ok(_) => sqlx::query("rollback").execute(&mut *conn).await.is_ok(),
+        Err(_) => true,
+    };
+    if !ended
+        || sqlx::query(SQLITE_BUSY_TIMEOUT)
+            .execute(&mut *conn)
+            .await
+            .is_err()
+    {
+        // Its state is unknown: never hand it back to the pool.
+        conn.detach();
+        return false;
+    }
+    began.is_ok()
+}
+
+/// Postgres refused a text value it cannot store (a NUL in `text` or `jsonb`: SQLSTATE 22021,
+/// 22P05): the client's input, answered 400 rather than 500.
+pub(crate) fn is_unstorable_text(e: &sqlx::Error) -> bool {
+    matches!(e, sqlx::Error::Database(db) if db.code().is_some_and(|c| c == "22021" || c == "22P05"))
 }
 
 /// SHA-256 of a secret; the only form in which tokens are stored.

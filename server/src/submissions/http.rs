@@ -172,6 +172,7 @@ pub(crate) async fn submit(
 
 /// Paging of the owner's list.
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub(crate) struct ListQuery {
     /// At most this many (default 100, max 1000).
     #[serde(default)]

@@ -48,6 +48,7 @@ pub(crate) fn router() -> Router<AppState> {
 
 /// Filter of the usage report.
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub(crate) struct UsageQuery {
     /// Only this widget instance.
     #[serde(default)]
@@ -112,22 +113,32 @@ pub(crate) struct Event {
     ms: Option<f64>,
 }
 
-/// Accepts a batch of usage events.
-#[utoipa::path(post, path = "/api/v1/events", tag = "embed", request_body = Batch,
-    responses((status = 204), (status = 400), (status = 401), (status = 413), (status = 415), (status = 429)))]
-pub(crate) async fn ingest(
-    State(state): State<AppState>,
-    ClientIp(client): ClientIp,
-    headers: HeaderMap,
-    body: Bytes,
-) -> Result<StatusCode, Error> {
-    require_beacon_body(&headers, "send text/plain (sendBeacon) or application/json")?;
-    let limiters = state.limiters();
-    ratelimit::local(
-        &limiters.events_ip,
-        &ratelimit::ip_hash(state.config(), client),
-    )?;
-    let batch: Batch = serde_json::from_slice(&body)
+/// A batch that passed every check: the token still to verify, each event typed and in range.
+#[derive(Debug)]
+pub(crate) struct ParsedBatch {
+    /// The embed token, as sent (format and database checks follow).
+    pub(crate) token: String,
+    /// 1 to [`MAX_EVENTS`] events.
+    pub(crate) events: Vec<ParsedEvent>,
+}
+
+/// One checked event.
+#[derive(Debug)]
+pub(crate) struct ParsedEvent {
+    /// The kind.
+    pub(crate) kind: Kind,
+    /// Widget instance; `None` only for `load`.
+    pub(crate) id: Option<Uuid>,
+    /// 1 to [`MAX_COUNT`].
+    pub(crate) n: i64,
+    /// Load timing in ms, 0 to one hour.
+    pub(crate) ms: Option<f64>,
+}
+
+/// Parses and checks a pixel body, all or nothing: any bad event refuses the whole batch with
+/// `400 invalid_events`. Pure (no state, no database), so it is fuzzed on its own.
+pub(crate) fn parse_batch(body: &[u8]) -> Result<ParsedBatch, Error> {
+    let batch: Batch = serde_json::from_slice(body)
         .map_err(|e| Error::bad_request("invalid_events", format!("invalid batch: {e}")))?;
     if batch.events.is_empty() || batch.events.len() > MAX_EVENTS {
         return Err(Error::bad_request(
@@ -135,7 +146,7 @@ pub(crate) async fn ingest(
             "a batch has 1 to 100 events",
         ));
     }
-    let mut parsed = Vec::with_capacity(batch.events.len());
+    let mut events = Vec::with_capacity(batch.events.len());
     for (i, e) in batch.events.iter().enumerate() {
         let kind = Kind::parse(&e.k).ok_or_else(|| {
             Error::bad_request(
@@ -171,13 +182,40 @@ pub(crate) async fn ingest(
                 ))
             }
         };
-        parsed.push((kind, id, i64::from(n), e.ms));
+        events.push(ParsedEvent {
+            kind,
+            id,
+            n: i64::from(n),
+            ms: e.ms,
+        });
     }
+    Ok(ParsedBatch {
+        token: batch.token,
+        events,
+    })
+}
+
+/// Accepts a batch of usage events.
+#[utoipa::path(post, path = "/api/v1/events", tag = "embed", request_body = Batch,
+    responses((status = 204), (status = 400), (status = 401), (status = 413), (status = 415), (status = 429)))]
+pub(crate) async fn ingest(
+    State(state): State<AppState>,
+    ClientIp(client): ClientIp,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Result<StatusCode, Error> {
+    require_beacon_body(&headers, "send text/plain (sendBeacon) or application/json")?;
+    let limiters = state.limiters();
+    ratelimit::local(
+        &limiters.events_ip,
+        &ratelimit::ip_hash(state.config(), client),
+    )?;
+    let batch = parse_batch(&body)?;
     let token = verify::embed_token(&state, &batch.token, &headers).await?;
     ratelimit::local(&limiters.events_token, &token.id.to_string())?;
     let day = utc_day_now();
-    let mut items = Vec::with_capacity(parsed.len());
-    for (kind, id, n, ms) in parsed {
+    let mut items = Vec::with_capacity(batch.events.len());
+    for ParsedEvent { kind, id, n, ms } in batch.events {
         let instance_id = match id {
             Some(id) => Some(verify::instance_for(&state, &token, id).await?.id),
             None => token.instance_id,

@@ -80,6 +80,7 @@ pub(crate) struct SignedUp {
 
 /// Sign-out scope (`?scope=`).
 #[derive(Debug, Default, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub(crate) struct LogoutQuery {
     /// `local` (default): this session; `global`: every session of the account ("sign out
     /// everywhere"); `others`: every other session.
@@ -212,7 +213,7 @@ pub(crate) async fn magic_link_verify(
 
 /// Changes the password and signs out every other session.
 #[utoipa::path(post, path = "/api/v1/auth/password", tag = "auth", request_body = PasswordChange,
-    responses((status = 204), (status = 400), (status = 401), (status = 403), (status = 429), (status = 503)),
+    responses((status = 204), (status = 400), (status = 401), (status = 403), (status = 404), (status = 429), (status = 503)),
     security(("bearer" = [])))]
 pub(crate) async fn change_password(
     State(state): State<AppState>,
@@ -234,7 +235,7 @@ pub(crate) async fn change_password(
 /// Starts an email change: a link goes to the new address; opening it moves the account there and
 /// signs out every other session.
 #[utoipa::path(post, path = "/api/v1/auth/email", tag = "auth", request_body = EmailChange,
-    responses((status = 202), (status = 400), (status = 401), (status = 409), (status = 429)),
+    responses((status = 202), (status = 400), (status = 401), (status = 404), (status = 409), (status = 429)),
     security(("bearer" = [])))]
 pub(crate) async fn change_email(
     State(state): State<AppState>,

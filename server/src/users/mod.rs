@@ -242,6 +242,26 @@ pub(crate) struct AuthUser {
 }
 
 impl AuthUser {
+    /// Makes sure this user has a row before a write refers to it: a Supabase-issued token may
+    /// name a user this server has never seen, whose row is created on the first write. A token
+    /// without an `email` claim for an unknown user cannot get one: 403 `unknown_account`.
+    pub(crate) async fn ensure_row(&self, state: &AppState) -> Result<(), Error> {
+        let mut tx = state.db().begin(&Actor::Auth).await?;
+        match self.email.as_deref() {
+            Some(email) => db::ensure_user(&mut tx, self.id, email, Ts::now()).await?,
+            None if db::find_by_id(&mut tx, self.id).await?.is_none() => {
+                return Err(Error::client(
+                    axum::http::StatusCode::FORBIDDEN,
+                    "unknown_account",
+                    "this account is not known here: the token names no email to create it with",
+                ))
+            }
+            None => {}
+        }
+        tx.commit().await?;
+        Ok(())
+    }
+
     /// The store actor for this user.
     pub(crate) fn actor(&self) -> Actor {
         Actor::User {

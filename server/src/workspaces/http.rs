@@ -14,8 +14,8 @@ use super::{db, valid_name, Instance, NewInstance, Workspace, MAX_NAME};
 use crate::{
     error::{Error, Json},
     state::AppState,
-    store::{Actor, Ts, Tx},
-    users::{self, AuthUser},
+    store::{Ts, Tx},
+    users::AuthUser,
     widgets,
 };
 
@@ -108,12 +108,7 @@ pub(crate) async fn create(
 ) -> Result<impl IntoResponse, Error> {
     let name = valid_name(&req.name, "invalid_workspace_name")?;
     let now = Ts::now();
-    // A Supabase-issued token may name a user this server has never seen.
-    if let Some(email) = user.email.as_deref() {
-        let mut tx = state.db().begin(&Actor::Auth).await?;
-        users::db::ensure_user(&mut tx, user.id, email, now).await?;
-        tx.commit().await?;
-    }
+    user.ensure_row(&state).await?;
     let id = Uuid::new_v4();
     let mut tx = state.db().begin(&user.actor()).await?;
     db::create(&mut tx, id, name, user.id, now).await?;

@@ -74,6 +74,14 @@ pub(crate) fn valid_name<'a>(name: &'a str, code: &'static str) -> Result<&'a st
             "name must have 1 to 120 characters",
         ));
     }
+    // Found by schemathesis: a NUL made Postgres refuse the text (a 500); no control character
+    // belongs in a name.
+    if name.chars().any(char::is_control) {
+        return Err(Error::bad_request(
+            code,
+            "name must not contain control characters",
+        ));
+    }
     Ok(name)
 }
 

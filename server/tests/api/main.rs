@@ -10,6 +10,7 @@ mod billing;
 mod builder;
 mod dashboard;
 mod drafts;
+mod faults;
 mod operator;
 mod ops;
 mod postgres;

@@ -101,20 +101,7 @@ async fn embed_keeps_serving_through_a_database_outage() {
     tokio::time::sleep(Duration::from_millis(600)).await;
 
     outage(name, false).await;
-    let deadline = Instant::now() + Duration::from_secs(15);
-    loop {
-        let counted = store
-            .scalar("select coalesce(sum(views), 0) from usage_counters_daily")
-            .await;
-        if counted == sent {
-            break;
-        }
-        assert!(
-            Instant::now() < deadline,
-            "counted {counted} of {sent} after recovery"
-        );
-        tokio::time::sleep(Duration::from_millis(200)).await;
-    }
+    crate::common::wait_for_views(&store, sent).await;
     assert_eq!(
         get(&server, "/api/healthz", None).await.status,
         StatusCode::OK

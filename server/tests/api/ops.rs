@@ -178,3 +178,52 @@ async fn graceful_shutdown_releases_the_port() {
         "still listening after shutdown"
     );
 }
+
+/// The OpenAPI document matches what the server does (schemathesis found each of these): every
+/// `{path}` parameter is declared, query parameters are `in: query`, bearer routes document 401,
+/// routes that read a body document 413/415/422, everything but healthz documents 503, and every
+/// error answer has the JSON error body.
+#[tokio::test]
+async fn openapi_document_matches_the_server() {
+    let store = Store::sqlite();
+    let server = store.start().await;
+    let doc = get(&server, "/api/openapi.json", None).await.json();
+    let error_body = json!({"$ref": "#/components/schemas/ErrorBody"});
+    assert!(doc["components"]["schemas"]["ErrorBody"].is_object());
+    let paths = doc["paths"].as_object().expect("paths");
+    for (path, item) in paths {
+        for (method, op) in item.as_object().expect("item") {
+            let at = format!("{method} {path}");
+            let params = op["parameters"].as_array().cloned().unwrap_or_default();
+            let declared = |name: &str, place: &str| {
+                params.iter().any(|p| p["name"] == name && p["in"] == place)
+            };
+            for name in path.split('{').skip(1).filter_map(|s| s.split('}').next()) {
+                assert!(declared(name, "path"), "{at}: {{{name}}} undeclared");
+            }
+            for name in ["limit", "instance_id", "scope"] {
+                assert!(!declared(name, "path"), "{at}: {name} is a query parameter");
+            }
+            let responses = op["responses"].as_object().expect("responses");
+            let has = |status: &str| responses.contains_key(status);
+            if op.get("security").is_some() {
+                assert!(has("401"), "{at}: 401");
+            }
+            if op.get("requestBody").is_some() {
+                assert!(has("413") && has("415") && has("422"), "{at}: body errors");
+            }
+            if path != "/api/healthz" {
+                assert!(has("503"), "{at}: 503");
+            }
+            for (status, response) in responses {
+                if status.as_str() >= "400" && path != "/api/healthz" {
+                    assert_eq!(
+                        response["content"]["application/json"]["schema"], error_body,
+                        "{at}: {status}"
+                    );
+                }
+            }
+        }
+    }
+    server.shutdown().await.expect("shutdown");
+}

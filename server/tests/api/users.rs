@@ -382,3 +382,43 @@ async fn dashboard_signup_with_cookies_and_csrf() {
     assert!(css.text.contains("--ck-color-accent") && css.text.contains("var(--ck-font-family)"));
     server.shutdown().await.expect("shutdown");
 }
+
+both_stores!(supabase_user_without_a_row_claims_without_a_500);
+
+/// Found by schemathesis: a Supabase-issued token for a user this server never saw made a claim
+/// fail with 500 (the audit row refers to the user). Now the row is made on this first write;
+/// without an email claim there is nothing to make it from: 403 `unknown_account`.
+async fn supabase_user_without_a_row_claims_without_a_500(store: &Store) {
+    let server = store.start().await;
+    let (_, _, draft_token) = crate::common::draft(&server).await;
+    let with_email = supabase_token(SECRET, Uuid::new_v4(), "sb-claim@example.com", 3600);
+    // (token, draft token, status, code): a rowless user owns no workspace to claim into.
+    let now = time::OffsetDateTime::now_utc().unix_timestamp();
+    let without_email = encode(
+        &Header::default(),
+        &json!({"sub": Uuid::new_v4(), "aud": "authenticated", "role": "authenticated", "exp": now + 3600, "iat": now}),
+        &EncodingKey::from_secret(SECRET.as_bytes()),
+    )
+    .expect("sign");
+    let cases = [
+        (
+            &with_email,
+            "ck_draft_malformed",
+            StatusCode::BAD_REQUEST,
+            "invalid_draft_token",
+        ),
+        (
+            &without_email,
+            draft_token.as_str(),
+            StatusCode::FORBIDDEN,
+            "unknown_account",
+        ),
+    ];
+    for (bearer, draft, status, code) in cases {
+        let res = crate::common::try_claim(&server, draft, Some(bearer)).await;
+        assert_error(&res, status, code);
+    }
+    let res = crate::common::try_claim(&server, &draft_token, Some(&with_email)).await;
+    assert!(res.status.is_client_error(), "{} {}", res.status, res.text);
+    server.shutdown().await.expect("shutdown");
+}

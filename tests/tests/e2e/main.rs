@@ -5,6 +5,7 @@
 //! first run. One subject: `cargo test -p ck-e2e --test e2e form::`.
 
 mod announcement;
+mod blocked_api;
 mod builder;
 mod claim;
 mod dashboard;

@@ -199,6 +199,25 @@ impl Store {
     }
 }
 
+/// Waits (up to 15 s) until `usage_counters_daily` holds exactly `expected` views; more fails at once.
+pub(crate) async fn wait_for_views(store: &Store, expected: i64) {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(15);
+    loop {
+        let counted = store
+            .scalar("select coalesce(sum(views), 0) from usage_counters_daily")
+            .await;
+        if counted == expected {
+            return;
+        }
+        assert!(counted < expected, "counted {counted} > sent {expected}");
+        assert!(
+            std::time::Instant::now() < deadline,
+            "counted {counted} of {expected}"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+}
+
 /// Drops a Postgres test database, whoever is still connected to it.
 pub(crate) async fn drop_database(name: &str) {
     let mut conn = PgConnection::connect(&format!("{}/postgres", pg_base()))
