@@ -30,6 +30,7 @@ pub(crate) fn router() -> Router<AppState> {
 
 /// Filters of the deliveries list.
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub(crate) struct ListQuery {
     /// Only this endpoint's deliveries.
     #[serde(default)]
