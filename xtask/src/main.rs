@@ -9,7 +9,8 @@
 //!                           largest functions and bytes per crate of the embed's wasm
 //! test                      everything CI checks: fmt, clippy, tests (host + headless Chromium), dist, size
 //! run [--port 8080]         dist, then the server with demo pages at / and the embed at /embed/
-//! bench                     benchmark tables (embed, icons)
+//! bench [--server-only|--embed-only] [--quick|--long|--secs N] [--only pixel,tokens,cluster]
+//!                           benchmark tables (embed, icons, server vs nginx/trivial ceilings)
 //! ```
 
 mod browsers;
@@ -17,6 +18,7 @@ mod ci;
 mod dist;
 mod glue;
 mod npm;
+mod server_bench;
 mod sh;
 mod shrink;
 mod toolchain;
@@ -36,7 +38,9 @@ const USAGE: &str = "usage: cargo xtask <command>
                             (V = bare, form, announcement: the increment builds of dist/sizes/)
   test                      fmt, clippy (host + wasm), host tests, wasm tests in headless Chromium, dist, size gate
   run [--port N]            build the embed and start the server on http://127.0.0.1:N (default 8080)
-  bench                     print the benchmark tables";
+  bench [--server-only|--embed-only] [--quick|--long|--secs N] [--only pixel,tokens,cluster] [--no-write]
+                            print the benchmark tables (server: 6 s per wrk run, ~4 min; --quick 2 s,
+                            --long 15 s) and write them to docs/bench.md";
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -181,8 +185,18 @@ fn real_main(mut args: Vec<String>) -> Result<()> {
             )
         }
         "bench" => {
+            let no_write = args.iter().any(|a| a == "--no-write");
+            let server = server_bench::args(&mut args)?;
+            let server_only = take_flag(&mut args, "--server-only");
             no_more(&args)?;
-            ci::bench(&root)
+            if !server_only {
+                ci::bench(&root)?;
+                server_bench::runtime(&root, no_write)?;
+            }
+            match server {
+                Some(server) => server_bench::run(&root, &target, &server),
+                None => Ok(()),
+            }
         }
         "-h" | "--help" | "help" => {
             println!("{USAGE}");
