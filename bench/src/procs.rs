@@ -345,11 +345,15 @@ impl Perf {
             );
         }
         let text = String::from_utf8_lossy(&out.stdout);
+        // perf pads the symbol column to the terminal width; keep "percent dso symbol".
         Ok(text
             .lines()
             .filter(|l| !l.starts_with('#') && !l.trim().is_empty())
             .take(top)
-            .map(str::trim_end)
+            .map(|l| {
+                let words: Vec<&str> = l.split_whitespace().filter(|w| *w != "-").collect();
+                words.join(" ")
+            })
             .collect::<Vec<_>>()
             .join("\n"))
     }
