@@ -117,6 +117,21 @@ async fn statuses(base: &str, route: &str) -> Result<BTreeMap<u16, u64>> {
     Ok(parse_statuses(&text, route))
 }
 
+/// [`statuses`] once the server is idle: requests wrk abandoned at its stop may still be running
+/// (a submission's commit), so scrape until two scrapes 300 ms apart agree.
+async fn settled(base: &str, route: &str) -> Result<BTreeMap<u16, u64>> {
+    let mut last = statuses(base, route).await?;
+    for _ in 0..30 {
+        tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+        let now = statuses(base, route).await?;
+        if now == last {
+            break;
+        }
+        last = now;
+    }
+    Ok(last)
+}
+
 fn parse_statuses(text: &str, route: &str) -> BTreeMap<u16, u64> {
     let want = format!("route=\"{route}\"");
     let mut out = BTreeMap::new();
@@ -328,7 +343,7 @@ pub(crate) async fn pixel(dir: &Path, opts: &Opts) -> Result<Section> {
         if let Some(perf) = perf {
             profile = Some(perf.report(40)?);
         }
-        let by_status = diff(&statuses(&server.base, "/api/v1/events").await?, &before);
+        let by_status = diff(&settled(&server.base, "/api/v1/events").await?, &before);
         server.stop()?;
         let stored = db.stored_events().await?;
         db.drop().await?;
@@ -358,7 +373,6 @@ pub(crate) async fn pixel(dir: &Path, opts: &Opts) -> Result<Section> {
                  of {EVENTS_PER_BATCH}: counters are NOT exact"
             ));
         }
-        println!("{}", t.markdown());
         tables.push(t);
     }
     tables.push(exact);
@@ -415,7 +429,13 @@ pub(crate) async fn tokens(dir: &Path, opts: &Opts) -> Result<Section> {
     let mut submit = Table::new(&THROUGHPUT_HEAD);
     submit.head[0] = "submissions (POST, durable)";
     submit.row(row("axum trivial handler", &c_submit, c_submit.rps, None));
-    let mut notes = Vec::new();
+    let mut exact = Table::new(&[
+        "submissions run",
+        "201s the server sent",
+        "rows stored",
+        "stored without an answer (cancelled at wrk's stop)",
+        "every 201 stored",
+    ]);
     for postgres in [false, true] {
         for (cache, ttl) in [("cached", 5_000u64), ("cold", 0)] {
             let db = Db::new(dir, postgres, &format!("tokens_{cache}")).await?;
@@ -432,7 +452,7 @@ pub(crate) async fn tokens(dir: &Path, opts: &Opts) -> Result<Section> {
                 opts.conns,
                 opts.secs,
             )?;
-            let st = diff(&statuses(&server.base, route).await?, &before);
+            let st = diff(&settled(&server.base, route).await?, &before);
             manifest.row(row(&label, &r, c_manifest.rps, Some(&st)));
             let route = "/api/v1/submissions";
             let before = statuses(&server.base, route).await?;
@@ -443,24 +463,24 @@ pub(crate) async fn tokens(dir: &Path, opts: &Opts) -> Result<Section> {
                 opts.conns,
                 opts.secs,
             )?;
-            let st = diff(&statuses(&server.base, route).await?, &before);
+            let st = diff(&settled(&server.base, route).await?, &before);
             submit.row(row(&label, &r, c_submit.rps, Some(&st)));
             server.stop()?;
-            let stored = db.scalar("select count(*) from submissions").await?;
+            let stored = u64::try_from(db.scalar("select count(*) from submissions").await?)?;
             let created = st.get(&201).copied().unwrap_or(0);
-            if u64::try_from(stored)? != created {
-                notes.push(format!(
-                    "{label}: {stored} submissions stored, the server answered 201 to {created}: NOT exact"
-                ));
-            }
+            // Every 201 must be stored. A few more rows are legitimate: wrk closes its connections
+            // when its time is up, which cancels requests between their commit and their answer
+            // (never more than one per connection).
+            let ok = stored >= created && stored - created <= u64::from(opts.conns);
+            exact.row(vec![
+                label.clone(),
+                int(created),
+                int(stored),
+                int(stored.saturating_sub(created)),
+                if ok { "yes" } else { "NO" }.into(),
+            ]);
             db.drop().await?;
         }
-    }
-    if notes.is_empty() {
-        notes.push(
-            "every run: submissions stored = 201s the server sent (a 201 means durably stored)."
-                .into(),
-        );
     }
     let sec = Section {
         title: "2. Token verification and submissions",
@@ -473,8 +493,8 @@ pub(crate) async fn tokens(dir: &Path, opts: &Opts) -> Result<Section> {
                 a trivial axum handler on the same paths (a fixed JSON, no work) measured in the \
                 same run."
                 .into(),
-        tables: vec![manifest, submit],
-        notes,
+        tables: vec![manifest, submit, exact],
+        notes: Vec::new(),
         profile: None,
     };
     sec.print();
@@ -492,9 +512,10 @@ pub(crate) async fn cluster(dir: &Path, opts: &Opts) -> Result<Section> {
         "req/s per process",
         "req/s total",
         "× 1 process",
-        "204s sent",
+        "pixel 204s sent",
+        "submissions 201",
         "events stored",
-        "exact",
+        "= 4 × 204s + 201s",
     ]);
     let mut limits = Table::new(&[
         "processes",
@@ -539,6 +560,8 @@ pub(crate) async fn cluster(dir: &Path, opts: &Opts) -> Result<Section> {
             .sum();
         // Submissions and drafts against their shared limits, again on every process at once.
         let mut limit_rows = Vec::new();
+        // Each stored submission also counts one interaction in the usage counters.
+        let mut submitted = 0u64;
         for (what, shape, route, (per_min, burst)) in [
             (
                 "submissions per token",
@@ -561,6 +584,9 @@ pub(crate) async fn cluster(dir: &Path, opts: &Opts) -> Result<Section> {
             // Burst plus what refills while the run lasts (the bucket is full again by the time
             // this starts: the pixel run took longer than the burst needs to refill).
             let allowed = burst + (per_min as f64 * elapsed / 60.0).ceil() as u64;
+            if route == "/api/v1/submissions" {
+                submitted = ok;
+            }
             limit_rows.push(vec![
                 n.to_string(),
                 format!("{what}: {per_min}/min, burst {burst}"),
@@ -575,13 +601,14 @@ pub(crate) async fn cluster(dir: &Path, opts: &Opts) -> Result<Section> {
             s.stop()?;
         }
         let stored = db.stored_events().await?;
-        let expected = EVENTS_PER_BATCH * i64::try_from(sent)?;
+        let expected = EVENTS_PER_BATCH * i64::try_from(sent)? + i64::try_from(submitted)?;
         through.row(vec![
             n.to_string(),
             per.iter().map(|r| rps(*r)).collect::<Vec<_>>().join(" + "),
             rps(total),
             ratio(total, single),
             int(sent),
+            int(submitted),
             int(u64::try_from(stored)?),
             if stored == expected { "yes" } else { "NO" }.into(),
         ]);
@@ -597,7 +624,8 @@ pub(crate) async fn cluster(dir: &Path, opts: &Opts) -> Result<Section> {
              start), one wrk per process at the same time ({} connections split between them), the \
              pixel with one token. The ceiling here is the single process of the same run; on 2 \
              cores more processes share the same CPUs, so the total cannot scale and the row shows \
-             what coordination costs. Events stored must equal 4 × the 204s all processes sent. \
+             what coordination costs. Events stored must equal 4 × the 204s all processes sent plus one \
+             interaction per stored submission (the limit runs below). \
              Then every process is hammered at once for a few seconds on endpoints whose limits are \
              documented as shared across processes on Postgres (`rate_limits` table): the 2xx \
              across all processes must stay within one limit's burst plus its refill, not N of them. \
@@ -636,7 +664,7 @@ async fn concurrently(
         .collect::<Result<Vec<_>>>()?;
     let mut out = Vec::new();
     for ((s, r), b) in servers.iter().zip(reports).zip(before) {
-        out.push((r, diff(&statuses(&s.base, route).await?, &b)));
+        out.push((r, diff(&settled(&s.base, route).await?, &b)));
     }
     Ok(out)
 }
