@@ -283,6 +283,19 @@ fn row(
         // A ceiling answers nothing but 2xx; wrk's own count is the only one.
         None => (r.requests - r.non_2xx, 0, r.non_2xx),
     };
+    // Which statuses the "other" were, so a failing run says why (e.g. 503 = database wait).
+    let other_text = match by_status {
+        Some(s) if other > 0 => format!(
+            "{} ({})",
+            int(other),
+            s.keys()
+                .filter(|c| !(200..300).contains(*c) && **c != 429)
+                .map(u16::to_string)
+                .collect::<Vec<_>>()
+                .join(", ")
+        ),
+        _ => int(other),
+    };
     vec![
         target.to_owned(),
         rps(r.rps),
@@ -291,7 +304,7 @@ fn row(
         ms(r.p99_ms),
         int(ok),
         int(limited),
-        int(other),
+        other_text,
         int(r.socket_errors),
     ]
 }

@@ -185,13 +185,11 @@ fn real_main(mut args: Vec<String>) -> Result<()> {
             )
         }
         "bench" => {
-            let no_write = args.iter().any(|a| a == "--no-write");
             let server = server_bench::args(&mut args)?;
             let server_only = take_flag(&mut args, "--server-only");
             no_more(&args)?;
             if !server_only {
                 ci::bench(&root)?;
-                server_bench::runtime(&root, no_write)?;
             }
             match server {
                 Some(server) => server_bench::run(&root, &target, &server),

@@ -1,7 +1,6 @@
-//! `cargo xtask bench`'s server and runtime parts: `server-bench` (bench/) drives the release
-//! `ck-server` with wrk against ceilings measured in the same run; `runtime-bench` (ck-e2e) times
-//! mounts and the event bus in headless Chromium against plain DOM code. Both rewrite their own
-//! sections of docs/bench.md.
+//! `cargo xtask bench`'s server part: builds `ck-server` and `server-bench` (bench/) in release and
+//! runs the bench, which drives the server with wrk against ceilings measured in the same run and
+//! rewrites the server section of docs/bench.md.
 
 use std::path::Path;
 
@@ -63,32 +62,5 @@ pub(crate) fn run(root: &Path, target: &Path, args: &[String]) -> Result<()> {
     let bin = target.join("release/server-bench");
     let mut c = cmd(&bin.to_string_lossy(), &[]);
     c.args(args).current_dir(root);
-    sh::run(&mut c)
-}
-
-/// Runs `runtime-bench` (release) when the embed is built (`cargo xtask dist`).
-pub(crate) fn runtime(root: &Path, no_write: bool) -> Result<()> {
-    if !root.join("dist/embed/latest/loader.js").is_file() {
-        println!("bench: dist/ is missing (cargo xtask dist); runtime-bench skipped");
-        return Ok(());
-    }
-    let mut c = cmd(
-        "cargo",
-        &[
-            "run",
-            "--quiet",
-            "--release",
-            "-p",
-            "ck-e2e",
-            "--bin",
-            "runtime-bench",
-            "--",
-        ],
-    );
-    if no_write {
-        c.arg("--no-write");
-    }
-    c.current_dir(root)
-        .env("CHROMEDRIVER", crate::toolchain::chromedriver());
     sh::run(&mut c)
 }
