@@ -10,7 +10,8 @@
 //! test                      everything CI checks: fmt, clippy, tests (host + headless Chromium), dist, size
 //! run [--port 8080]         dist, then the server: the builder at /, the dashboard at /app, the
 //!                           embed at /embed/, test pages at /dev/, demo sites on port + 1
-//! bench                     benchmark tables (embed and the bench-only single-file embed, icons)
+//! bench [--server-only|--embed-only] [--quick|--long|--secs N] [--only pixel,tokens,cluster]
+//!                           benchmark tables (embed, icons, server vs nginx/trivial ceilings)
 //! fuzz [target] [--secs 60] every cargo-fuzz target (or one) for N seconds; executions per target
 //! schema-fuzz [--secs 600]  schemathesis against /api/openapi.json, SQLite and Postgres
 //! ```
@@ -23,6 +24,7 @@ mod fuzz;
 mod glue;
 mod npm;
 mod schema_fuzz;
+mod server_bench;
 mod sh;
 mod shrink;
 mod single;
@@ -45,7 +47,9 @@ const USAGE: &str = "usage: cargo xtask <command>
   test                      fmt, clippy (host + wasm), host tests, wasm tests in headless Chromium, dist, size gate
   run [--port N]            build the embed and start the server on http://127.0.0.1:N (default 8080;
                             the builder at /, the demo sites on N + 1)
-  bench                     print the benchmark tables
+  bench [--server-only|--embed-only] [--quick|--long|--secs N] [--only pixel,tokens,cluster] [--no-write]
+                            print the benchmark tables (server: 6 s per wrk run, ~4 min; --quick 2 s,
+                            --long 15 s) and write them to docs/bench.md
   fuzz [TARGET] [--secs N]  run every cargo-fuzz target (or TARGET) for N seconds each (default 60),
                             installing cargo-fuzz if missing; prints executions per target
   schema-fuzz [--secs N]    schemathesis against a running server's /api/openapi.json on SQLite and
@@ -207,8 +211,16 @@ fn real_main(mut args: Vec<String>) -> Result<()> {
             )
         }
         "bench" => {
+            let server = server_bench::args(&mut args)?;
+            let server_only = take_flag(&mut args, "--server-only");
             no_more(&args)?;
-            ci::bench(&root)
+            if !server_only {
+                ci::bench(&root)?;
+            }
+            match server {
+                Some(server) => server_bench::run(&root, &target, &server),
+                None => Ok(()),
+            }
         }
         "fuzz" => {
             let secs = take_value(&mut args, "--secs")?.unwrap_or_else(|| "60".into());

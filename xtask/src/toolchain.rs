@@ -225,6 +225,19 @@ pub(crate) fn setup(root: &Path, target_dir: &Path) -> Result<Wasm> {
     {
         apt.install(&["chromium", "chromium-driver"])?;
     }
+    // The server bench: its load generator, its ceiling (nginx `return 204`) and perf for profiles.
+    let bench_tools: Vec<&str> = [
+        ("wrk", "wrk"),
+        ("/usr/sbin/nginx", "nginx-light"),
+        ("perf", "linux-perf"),
+    ]
+    .into_iter()
+    .filter(|(bin, _)| !on_path(bin))
+    .map(|(_, package)| package)
+    .collect();
+    if !bench_tools.is_empty() {
+        apt.install(&bench_tools)?;
+    }
     crate::npm::setup(root)?;
     crate::builder::fetch_wordpress_css(root)?;
     crate::schema_fuzz::setup(root)?;
