@@ -261,7 +261,8 @@ pub(crate) struct DeleteAccount {
 /// Deletes the caller's account and every workspace it owns, with their widgets, embed tokens
 /// (refused from then on), usage and visitors' submissions. Every session ends.
 #[utoipa::path(delete, path = "/api/v1/auth/user", tag = "auth", request_body = DeleteAccount,
-    responses((status = 204), (status = 400), (status = 401), (status = 403), (status = 429)),
+    responses((status = 204), (status = 400), (status = 401), (status = 403),
+        (status = 404, description = "A valid token (e.g. Supabase-issued) with no account here"), (status = 429)),
     security(("bearer" = [])))]
 pub(crate) async fn delete_account(
     State(state): State<AppState>,
