@@ -427,7 +427,11 @@ pub(crate) fn bench(root: &Path) -> Result<()> {
     // The single-file embed the bench measures against the wave (never a release file).
     let single = crate::single::build(root)?;
     let mut ran = 0;
-    for (package, bin) in [("ck-e2e", "embed-bench"), ("ck-build", "icons-bench")] {
+    for (package, bin) in [
+        ("ck-e2e", "embed-bench"),
+        ("ck-e2e", "runtime-bench"),
+        ("ck-build", "icons-bench"),
+    ] {
         if !bin_exists(&meta, package, bin) {
             println!("bench: {package} has no `{bin}` binary yet; skipped");
             continue;
