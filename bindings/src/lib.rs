@@ -30,6 +30,8 @@ pub fn registry() -> Registry {
     let registry = registry.with::<ck_form::Form>();
     #[cfg(feature = "announcement")]
     let registry = registry.with::<ck_announcement::Announcement>();
+    #[cfg(feature = "rating")]
+    let registry = registry.with::<ck_rating::Rating>();
     registry
 }
 

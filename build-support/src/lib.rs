@@ -5,6 +5,7 @@
 //!   constants and CSS custom properties, for `dieter-tokens/build.rs`.
 //! - [`icons`]: a directory of SVG files to one Rust `const` per icon, for `icons/build.rs` and
 //!   the `icons-bench` binary.
+//! - [`author`]: a widget crate's `build.rs`: its own icon folder from `[package.metadata.ck]`.
 //!
 //! ```
 //! let tokens = ck_build::tokens::parse(r#"{"space": {"$type": "dimension", "1": {"$value": "4px"}}}"#)
@@ -13,5 +14,6 @@
 //!            ":host{--ck-space-1:4px}");
 //! ```
 
+pub mod author;
 pub mod icons;
 pub mod tokens;

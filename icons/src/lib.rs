@@ -107,6 +107,25 @@ pub mod icons {
 
 pub use icons::*;
 
+/// In a widget crate whose `build.rs` calls `ck_build::author::icons()`: declares `mod icons`
+/// with one `pub const` per SVG file of the folder named in `Cargo.toml`
+/// (`[package.metadata.ck] icons = "icons"`; `star.svg` → `icons::STAR`), for
+/// `ck_runtime::dom::icon(&icons::STAR, None)`. No environment variable, and the shared set
+/// (`ck_icons::CHECK`, …) stays as it is.
+#[macro_export]
+macro_rules! include_icons {
+    () => {
+        /// This crate's own icons (`[package.metadata.ck] icons` in its `Cargo.toml`).
+        #[allow(dead_code, unreachable_pub)]
+        mod icons {
+            #[allow(unused_imports)]
+            use $crate::{Icon, Node};
+
+            include!(concat!(env!("OUT_DIR"), "/ck_icons.rs"));
+        }
+    };
+}
+
 /// Looks an icon up by its runtime name (`"arrow-right"`). Needs the `lookup` feature, which keeps every
 /// icon in the binary: prefer naming the constant.
 #[cfg(feature = "lookup")]

@@ -93,6 +93,11 @@ pub(crate) fn focus(el: &Element) {
     el.unchecked_ref::<Raw>().focus_js();
 }
 
+/// `event.preventDefault()` (web-sys declares it without `catch`: it never throws).
+pub(crate) fn prevent_default(event: &web_sys::Event) {
+    event.prevent_default();
+}
+
 /// `parent.append(child)`, declared without `catch`: a refusal throws the DOM's exception.
 pub(crate) fn put(parent: &Node, child: &Node) {
     parent.unchecked_ref::<Raw>().append_js(child);

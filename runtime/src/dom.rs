@@ -61,8 +61,8 @@ pub fn make(tag: &str, attrs: &str) -> Element {
 /// # let (list, item) = (ck_runtime::dom::make("ul", ""), ck_runtime::dom::make("li", ""));
 /// ck_runtime::dom::put(&list, &item);
 /// ```
-pub fn put(parent: &Node, child: &Node) {
-    bindings::put(parent, child);
+pub fn put(parent: &Node, child: &impl AsRef<Node>) {
+    bindings::put(parent, child.as_ref());
 }
 
 /// [`make`] and [`put`] into `parent`; returns the new element.
@@ -163,12 +163,19 @@ pub fn set_text(node: &Node, text: &str) {
 
 /// Appends `child` to `parent` (works for elements and shadow roots).
 ///
+/// `child` is any node type (`&Element`, `&Node`, …) rather than `&Node`, so what
+/// [`icon`] returns goes in directly: with a `&Node` parameter, `&dom::icon(..)?` made the
+/// `?` convert to `Node` and did not type-check.
+///
 /// ```no_run
-/// # let (a, b) = (ck_runtime::dom::element("div").unwrap(), ck_runtime::dom::element("p").unwrap());
-/// ck_runtime::dom::append(&a, &b).unwrap();
+/// # fn demo(a: &web_sys::Element) -> Result<(), wasm_bindgen::JsValue> {
+/// let b = ck_runtime::dom::element("p")?;
+/// ck_runtime::dom::append(a, &b)?;
+/// ck_runtime::dom::append(a, &ck_runtime::dom::icon(&ck_icons::CHECK, None)?)?;
+/// # Ok(()) }
 /// ```
-pub fn append(parent: &Node, child: &Node) -> Result<(), JsValue> {
-    bindings::append(parent, child)
+pub fn append(parent: &Node, child: &impl AsRef<Node>) -> Result<(), JsValue> {
+    bindings::append(parent, child.as_ref())
 }
 
 /// A registered event listener; dropping it removes the listener and frees its closure.

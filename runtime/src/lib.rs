@@ -17,6 +17,7 @@ mod bus;
 pub mod dom;
 mod http;
 mod json;
+pub mod keys;
 pub mod metrics;
 mod mount;
 mod task;

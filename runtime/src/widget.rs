@@ -168,6 +168,44 @@ impl Instance {
     pub fn http(&self) -> Http {
         Http::new(self.0.token.clone())
     }
+
+    /// Emits `event` on the page bus with a detail that names this instance. The detail is a
+    /// plain JS object:
+    ///
+    /// | key | value |
+    /// |---|---|
+    /// | `id` | `data-ck-id` (string), or `null` when the element has none |
+    /// | `widget` | the widget type (`"rating"`) |
+    /// | `element` | the mount element |
+    /// | each of `pairs` | as given: `3.into()`, `"network".into()`, `true.into()`, `JsValue::NULL` |
+    ///
+    /// A pair named like one of the three above replaces it. Ids and reason codes only: never
+    /// what a visitor typed. The page reads it with `ck('on', event, detail => …)`.
+    ///
+    /// ```no_run
+    /// # fn demo(instance: &ck_runtime::Instance) {
+    /// instance.emit("rating:chosen", &[("value", 4.into())]);
+    /// instance.emit("announcement:dismissed", &[]);
+    /// # }
+    /// ```
+    pub fn emit(&self, event: &str, pairs: &[(&str, JsValue)]) {
+        // Not `map_or(JsValue::NULL, JsValue::from_str)`: boot.rs uses that instance, and a
+        // second caller made LLVM outline it from boot, costing the core bytes (measured +16 B
+        // wasm in a build without any widget).
+        let id = match &self.0.id {
+            Some(id) => JsValue::from_str(id),
+            None => JsValue::NULL,
+        };
+        let detail = crate::js::js_object(&[
+            ("id", id),
+            ("widget", JsValue::from_str(self.0.widget)),
+            ("element", self.0.element.clone().into()),
+        ]);
+        for (key, value) in pairs {
+            crate::js::set_prop(&detail, key, value);
+        }
+        self.0.bus.emit(event, detail);
+    }
 }
 
 /// What a widget's [`Widget::mount`] receives: the parsed config plus the [`Instance`].
@@ -230,6 +268,11 @@ impl<C> MountCtx<C> {
     /// See [`Instance::http`].
     pub fn http(&self) -> Http {
         self.instance.http()
+    }
+
+    /// See [`Instance::emit`].
+    pub fn emit(&self, event: &str, pairs: &[(&str, JsValue)]) {
+        self.instance.emit(event, pairs)
     }
 }
 

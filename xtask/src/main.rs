@@ -14,6 +14,8 @@
 //!                           benchmark tables (embed, icons, server vs nginx/trivial ceilings)
 //! fuzz [target] [--secs 60] every cargo-fuzz target (or one) for N seconds; executions per target
 //! schema-fuzz [--secs 600]  schemathesis against /api/openapi.json, SQLite and Postgres
+//! new-widget NAME [--root DIR]
+//!                           scaffold widgets/NAME (crate ck-NAME), register it, budget, test page
 //! ```
 
 mod browsers;
@@ -22,6 +24,7 @@ mod ci;
 mod dist;
 mod fuzz;
 mod glue;
+mod new_widget;
 mod npm;
 mod schema_fuzz;
 mod server_bench;
@@ -53,7 +56,12 @@ const USAGE: &str = "usage: cargo xtask <command>
   fuzz [TARGET] [--secs N]  run every cargo-fuzz target (or TARGET) for N seconds each (default 60),
                             installing cargo-fuzz if missing; prints executions per target
   schema-fuzz [--secs N]    schemathesis against a running server's /api/openapi.json on SQLite and
-                            Postgres, N seconds per store (default 600; `test` runs a short one)";
+                            Postgres, N seconds per store (default 600; `test` runs a short one)
+  new-widget NAME [--root DIR]
+                            scaffold widgets/NAME (crate ck-NAME: a tiny working widget, its icons
+                            folder, tests, README), register it (workspace, bindings feature and
+                            registry, increment build, size budget) and add /dev/NAME.html;
+                            refuses a name that is taken; --root: another checkout";
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -238,6 +246,15 @@ fn real_main(mut args: Vec<String>) -> Result<()> {
             let secs: u64 = secs.parse().context("--secs takes a number of seconds")?;
             no_more(&args)?;
             schema_fuzz::run(&root, &target, secs)
+        }
+        "new-widget" => {
+            let at = take_value(&mut args, "--root")?.map(PathBuf::from);
+            let name = match args.first() {
+                Some(a) if !a.starts_with('-') => args.remove(0),
+                _ => bail!("new-widget needs a NAME\n{USAGE}"),
+            };
+            no_more(&args)?;
+            new_widget::run(at.as_deref().unwrap_or(&root), &name)
         }
         "-h" | "--help" | "help" => {
             println!("{USAGE}");

@@ -1,5 +1,5 @@
 //! An announcement bar with a live countdown: a Clickeen widget written the way an outside
-//! author writes one, using only the public SDK (`ck_runtime`: `dom`, `js`, `fmt`, `Timer`) and `ck-icons`.
+//! author writes one, using only the public SDK (`ck_runtime`: `dom`, `fmt`, `Timer`, `Instance::emit`) and `ck-icons`.
 //!
 //! ```html
 //! <div data-ck-widget="announcement"
@@ -10,7 +10,8 @@
 //! Config keys: `message` (required), `ends_at` (UTC `YYYY-MM-DDTHH:MM[:SS]Z` or epoch
 //! milliseconds), `countdown_label` (default "Ends in"), `ended_message` (replaces `message`
 //! when the countdown is over), `link` (`{"url": "https://…", "label": "…"}`), `dismissible`
-//! (default `true`). Events: `announcement:ended`, `announcement:dismissed`.
+//! (default `true`). Events: `announcement:ended`, `announcement:dismissed`, detail
+//! `{id, widget, element}` (`Instance::emit`).
 
 use std::cell::Cell;
 use std::rc::Rc;
@@ -18,7 +19,7 @@ use std::rc::Rc;
 use ck_runtime::dom::{self, Listener};
 use ck_runtime::js_sys;
 use ck_runtime::wasm_bindgen::JsValue;
-use ck_runtime::{fmt, js, ConfigError, Instance, MountCtx, Timer, Value, Widget};
+use ck_runtime::{fmt, ConfigError, MountCtx, Timer, Value, Widget};
 
 /// The widget type: register it with `Registry::new().with::<Announcement>()`.
 pub struct Announcement;
@@ -85,8 +86,7 @@ impl Widget for Announcement {
             // role=timer is polite-off by default: the value changes every second and must not
             // be read out every second.
             let countdown = dom::add(&bar, "span", "class=cd role=timer");
-            let clock = dom::icon(&ck_icons::CLOCK, None)?;
-            dom::put(&countdown, &clock);
+            dom::put(&countdown, &dom::icon(&ck_icons::CLOCK, None)?);
             dom::add_text(&countdown, "span", "", &config.countdown_label);
             let time = dom::add(&countdown, "time", "");
 
@@ -106,7 +106,7 @@ impl Widget for Announcement {
                             dom::set_text(&message, text);
                         }
                         dom::set(&countdown, "hidden", "");
-                        emit(&instance, "announcement:ended");
+                        instance.emit("announcement:ended", &[]);
                     }
                 }
             };
@@ -125,13 +125,12 @@ impl Widget for Announcement {
         if config.dismissible {
             let button = dom::add(&bar, "button", "type=button");
             dom::set(&button, "aria-label", "Dismiss announcement");
-            let close = dom::icon(&ck_icons::CLOSE, None)?;
-            dom::put(&button, &close);
+            dom::put(&button, &dom::icon(&ck_icons::CLOSE, None)?);
             let (instance, bar) = (instance.clone(), bar.clone());
             dismiss = Some(dom::listen(&button, "click", move |_| {
                 dom::set(&bar, "hidden", "");
                 instance.metric_interaction("dismiss");
-                emit(&instance, "announcement:dismissed");
+                instance.emit("announcement:dismissed", &[]);
             })?);
         }
 
@@ -141,15 +140,6 @@ impl Widget for Announcement {
             _dismiss: dismiss,
         })
     }
-}
-
-/// Event detail: which instance, nothing else.
-fn emit(instance: &Instance, event: &str) {
-    let id = instance
-        .instance_id()
-        .map_or(JsValue::NULL, JsValue::from_str);
-    let detail = js::js_object(&[("id", id), ("element", instance.element().clone().into())]);
-    instance.bus().emit(event, detail);
 }
 
 /// Parses the config; every error names its key.
