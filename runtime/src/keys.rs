@@ -31,6 +31,11 @@ use web_sys::{Element, Event};
 
 use crate::bindings;
 
+// Every function here is `#[inline]`: compiled only into the widget crates that call it, never
+// into the runtime's own object, where even unused code changes what LLVM inlines and lays out
+// before LTO removes it (measured on `Instance::emit`). A build without a caller is
+// byte-identical.
+
 /// `event.key` of a `KeyboardEvent` (`"ArrowRight"`, `"Enter"`, `" "`, `"a"`), empty for an
 /// event without one.
 ///
@@ -40,6 +45,7 @@ use crate::bindings;
 ///     if ck_runtime::keys::key(&event) == "Escape" { /* close */ }
 /// });
 /// ```
+#[inline]
 pub fn key(event: &Event) -> String {
     crate::js::prop(event, "key")
         .as_string()
@@ -48,6 +54,7 @@ pub fn key(event: &Event) -> String {
 
 /// `event.preventDefault()`: keeps the page from scrolling on an arrow or Space the widget
 /// handled.
+#[inline]
 pub fn prevent_default(event: &Event) {
     bindings::prevent_default(event);
 }
@@ -80,6 +87,7 @@ impl Nav {
     /// assert_eq!(Nav::of(" "), Some(Nav::Activate));
     /// assert_eq!(Nav::of("Tab"), None);
     /// ```
+    #[inline]
     pub fn of(key: &str) -> Option<Nav> {
         Some(match key {
             "ArrowRight" | "ArrowDown" | "Right" | "Down" => Nav::Next,
@@ -100,6 +108,7 @@ impl Nav {
     /// assert_eq!(Nav::Prev.from(0, 5), 4);
     /// assert_eq!(Nav::Last.from(1, 5), 4);
     /// ```
+    #[inline]
     pub fn from(self, current: usize, len: usize) -> usize {
         if len == 0 {
             return 0;
@@ -128,6 +137,7 @@ pub struct RadioGroup {
 
 impl RadioGroup {
     /// Takes over `items`' `tabindex` and `aria-checked`, with `checked` (if in range) checked.
+    #[inline]
     pub fn new(items: Vec<Element>, checked: Option<usize>) -> RadioGroup {
         let checked = checked.filter(|&i| i < items.len());
         let group = RadioGroup {
@@ -140,17 +150,20 @@ impl RadioGroup {
     }
 
     /// The items, in order.
+    #[inline]
     pub fn items(&self) -> &[Element] {
         &self.items
     }
 
     /// The checked item, if any.
+    #[inline]
     pub fn checked(&self) -> Option<usize> {
         self.checked.get()
     }
 
     /// Checks item `index` (and makes it the group's tab stop) without moving focus, e.g. on a
     /// click. Returns whether the checked item changed.
+    #[inline]
     pub fn check(&self, index: usize) -> bool {
         if index >= self.items.len() {
             return false;
@@ -164,6 +177,7 @@ impl RadioGroup {
     /// Handles a `keydown` of the group: a key it knows is taken (`preventDefault`), focus
     /// moves and the item is checked. Returns the item checked by this key, `None` when the key
     /// was not the group's or checked nothing new.
+    #[inline]
     pub fn on_key(&self, event: &Event) -> Option<usize> {
         let nav = Nav::of(&key(event))?;
         prevent_default(event);
@@ -176,6 +190,7 @@ impl RadioGroup {
     }
 
     /// One pass over the items: `tabindex` and `aria-checked` follow the state.
+    #[inline]
     fn paint(&self) {
         let (focused, checked) = (self.focused.get(), self.checked.get());
         for (i, item) in self.items.iter().enumerate() {
