@@ -10,10 +10,8 @@
 //! ```
 //!
 //! ```no_run
-//! // build.rs
-//! fn main() {
-//!     ck_build::author::icons();
-//! }
+//! // build.rs: `fn main() { … }` around this line
+//! ck_build::author::icons();
 //! ```
 //!
 //! and in `src/lib.rs` `ck_icons::include_icons!();`, which declares `mod icons` with one
