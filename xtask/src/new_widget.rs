@@ -187,28 +187,14 @@ pub(crate) fn register(root: &Path, name: &str) -> Result<Vec<(PathBuf, String)>
 
     // The size builds: one increment build per widget feature.
     let path = root.join("xtask/src/dist.rs");
-    let text = read(&path)?;
-    let marker = "const WIDGET_FEATURES: &[&str] = &[";
-    let start = text
-        .find(marker)
-        .context("xtask/src/dist.rs has no WIDGET_FEATURES")?
-        + marker.len();
-    let end = start
-        + text[start..]
-            .find("];")
-            .context("xtask/src/dist.rs: WIDGET_FEATURES is not closed")?;
-    let list = &text[start..end];
-    if list.contains(&format!("\"{name}\"")) {
-        bail!("{}: WIDGET_FEATURES has {name:?} already", path.display());
-    }
-    // rustfmt may have wrapped a long list one entry per line, with a trailing comma.
-    let kept = list.trim_end();
-    let sep = match kept.trim() {
-        "" => "",
-        k if k.ends_with(',') => " ",
-        _ => ", ",
-    };
-    let text = format!("{}{kept}{sep}\"{name}\"{}", &text[..start], &text[end..]);
+    let text = add_to_list(&read(&path)?, "const WIDGET_FEATURES: &[&str] = &[", name)
+        .with_context(|| path.display().to_string())?;
+    out.push((path, text));
+
+    // `cargo xtask test` lints the wasm crates for wasm32 too.
+    let path = root.join("xtask/src/ci.rs");
+    let text = add_to_list(&read(&path)?, "const WASM_CRATES: &[&str] = &[", &krate)
+        .with_context(|| path.display().to_string())?;
     out.push((path, text));
 
     // The size gate: the widget's increment over the bare runtime.
@@ -247,6 +233,34 @@ pub(crate) fn register(root: &Path, name: &str) -> Result<Vec<(PathBuf, String)>
     }
     out.push((page, fill(PAGE, name)));
     Ok(out)
+}
+
+/// Adds the string `item` at the end of the Rust list literal that starts with `marker`
+/// (`const X: &[&str] = &[`), on one line or one entry per line as rustfmt left it.
+fn add_to_list(text: &str, marker: &str, item: &str) -> Result<String> {
+    let start = text
+        .find(marker)
+        .with_context(|| format!("no `{marker}`"))?
+        + marker.len();
+    let end = start
+        + text[start..]
+            .find("];")
+            .with_context(|| format!("`{marker}` is not closed"))?;
+    let list = &text[start..end];
+    if list.contains(&format!("\"{item}\"")) {
+        bail!("{marker}…] has {item:?} already: the name is taken");
+    }
+    let (head, tail) = (&text[..start], &text[end..]);
+    if let Some(last_line) = list.rfind('\n') {
+        // One entry per line: a new line before the closing `];`'s line.
+        let (entries, indent) = list.split_at(last_line + 1);
+        return Ok(format!(
+            "{head}{entries}{indent}    \"{item}\",\n{indent}{tail}"
+        ));
+    }
+    let kept = list.trim_end();
+    let sep = if kept.trim().is_empty() { "" } else { ", " };
+    Ok(format!("{head}{kept}{sep}\"{item}\"{tail}"))
 }
 
 fn read(path: &Path) -> Result<String> {
@@ -495,7 +509,8 @@ Events: `__NAME__:clicked` (detail `{id, widget, element}`). Metrics: one intera
 
 Registered by the scaffold in the root `Cargo.toml` (member + `[workspace.dependencies]`),
 `bindings/Cargo.toml` (feature `__NAME__`), `bindings/src/lib.rs` (`registry()`),
-`xtask/src/dist.rs` (`WIDGET_FEATURES`: an increment build) and `size-budget.json` (≤ 10 KB gz);
+`xtask/src/dist.rs` (`WIDGET_FEATURES`: an increment build), `xtask/src/ci.rs` (`WASM_CRATES`:
+wasm32 clippy) and `size-budget.json` (≤ 10 KB gz);
 test page `examples/pages/__NAME__.html`.
 
 ## Build, measure, look
@@ -575,6 +590,26 @@ mod tests {
         ] {
             assert_eq!(type_name(name), ty);
         }
+    }
+
+    #[test]
+    fn lists_grow_on_one_line_or_one_per_line() {
+        let m = "const L: &[&str] = &[";
+        for (text, want) in [
+            (
+                "const L: &[&str] = &[\"a\", \"b\"];",
+                "const L: &[&str] = &[\"a\", \"b\", \"n\"];",
+            ),
+            ("const L: &[&str] = &[];", "const L: &[&str] = &[\"n\"];"),
+            (
+                "const L: &[&str] = &[\n    \"a\",\n    \"b\",\n];\n",
+                "const L: &[&str] = &[\n    \"a\",\n    \"b\",\n    \"n\",\n];\n",
+            ),
+        ] {
+            assert_eq!(add_to_list(text, m, "n").unwrap(), want);
+        }
+        assert!(add_to_list("const L: &[&str] = &[\"n\"];", m, "n").is_err());
+        assert!(add_to_list("nothing", m, "n").is_err());
     }
 
     #[test]

@@ -12,6 +12,7 @@ const EDITED: &[&str] = &[
     "bindings/src/lib.rs",
     "xtask/src/dist.rs",
     "size-budget.json",
+    "xtask/src/ci.rs",
 ];
 
 struct Scratch(PathBuf);
@@ -111,6 +112,7 @@ fn scaffolds_and_registers_once() {
     );
     added(3, ", \"star-board\"];");
     added(4, "\"star-board widget increment\"");
+    added(5, "\n    \"ck-star-board\",\n];");
     // The member sits with the other widgets, the dependency with the other crates.
     let lines: Vec<&str> = after[0].lines().collect();
     let at = lines
