@@ -299,6 +299,34 @@ pub(crate) async fn server(dir: &Path, opts: &ServerOpts, name: &str) -> Result<
     })
 }
 
+/// CPU seconds (user + system) used so far by process `pid` and its children that are still
+/// running (nginx's workers): read around a wrk run, it gives the CPU each request cost, which a
+/// loaded machine changes much less than requests per second (those depend on what else runs).
+pub(crate) fn cpu_secs(pid: u32) -> Option<f64> {
+    fn ticks(stat: &str) -> Option<(u32, u64)> {
+        // The fields after the command name (which is in parentheses and may hold spaces).
+        let rest = stat.get(stat.rfind(')')? + 2..)?;
+        let f: Vec<&str> = rest.split_whitespace().collect();
+        // state(0) ppid(1) … utime(11) stime(12)
+        Some((
+            f.get(1)?.parse().ok()?,
+            f.get(11)?.parse::<u64>().ok()? + f.get(12)?.parse::<u64>().ok()?,
+        ))
+    }
+    // SAFETY: sysconf has no preconditions.
+    let hz = unsafe { libc::sysconf(libc::_SC_CLK_TCK) };
+    let hz = if hz > 0 { hz as f64 } else { 100.0 };
+    let (_, own) = ticks(&std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?)?;
+    let children: u64 = std::fs::read_dir("/proc")
+        .ok()?
+        .filter_map(|e| e.ok()?.file_name().to_str()?.parse::<u32>().ok())
+        .filter_map(|p| ticks(&std::fs::read_to_string(format!("/proc/{p}/stat")).ok()?))
+        .filter(|(ppid, _)| *ppid == pid)
+        .map(|(_, t)| t)
+        .sum();
+    Some((own + children) as f64 / hz)
+}
+
 /// `perf record` of `pid` (all its threads, call graphs) until [`Perf::report`].
 pub(crate) struct Perf {
     child: Child,

@@ -321,6 +321,18 @@ const THROUGHPUT_HEAD: [&str; 9] = [
     "socket errors",
 ];
 
+/// Runs `f` (a wrk run against `p`) and the CPU seconds `p` used meanwhile.
+fn cpu_around<T>(p: &procs::Proc, f: impl FnOnce() -> Result<T>) -> Result<(T, Option<f64>)> {
+    let cpu = || p.pid().and_then(procs::cpu_secs);
+    let before = cpu();
+    let out = f()?;
+    let used = match (before, cpu()) {
+        (Some(b), Some(a)) => Some(a - b),
+        _ => None,
+    };
+    Ok((out, used))
+}
+
 /// 1. The pixel: one token, then 50 tokens with their instances; nginx `return 204` and the
 ///    trivial axum handler as ceilings; the stored counters checked against the server's 204s.
 pub(crate) async fn pixel(dir: &Path, opts: &Opts) -> Result<Section> {
@@ -342,17 +354,23 @@ pub(crate) async fn pixel(dir: &Path, opts: &Opts) -> Result<Section> {
         let creds = drafts(&server.base, tokens).await?;
         let shape = pixel_shape(&creds);
         let mut nginx = procs::nginx(dir).await?;
-        let n = wrk::run(dir, &nginx.base, &shape, opts.conns, opts.secs)?;
+        let (n, n_cpu) = cpu_around(&nginx, || {
+            wrk::run(dir, &nginx.base, &shape, opts.conns, opts.secs)
+        })?;
         nginx.stop()?;
         let mut ceiling = procs::ceiling(dir).await?;
-        let a = wrk::run(dir, &ceiling.base, &shape, opts.conns, opts.secs)?;
+        let (a, a_cpu) = cpu_around(&ceiling, || {
+            wrk::run(dir, &ceiling.base, &shape, opts.conns, opts.secs)
+        })?;
         ceiling.stop()?;
         let before = statuses(&server.base, "/api/v1/events").await?;
         let perf = match (opts.perf && tokens == 1, server.pid()) {
             (true, Some(pid)) => Some(procs::Perf::start(dir, pid)?),
             _ => None,
         };
-        let s = wrk::run(dir, &server.base, &shape, opts.conns, opts.secs)?;
+        let (s, s_cpu) = cpu_around(&server, || {
+            wrk::run(dir, &server.base, &shape, opts.conns, opts.secs)
+        })?;
         if let Some(perf) = perf {
             profile = Some(perf.report(40)?);
         }
@@ -365,10 +383,35 @@ pub(crate) async fn pixel(dir: &Path, opts: &Opts) -> Result<Section> {
             1 => "one token: target",
             _ => "50 tokens: target",
         };
-        t.row(row("nginx `return 204`", &n, n.rps, None));
-        t.row(row("axum trivial handler", &a, n.rps, None));
-        t.row(row("ck-server (SQLite)", &s, n.rps, Some(&by_status)));
+        t.head.extend(["CPU µs / 2xx", "× ceiling's CPU"]);
         let sent = by_status.get(&204).copied().unwrap_or(0);
+        let per_request =
+            |cpu: Option<f64>, answered: u64| cpu.map(|c| c * 1e6 / answered.max(1) as f64);
+        let n_us = per_request(n_cpu, n.requests - n.non_2xx);
+        for (name, r, us, by) in [
+            ("nginx `return 204`", &n, n_us, None),
+            (
+                "axum trivial handler",
+                &a,
+                per_request(a_cpu, a.requests - a.non_2xx),
+                None,
+            ),
+            (
+                "ck-server (SQLite)",
+                &s,
+                per_request(s_cpu, sent),
+                Some(&by_status),
+            ),
+        ] {
+            let mut cells = row(name, r, n.rps, by);
+            cells.push(us.map_or("–".into(), |u| format!("{u:.1}")));
+            // CPU per answer, nginx's over this one's: like × ceiling, 1.00× is nginx's cost.
+            cells.push(match (n_us, us) {
+                (Some(c), Some(u)) if u > 0.0 => format!("{:.2}×", c / u),
+                _ => "–".into(),
+            });
+            t.row(cells);
+        }
         let seen = s.requests - s.non_2xx;
         let expected = EVENTS_PER_BATCH * i64::try_from(sent)?;
         exact.row(vec![
@@ -401,7 +444,10 @@ pub(crate) async fn pixel(dir: &Path, opts: &Opts) -> Result<Section> {
              are summed: they must equal 4 × the 204s the server sent. wrk drops the requests in \
              flight when its time is up; the server answered them (counted, stored) but wrk never \
              read the answer, so \"in flight\" is the server's 204s minus wrk's, at most the \
-             connection count."
+             connection count. CPU µs / 2xx is the user + system CPU the process (nginx: master and \
+             workers) used during its wrk run over its 2xx answers, and × ceiling's CPU is nginx's \
+             CPU per answer over it: the cost of a request, which other load on the machine moves \
+             much less than requests per second."
         ),
         tables,
         notes,

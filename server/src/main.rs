@@ -2,6 +2,13 @@
 
 use clap::{Parser, Subcommand};
 
+/// mimalloc instead of glibc's malloc: a pixel request allocates and frees many small blocks
+/// across two worker threads, and glibc's malloc/free (`_int_free`, `malloc_consolidate`) were
+/// ~13–17% of its CPU in the bench's profile (docs/bench.md). Only the binary: tests and tools
+/// linking the library keep the system allocator.
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 /// Clickeen server.
 #[derive(Parser, Debug)]
 #[command(version, about)]

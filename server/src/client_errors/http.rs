@@ -51,10 +51,7 @@ pub(crate) async fn report(
     body: Bytes,
 ) -> Result<StatusCode, Error> {
     require_beacon_body(&headers, "send text/plain or application/json")?;
-    ratelimit::local(
-        &state.limiters().events_ip,
-        &ratelimit::ip_hash(state.config(), client),
-    )?;
+    ratelimit::local_key(&state.limiters().events_ip, &client)?;
     let report: Report = serde_json::from_slice(&body)
         .map_err(|e| Error::bad_request("invalid_report", format!("invalid error report: {e}")))?;
     let src: &'static str = match report.src.as_str() {

@@ -4,6 +4,8 @@
 //! [`openapi`].
 
 pub(crate) mod client_ip;
+mod cors;
+mod edge;
 pub(crate) mod openapi;
 pub(crate) mod request_log;
 pub(crate) mod serve;
@@ -12,13 +14,8 @@ use std::time::Duration;
 
 use axum::{
     extract::DefaultBodyLimit,
-    http::{header, HeaderMap, HeaderValue, Method, StatusCode, Uri},
+    http::{header, HeaderMap, StatusCode, Uri},
     Router,
-};
-use tower_http::{
-    catch_panic::CatchPanicLayer,
-    cors::{Any, CorsLayer},
-    set_header::SetResponseHeaderLayer,
 };
 
 use crate::{
@@ -26,17 +23,6 @@ use crate::{
     notifications, outbox, state::AppState, submissions, tokens, usage, users, webhooks, widgets,
     workspaces,
 };
-
-/// CORS for endpoints the embed calls from publishers' pages: any origin, no credentials (the embed
-/// token travels in the body or query, never in a cookie or custom header).
-pub(crate) fn embed_cors() -> CorsLayer {
-    CorsLayer::new()
-        .allow_origin(Any)
-        .allow_methods([Method::GET, Method::POST, Method::OPTIONS])
-        .allow_headers([header::CONTENT_TYPE, header::IF_NONE_MATCH])
-        .expose_headers([header::ETAG, header::RETRY_AFTER])
-        .max_age(Duration::from_secs(86_400))
-}
 
 /// The whole application.
 pub(crate) fn router(state: AppState) -> Router {
@@ -48,7 +34,7 @@ pub(crate) fn router(state: AppState) -> Router {
         .merge(client_errors::http::router())
         .merge(submissions::http::router())
         .merge(drafts::http::router())
-        .layer(embed_cors());
+        .layer(cors::EmbedCors);
     let api = Router::new()
         .merge(health::http::router())
         .merge(users::http::router())
@@ -76,55 +62,29 @@ pub(crate) fn router(state: AppState) -> Router {
     } else {
         app.fallback(not_found)
     };
+    // Body deadline, JSON errors, security headers, caught panics, the access log and metrics:
+    // one layer (see `edge`), not six, because every layer here is cloned for every request.
     app.layer(DefaultBodyLimit::max(body_limit))
-        .layer(axum::middleware::from_fn_with_state(
-            body_timeout,
-            serve::body_deadline,
-        ))
-        .layer(axum::middleware::from_fn(json_errors))
-        .layer(SetResponseHeaderLayer::if_not_present(
-            header::X_CONTENT_TYPE_OPTIONS,
-            HeaderValue::from_static("nosniff"),
-        ))
-        // Responses that carry secrets (session tokens, embed and draft tokens) must never sit in a
-        // browser or proxy cache: everything is `no-store` unless the route chose its own policy
-        // (embed assets, the config manifest, the dashboard stylesheet).
-        .layer(SetResponseHeaderLayer::if_not_present(
-            header::CACHE_CONTROL,
-            HeaderValue::from_static("no-store"),
-        ))
-        .layer(SetResponseHeaderLayer::if_not_present(
-            header::REFERRER_POLICY,
-            HeaderValue::from_static("strict-origin-when-cross-origin"),
-        ))
-        .layer(CatchPanicLayer::custom(|_| {
-            axum::response::IntoResponse::into_response(Error::Internal(anyhow::anyhow!(
-                "handler panicked"
-            )))
-        }))
-        // Method, route template (never the path's query: it can carry secrets), status, latency
-        // and the request id; also counts the request in /metrics.
-        .layer(axum::middleware::from_fn(request_log::request_log))
+        .layer(edge::EdgeLayer::new(body_timeout))
         .with_state(state)
 }
 
-/// Makes every `/api` error JSON, including the plain-text rejections of axum's own extractors
-/// (`Path`, `Query`, `Form`) and 405s, so clients can rely on `{"error":{"code","message"}}`.
-pub(crate) async fn json_errors(
-    request: axum::extract::Request,
-    next: axum::middleware::Next,
-) -> axum::response::Response {
-    let api = request.uri().path().starts_with("/api/");
-    let response = next.run(request).await;
+/// Whether an answer needs [`json_error`]: an `/api` error that is not JSON yet.
+pub(crate) fn needs_json_error(api: bool, response: &axum::response::Response) -> bool {
     let status = response.status();
     let is_json = response
         .headers()
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
         .is_some_and(|v| v.starts_with("application/json"));
-    if !api || is_json || !(status.is_client_error() || status.is_server_error()) {
-        return response;
-    }
+    api && !is_json && (status.is_client_error() || status.is_server_error())
+}
+
+/// Makes an `/api` error JSON (see [`needs_json_error`]), including the plain-text rejections of
+/// axum's own extractors (`Path`, `Query`, `Form`) and 405s, so clients can rely on
+/// `{"error":{"code","message"}}`.
+pub(crate) async fn json_error(response: axum::response::Response) -> axum::response::Response {
+    let status = response.status();
     let (parts, body) = response.into_parts();
     let text = axum::body::to_bytes(body, 4096).await.unwrap_or_default();
     let message = String::from_utf8_lossy(&text).trim().to_owned();

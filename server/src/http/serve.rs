@@ -21,9 +21,8 @@ use std::{
 
 use axum::{
     body::{Body, Bytes},
-    extract::{ConnectInfo, Request, State},
+    extract::{ConnectInfo, Request},
     http::{header, HeaderValue, StatusCode},
-    middleware::Next,
     response::{IntoResponse as _, Response},
     Router,
 };
@@ -133,26 +132,30 @@ fn log_connection_end(result: Result<(), hyper::Error>, peer: SocketAddr) {
     }
 }
 
-/// Gives the request body `limit` to arrive in full; when it does not, the handler's read fails and
-/// the answer becomes 408 `request_timeout` with `Connection: close`.
-pub(crate) async fn body_deadline(
-    State(limit): State<Duration>,
+/// Gives the request body `limit` (from `started`, when its headers were read) to arrive in full;
+/// when it does not, the handler's read fails, the returned flag is set and the answer becomes
+/// [`body_timed_out`]. Called by the cross-cutting layer (`super::edge`).
+pub(crate) fn deadline_body(
     request: Request,
-    next: Next,
-) -> Response {
+    started: std::time::Instant,
+    limit: Duration,
+) -> (Request, Arc<AtomicBool>) {
     let timed_out = Arc::new(AtomicBool::new(false));
     let flag = timed_out.clone();
+    let deadline = tokio::time::Instant::from_std(started) + limit;
     let request = request.map(|body| {
         Body::new(Deadline {
             body,
-            sleep: Box::pin(tokio::time::sleep(limit)),
+            deadline,
+            sleep: None,
             timed_out: flag,
         })
     });
-    let response = next.run(request).await;
-    if !timed_out.load(Ordering::Relaxed) {
-        return response;
-    }
+    (request, timed_out)
+}
+
+/// 408 `request_timeout` with `Connection: close`, for a body that missed its deadline.
+pub(crate) fn body_timed_out(limit: Duration) -> Response {
     let mut response = Error::client(
         StatusCode::REQUEST_TIMEOUT,
         "request_timeout",
@@ -171,7 +174,11 @@ pub(crate) async fn body_deadline(
 /// A request body that fails once its deadline passes.
 struct Deadline {
     body: Body,
-    sleep: Pin<Box<tokio::time::Sleep>>,
+    deadline: tokio::time::Instant,
+    /// Armed only when the body is not all there on the first read: a beacon's body arrives with
+    /// its headers, and registering (then cancelling) a timer for each request was measurable in
+    /// the pixel's profile (the timer wheel's lock and a boxed `Sleep`).
+    sleep: Option<Pin<Box<tokio::time::Sleep>>>,
     timed_out: Arc<AtomicBool>,
 }
 
@@ -187,7 +194,11 @@ impl http_body::Body for Deadline {
         if let Poll::Ready(frame) = Pin::new(&mut this.body).poll_frame(cx) {
             return Poll::Ready(frame);
         }
-        if this.sleep.as_mut().poll(cx).is_ready() {
+        let deadline = this.deadline;
+        let sleep = this
+            .sleep
+            .get_or_insert_with(|| Box::pin(tokio::time::sleep_until(deadline)));
+        if sleep.as_mut().poll(cx).is_ready() {
             this.timed_out.store(true, Ordering::Relaxed);
             return Poll::Ready(Some(Err(axum::Error::new("request body timed out"))));
         }

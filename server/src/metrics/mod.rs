@@ -4,7 +4,9 @@
 //! (`metrics::counter!`); this module only installs the recorder, so refer to it as
 //! `crate::metrics` and never `use` it where those macros are called.
 
-use std::{sync::OnceLock, time::Duration};
+use std::{cell::RefCell, collections::HashMap, sync::OnceLock, time::Duration};
+
+use axum::http::Method;
 
 use metrics_exporter_prometheus::{PrometheusBuilder, PrometheusHandle};
 
@@ -34,12 +36,37 @@ pub(crate) fn handle() -> PrometheusHandle {
 }
 
 /// Counts a request and observes its latency under its route template. Called by the request log
-/// middleware (`http::request_log`), which already holds the method, route, status and start time:
-/// one middleware layer instead of two per request (each `from_fn` layer clones the inner service
-/// stack and boxes a future on every request; the bench's profile showed it, docs/bench.md).
-pub(crate) fn observe(method: &str, route: &str, status: u16, elapsed: Duration) {
-    metrics::counter!("http_requests_total", "method" => method.to_owned(), "route" => route.to_owned(), "status" => status.to_string())
-        .increment(1);
-    metrics::histogram!("http_request_duration_seconds", "method" => method.to_owned(), "route" => route.to_owned())
-        .record(elapsed.as_secs_f64());
+/// (`http::request_log`), which already holds the method, route, status and start time.
+///
+/// The counter and histogram handles are kept per tokio worker thread, keyed by route, method and
+/// status: the `metrics!` macros build their label strings and look the series up in the
+/// registry on every call, ~1.2% of a pixel request's CPU (docs/bench.md). A handle is the
+/// registry's own series (an `Arc`), so counts through it are the same exact counts; the recorder
+/// is installed when `AppState` is built, before any request, so no handle is a no-op one.
+pub(crate) fn observe(method: &Method, route: &str, status: u16, elapsed: Duration) {
+    /// One route's series: (method, status, requests, latency).
+    type Series = Vec<(Method, u16, metrics::Counter, metrics::Histogram)>;
+    thread_local! {
+        static HANDLES: RefCell<HashMap<Box<str>, Series>> = RefCell::new(HashMap::new());
+    }
+    HANDLES.with_borrow_mut(|routes| {
+        let series = match routes.get_mut(route) {
+            Some(series) => series,
+            None => routes.entry(route.into()).or_default(),
+        };
+        let at = series
+            .iter()
+            .position(|(m, s, ..)| m == method && *s == status)
+            .unwrap_or_else(|| {
+                let (m, r) = (method.as_str().to_owned(), route.to_owned());
+                let counter = metrics::counter!("http_requests_total", "method" => m.clone(), "route" => r.clone(), "status" => status.to_string());
+                let histogram =
+                    metrics::histogram!("http_request_duration_seconds", "method" => m, "route" => r);
+                series.push((method.clone(), status, counter, histogram));
+                series.len() - 1
+            });
+        let (.., counter, histogram) = &series[at];
+        counter.increment(1);
+        histogram.record(elapsed.as_secs_f64());
+    });
 }

@@ -10,12 +10,14 @@
 
 pub(crate) mod db;
 
+use std::hash::Hash;
 use std::net::IpAddr;
 use std::num::NonZeroU32;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use governor::clock::{Clock, DefaultClock};
-use governor::{DefaultKeyedRateLimiter, Quota, RateLimiter};
+use governor::state::keyed::DashMapStateStore;
+use governor::{Quota, RateLimiter};
 use hmac::{Hmac, Mac};
 use sha2::Sha256;
 
@@ -70,24 +72,31 @@ impl std::str::FromStr for Limit {
     }
 }
 
-/// An in-process keyed GCRA limiter.
+/// The limiter's keys hash with foldhash, seeded per process: SipHash (the default) was the larger
+/// part of a pixel request's limiter cost, and the keys are addresses, ids and keyed hashes an
+/// attacker cannot aim at a seed it never sees.
+type Store<K> = DashMapStateStore<K, foldhash::fast::RandomState>;
+
+/// An in-process keyed GCRA limiter. Keys are strings unless the hot path has a smaller one (the
+/// pixel's client address and token id: no string to build per request).
 #[derive(Debug)]
-pub(crate) struct Limiter {
-    inner: DefaultKeyedRateLimiter<String>,
+pub(crate) struct Limiter<K: Hash + Eq + Clone = String> {
+    inner: RateLimiter<K, Store<K>, DefaultClock>,
     clock: DefaultClock,
     limit: Limit,
 }
 
-impl Limiter {
+impl<K: Hash + Eq + Clone> Limiter<K> {
     /// A limiter enforcing `limit` per key.
     pub(crate) fn new(limit: Limit) -> Self {
         let burst = NonZeroU32::new(limit.burst).unwrap_or(NonZeroU32::MIN);
         let quota = Quota::with_period(limit.interval())
             .unwrap_or_else(|| Quota::per_second(NonZeroU32::MIN))
             .allow_burst(burst);
+        let clock = DefaultClock::default();
         Self {
-            inner: RateLimiter::keyed(quota),
-            clock: DefaultClock::default(),
+            inner: RateLimiter::new(quota, Store::default(), clock.clone()),
+            clock,
             limit,
         }
     }
@@ -98,14 +107,21 @@ impl Limiter {
     }
 
     /// `Ok` when `key` may proceed, else how long until it may.
-    pub(crate) fn check(&self, key: &str) -> Result<(), Duration> {
+    pub(crate) fn check_key(&self, key: &K) -> Result<(), Duration> {
         // Bound memory: forget keys whose state has fully recovered, now and then.
         if self.inner.len() > 50_000 {
             self.inner.retain_recent();
         }
         self.inner
-            .check_key(&key.to_owned())
+            .check_key(key)
             .map_err(|not_until| not_until.wait_time_from(self.clock.now()))
+    }
+}
+
+impl Limiter<String> {
+    /// `Ok` when `key` may proceed, else how long until it may.
+    pub(crate) fn check(&self, key: &str) -> Result<(), Duration> {
+        self.check_key(&key.to_owned())
     }
 }
 
@@ -133,8 +149,11 @@ pub(crate) fn retry_after_secs(wait: Duration) -> u64 {
 
 /// The process's limiters, one per (endpoint, key kind).
 pub(crate) struct Limiters {
-    pub(crate) events_token: Limiter,
-    pub(crate) events_ip: Limiter,
+    /// Keyed by token id.
+    pub(crate) events_token: Limiter<uuid::Uuid>,
+    /// Keyed by client address (pixel and error reports): in memory only, never stored, so no
+    /// keyed hash of it to compute per beacon (the shared limits' table gets [`ip_hash`]).
+    pub(crate) events_ip: Limiter<IpAddr>,
     pub(crate) submissions_token: Limiter,
     pub(crate) submissions_ip: Limiter,
     pub(crate) drafts_ip: Limiter,
@@ -180,6 +199,11 @@ pub(crate) fn too_many(wait: Duration) -> Error {
 /// Checks an in-process limiter.
 pub(crate) fn local(limiter: &Limiter, key: &str) -> Result<(), Error> {
     limiter.check(key).map_err(too_many)
+}
+
+/// Checks an in-process limiter keyed by something other than a string.
+pub(crate) fn local_key<K: Hash + Eq + Clone>(limiter: &Limiter<K>, key: &K) -> Result<(), Error> {
+    limiter.check_key(key).map_err(too_many)
 }
 
 /// Checks the in-process limiter, then (on Postgres) the shared one under `bucket:key`.

@@ -206,13 +206,10 @@ pub(crate) async fn ingest(
 ) -> Result<StatusCode, Error> {
     require_beacon_body(&headers, "send text/plain (sendBeacon) or application/json")?;
     let limiters = state.limiters();
-    ratelimit::local(
-        &limiters.events_ip,
-        &ratelimit::ip_hash(state.config(), client),
-    )?;
+    ratelimit::local_key(&limiters.events_ip, &client)?;
     let batch = parse_batch(&body)?;
     let token = verify::embed_token(&state, &batch.token, &headers).await?;
-    ratelimit::local(&limiters.events_token, &token.id.to_string())?;
+    ratelimit::local_key(&limiters.events_token, &token.id)?;
     let day = utc_day_now();
     let mut items = Vec::with_capacity(batch.events.len());
     for ParsedEvent { kind, id, n, ms } in batch.events {
