@@ -219,7 +219,7 @@ fn mount_element(el: &Element, explicit: bool) {
             Ok(spec) => {
                 let url = match (&spec.id, &spec.token) {
                     (Some(id), Some(token)) => {
-                        let mut url = crate::http::url("/api/v1/widgets/");
+                        let mut url = String::from("/api/v1/widgets/");
                         // Validated to [A-Za-z0-9_-]: nothing to percent-encode.
                         url.push_str(id);
                         url.push_str("/config?token=");
