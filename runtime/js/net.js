@@ -3,6 +3,18 @@
 // promises through a dozen JsValue imports (measured in docs/size.md). `cargo xtask dist` bundles
 // this module into the glue (esbuild `--bundle`), so it is no extra request.
 
+// http.rs `set_api`: the API origin every runtime path is joined to, and the config manifest
+// requests the loader started (exact URL → `fetch` promise), each handed out once by `ckFetch`
+// (a body can be read only once). Kept here, not in the wasm: a string and an object cost fewer
+// bytes in JS than two thread-locals and their property imports in Rust (docs/size.md).
+let api = '';
+let pre = {};
+
+export function ckApi(origin, prefetched) {
+  api = origin;
+  pre = prefetched || {};
+}
+
 // The usage pixel's batch (metrics.rs renders each event; this only collects and sends, in JS
 // because a string, a counter and a timer cost fewer bytes here than behind wasm imports): one
 // token's events, sent 3 s after the first, at 100 events (the server's limit per body), before
@@ -20,8 +32,8 @@ function flush() {
   count = 0;
 }
 
-// `event` is one rendered JSON object; `token` and `url` need no escaping (metrics.rs).
-export function ckMetric(url, token, event) {
+// `event` is one rendered JSON object; `token` and `path` need no escaping (metrics.rs).
+export function ckMetric(path, token, event) {
   if (!listening) {
     listening = 1;
     addEventListener('pagehide', flush);
@@ -29,7 +41,7 @@ export function ckMetric(url, token, event) {
   }
   if (count && token != batchToken) flush();
   batchToken = token;
-  batchUrl = url;
+  batchUrl = api + path;
   events += (count++ ? ',' : '') + event;
   if (count >= 100) flush();
   else timer = timer || setTimeout(flush, 3e3);
@@ -46,13 +58,18 @@ function ckBeacon(url, body) {
   fetch(url, { method: 'POST', body, keepalive: true, credentials: 'omit' }).catch(Object);
 }
 
-// One try of a runtime request: `pending` (the loader's in-flight response for this URL) or a new
-// `fetch` (no cookies, aborted by the browser after `ms` where `AbortSignal.timeout` exists; a
-// non-empty `body` makes it a JSON POST). `done` gets one string:
+// One try of a runtime request to `api + path`: for a GET, the loader's in-flight response for
+// that URL the first time it is asked for (a retry finds none and asks anew), else a new `fetch`
+// (no cookies, aborted by the browser after `ms` where `AbortSignal.timeout` exists; a non-empty
+// `body` makes it a JSON POST). `done` gets one string:
 // `"<status> <text>"` when a response and its body arrived, `"<status>!<error name>"` otherwise
 // (status 0: no response at all). Parsed by http.rs `parse_reply`.
-export function ckFetch(url, body, pending, ms, done) {
+export function ckFetch(path, body, ms, done) {
   let status = 0;
+  let url = api + path;
+  let pending = !body && pre[url];
+  // bytes: `0` instead of `delete` (falsy is all the lookup above needs).
+  pre[url] = 0;
   let A = self.AbortSignal;
   let init = { credentials: 'omit', signal: A && A.timeout && A.timeout(ms) };
   if (body) {

@@ -264,27 +264,30 @@ pub(crate) fn set(target: &JsValue, key: &str, value: &JsValue) {
 
 #[wasm_bindgen(module = "/js/net.js")]
 extern "C" {
+    #[wasm_bindgen(js_name = ckApi)]
+    fn api_js(origin: &str, prefetched: &JsValue);
     #[wasm_bindgen(js_name = ckMetric)]
-    fn metric_js(url: &str, token: &str, event: &str);
+    fn metric_js(path: &str, token: &str, event: &str);
     #[wasm_bindgen(js_name = ckFetch)]
-    fn fetch_js(url: &str, body: &str, pending: &JsValue, timeout_ms: u32, done: &JsValue);
+    fn fetch_js(path: &str, body: &str, timeout_ms: u32, done: &JsValue);
 }
 
-/// Adds one rendered event to the usage pixel's batch (js/net.js `ckMetric` batches and sends
-/// it with `sendBeacon`, else `fetch(keepalive)`).
-pub(crate) fn metric(url: &str, token: &str, event: &str) {
-    metric_js(url, token, event);
+/// Sets the API origin the request paths below are joined to and the loader's in-flight config
+/// requests (js/net.js `ckApi`; `prefetched`: URL → `fetch` promise, or `undefined`).
+pub(crate) fn set_api(origin: &str, prefetched: &JsValue) {
+    api_js(origin, prefetched);
 }
 
-/// One try of a request (js/net.js `ckFetch`): `pending` (the loader's in-flight response, or
-/// `undefined`) or a new `fetch` that the browser aborts after `timeout_ms`; a non-empty
-/// `json_body` makes it a JSON POST. `done` gets one string, parsed by `http::parse_reply`.
-pub(crate) fn fetch(
-    url: &str,
-    json_body: &str,
-    pending: &JsValue,
-    timeout_ms: u32,
-    done: &JsClosure,
-) {
-    fetch_js(url, json_body, pending, timeout_ms, done.as_ref());
+/// Adds one rendered event for `{api}{path}` to the usage pixel's batch (js/net.js `ckMetric`
+/// batches and sends it with `sendBeacon`, else `fetch(keepalive)`).
+pub(crate) fn metric(path: &str, token: &str, event: &str) {
+    metric_js(path, token, event);
+}
+
+/// One try of a request to `{api}{path}` (js/net.js `ckFetch`): for a GET, the loader's
+/// in-flight response the first time, else a new `fetch` that the browser aborts after
+/// `timeout_ms`; a non-empty `json_body` makes it a JSON POST. `done` gets one string, parsed
+/// by `http::parse_reply`.
+pub(crate) fn fetch(path: &str, json_body: &str, timeout_ms: u32, done: &JsClosure) {
+    fetch_js(path, json_body, timeout_ms, done.as_ref());
 }

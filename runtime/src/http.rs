@@ -14,39 +14,11 @@ use wasm_bindgen::JsValue;
 use crate::util::{js_closure, prop, set_prop, JsClosure};
 use crate::{bindings, json, Value};
 
-thread_local! {
-    /// The API origin, without a trailing slash (set once at boot).
-    static API: RefCell<String> = const { RefCell::new(String::new()) };
-    /// GETs the loader started before the runtime was there: URL → `fetch` promise.
-    static PREFETCHED: RefCell<JsValue> = const { RefCell::new(JsValue::UNDEFINED) };
-}
-
+/// Sets the API origin (without a trailing slash) and the loader's in-flight config requests
+/// (URL → `fetch` promise), once at boot. Both live in js/net.js, which joins every request path
+/// to the origin and hands each prefetched response out once.
 pub(crate) fn set_api(api: &str, prefetched: JsValue) {
-    API.with(|a| *a.borrow_mut() = api.to_owned());
-    PREFETCHED.with(|p| *p.borrow_mut() = prefetched);
-}
-
-/// The loader's in-flight response for `url` (`undefined` if none), handed out once (a body can
-/// be read only once).
-fn take_prefetched(url: &str) -> JsValue {
-    PREFETCHED.with(|p| {
-        let p = p.borrow();
-        if p.is_undefined() {
-            return JsValue::UNDEFINED;
-        }
-        let promise = prop(&p, url);
-        if !promise.is_undefined() {
-            set_prop(&p, url, &JsValue::UNDEFINED);
-        }
-        promise
-    })
-}
-
-/// `{api}{path}`.
-pub(crate) fn url(path: &str) -> String {
-    let mut url = API.with(|a| a.borrow().clone());
-    url.push_str(path);
-    url
+    bindings::set_api(api, &prefetched);
 }
 
 /// Milliseconds before a request is aborted (by the browser: `AbortSignal.timeout`).
@@ -139,7 +111,7 @@ impl Http {
                 set_prop(body, "token", &JsValue::from_str(token));
             }
         }
-        request(url(path), Some(json::stringify_js(body)), done);
+        request(path.into(), Some(json::stringify_js(body)), done);
     }
 
     /// [`Http::send`] as a future, with a [`Value`] body. Costs its own bytes in the embed
@@ -185,7 +157,8 @@ pub(crate) type Done = Box<dyn FnOnce(HttpResult)>;
 /// `ckFetch`, parsed by [`parse_reply`]): one closure and one import instead of a closure per
 /// promise step and an import per `Response` accessor.
 struct Flight {
-    url: String,
+    /// Joined to the API origin by js/net.js.
+    path: String,
     /// Empty for a GET.
     body: String,
     done: Option<Done>,
@@ -197,9 +170,9 @@ type Shared = Rc<RefCell<Flight>>;
 
 /// GET (no body) or JSON POST with timeout and one retry when no response arrived; `done`
 /// gets the parsed JSON reply or the typed error.
-pub(crate) fn request(url: String, body: Option<String>, done: Done) {
+pub(crate) fn request(path: String, body: Option<String>, done: Done) {
     let flight: Shared = Rc::new(RefCell::new(Flight {
-        url,
+        path,
         body: body.unwrap_or_default(),
         done: Some(done),
         tries: 0,
@@ -216,14 +189,10 @@ pub(crate) fn request(url: String, body: Option<String>, done: Done) {
 fn attempt(flight: &Shared) {
     let mut f = flight.borrow_mut();
     f.tries += 1;
-    // The loader's request counts as the first try: a retry after it failed asks anew.
-    let pending = if f.tries == 1 && f.body.is_empty() {
-        take_prefetched(&f.url)
-    } else {
-        JsValue::UNDEFINED
-    };
+    // The loader's request counts as the first try (js/net.js hands it out once): a retry after
+    // it failed asks anew.
     if let Some(step) = &f.step {
-        bindings::fetch(&f.url, &f.body, &pending, TIMEOUT_MS, step);
+        bindings::fetch(&f.path, &f.body, TIMEOUT_MS, step);
     }
 }
 

@@ -60,7 +60,7 @@ pub(crate) fn record(token: Option<&str>, kind: Kind, id: Option<&str>, ms: Opti
     let Some(token) = token else { return };
     let mut event = String::new();
     push_event(&mut event, kind, id, ms);
-    bindings::metric(&crate::http::url("/api/v1/events"), token, &event);
+    bindings::metric("/api/v1/events", token, &event);
 }
 
 /// Appends `{"k":…,"id":…,"n":1,"ms":…}` (comma-separated). Token and ids are validated to

@@ -54,6 +54,105 @@ pub(crate) fn replace_init(js: &str) -> Result<String> {
     Ok(out)
 }
 
+/// Parts of wasm-bindgen's glue that the embed's browsers never run, each cut by an exact match
+/// (`from` must occur exactly once wherever its marker, the middle field, occurs, or the build
+/// fails: a wasm-bindgen upgrade that rewrites one is noticed, not shipped half-cut; a glue
+/// without the marker, e.g. one with no closures, has nothing to cut). The embed needs `WebAssembly.instantiateStreaming` (the
+/// init above calls it; a browser without it reports through the loader's `fail`), so its
+/// browsers are Chrome/Edge 84+, Firefox 79+ and Safari 15+, which all have
+/// `TextEncoder.encodeInto` and `FinalizationRegistry`. Measured in docs/size.md.
+const TRIMS: [(&str, &str, &str, &str); 5] = [
+    (
+        // Every call passes `realloc` (checked in `trim`), so the `encode` branch never runs.
+        "passStringToWasm0's encode branch",
+        "realloc === undefined",
+        "    if (realloc === undefined) {
+        const buf = cachedTextEncoder.encode(arg);
+        const ptr = malloc(buf.length, 1) >>> 0;
+        getUint8ArrayMemory0().subarray(ptr, ptr + buf.length).set(buf);
+        WASM_VECTOR_LEN = buf.length;
+        return ptr;
+    }
+",
+        "",
+    ),
+    (
+        // A grown memory always has a new buffer: comparing it covers the detached case too.
+        "the DataView's detached checks",
+        "cachedDataViewMemory0",
+        "cachedDataViewMemory0 === null || cachedDataViewMemory0.buffer.detached === true || (cachedDataViewMemory0.buffer.detached === undefined && cachedDataViewMemory0.buffer !== wasm.memory.buffer)",
+        "cachedDataViewMemory0 === null || cachedDataViewMemory0.buffer !== wasm.memory.buffer",
+    ),
+    (
+        // Safari's TextDecoder fails after 2 GB decoded; the embed decodes kilobytes per mount.
+        "the Safari 2 GB decoder reset",
+        "function decodeText(",
+        "const MAX_SAFARI_DECODE_BYTES = 2146435072;
+let numBytesDecoded = 0;
+function decodeText(bytes) {
+    numBytesDecoded += bytes.length;
+    if (numBytesDecoded >= MAX_SAFARI_DECODE_BYTES) {
+        cachedTextDecoder = new TextDecoder('utf-8', { ignoreBOM: true });
+        cachedTextDecoder.decode();
+        numBytesDecoded = bytes.length;
+    }
+    return cachedTextDecoder.decode(bytes);
+}",
+        "function decodeText(bytes) {
+    return cachedTextDecoder.decode(bytes);
+}",
+    ),
+    (
+        "the encodeInto polyfill",
+        "'encodeInto' in",
+        "if (!('encodeInto' in cachedTextEncoder)) {
+    cachedTextEncoder.encodeInto = function (arg, view) {
+        const buf = cachedTextEncoder.encode(arg);
+        view.set(buf);
+        return {
+            read: arg.length,
+            written: buf.length
+        };
+    };
+}
+",
+        "",
+    ),
+    (
+        "the FinalizationRegistry fallback",
+        "FinalizationRegistry",
+        "const CLOSURE_DTORS = (typeof FinalizationRegistry === 'undefined')
+    ? { register: () => {}, unregister: () => {} }
+    : new FinalizationRegistry(",
+        "const CLOSURE_DTORS = new FinalizationRegistry(",
+    ),
+];
+
+/// The glue without [`TRIMS`].
+pub(crate) fn trim(js: &str) -> Result<String> {
+    let calls = js.matches("passStringToWasm0(").count();
+    let with_realloc = js
+        .matches(", wasm.__wbindgen_malloc, wasm.__wbindgen_realloc)")
+        .count();
+    // The definition is one match; every other is a call that passes `realloc`.
+    ensure!(
+        calls == with_realloc + 1 || !js.contains("function passStringToWasm0("),
+        "glue: a passStringToWasm0 call without realloc (did wasm-bindgen change its output?)"
+    );
+    let mut out = js.to_owned();
+    for (what, marker, from, to) in TRIMS {
+        if !out.contains(marker) {
+            continue;
+        }
+        ensure!(
+            out.matches(from).count() == 1,
+            "glue: {what} not found exactly once (did wasm-bindgen change its output?)"
+        );
+        out = out.replace(from, to);
+    }
+    Ok(out)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -80,5 +179,26 @@ export { initSync, __wbg_init as default };\n";
         assert!(replace_init("export default 1;").is_err());
         let changed_end = GLUE.replace("export { initSync, __wbg_init as default };", "");
         assert!(replace_init(&changed_end).is_err());
+    }
+
+    #[test]
+    fn trims_each_part_once_and_refuses_a_glue_without_them() {
+        let mut glue = String::from("function passStringToWasm0(arg, malloc, realloc) {\n");
+        for (_, _, from, _) in TRIMS {
+            glue.push_str(from);
+            glue.push('\n');
+        }
+        glue.push_str(
+            "f(passStringToWasm0(s, wasm.__wbindgen_malloc, wasm.__wbindgen_realloc));\n",
+        );
+        let out = trim(&glue).unwrap();
+        for (_, _, from, to) in TRIMS {
+            assert!(!out.contains(from) && out.contains(to));
+        }
+        // Nothing to cut is fine.
+        assert_eq!(trim("let wasm;").unwrap(), "let wasm;");
+        assert!(trim(&glue.replace("numBytesDecoded", "n")).is_err());
+        let no_realloc = glue.replace(", wasm.__wbindgen_realloc)", ")");
+        assert!(trim(&no_realloc).is_err());
     }
 }

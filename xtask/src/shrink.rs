@@ -22,7 +22,9 @@ const NEW_MODULE: &str = "a";
 pub(crate) fn shrink(root: &Path, js_file: &Path, wasm_file: &Path) -> Result<()> {
     let esbuild = crate::npm::esbuild(root)?;
     let wasm = std::fs::read(wasm_file)?;
-    let js = crate::glue::replace_init(&std::fs::read_to_string(js_file)?)?;
+    let js = crate::glue::trim(&crate::glue::replace_init(&std::fs::read_to_string(
+        js_file,
+    )?)?)?;
     let (wasm, js) = rename(&wasm, &js)?;
     std::fs::write(wasm_file, wasm)?;
     let renamed = js_file.with_extension("renamed.js");
