@@ -60,7 +60,7 @@ async fn prefill_from_attributes_query_and_set_reaches_the_server() -> Result<()
             ("data-ck-hidden-ref", "partner-7"),
             ("data-ck-hidden-utm_source", "from-attribute"),
             ("data-ck-prefill-email", "ada@example.com"),
-            ("data-ck-prefill-news", "yes"),
+            ("data-ck-prefill-news", "on"),
         ],
         "form-e2e.html?utm_source=newsletter&topic=Support&name=Ada&evil=1",
         &format!("{CATCH_WARNINGS} ck('set', el, {{campaign: 'spring', nope: 'x'}});"),
