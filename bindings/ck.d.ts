@@ -39,6 +39,12 @@ export interface Ck {
   (method: 'mount', element: Element): void;
   /** Unmount; the element is left alone until `ck('mount', element)` or it leaves the DOM. */
   (method: 'unmount', element: Element): void;
+  /**
+   * Hand values to the widget of `element` (the form: hidden and visible fields by name; strings,
+   * booleans for checkboxes), now or, before it has mounted, as soon as it does. The form sends the
+   * latest values on submit; unknown names get one console warning naming them and are ignored.
+   */
+  (method: 'set', element: Element, values: Record<string, string | boolean>): void;
   /** Call `fn` once the runtime has booted (at once if it has). */
   (method: 'ready', fn: () => void): void;
   /** Internal: calls queued before the runtime loaded. */

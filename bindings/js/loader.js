@@ -42,7 +42,11 @@
   // nothing else reaches the URL. `\w` is [A-Za-z0-9_], the runtime's alphabet with `-`.
   d.querySelectorAll('[data-ck-widget][data-ck-id]').forEach((e, u, t) => {
     t = e.dataset.ckToken || tok;
-    u = api + '/api/v1/widgets/' + e.dataset.ckId + '/config?token=' + t;
+    // The mount point's language, as the runtime adds it (the server answers with its texts):
+    // the primary subtag of the closest `lang`, lower case, when it is 2-3 letters.
+    // bytes: `l` is the regex match (or null), reused as its own first group.
+    let l = /^([a-z]{2,3})([-_]|$)/i.exec((e.closest('[lang]') || {}).lang || '');
+    u = api + '/api/v1/widgets/' + e.dataset.ckId + '/config?token=' + t + (l ? '&lang=' + l[1].toLowerCase() : '');
     if (t && !pre[u] && /^[\w-]+$/.test(e.dataset.ckId + t)) {
       // The runtime's fetch options (no cookies, 10 s browser timeout where supported).
       pre[u] = fetch(u, { credentials: 'omit', signal: A && A.timeout && A.timeout(1e4) });

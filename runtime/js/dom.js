@@ -68,6 +68,42 @@ export function ckStringify(value) {
   }
 }
 
+// dom.rs `adopt_vars`: custom properties (`{'--name': value}`, numbers are pixels) on `:host`
+// for this shadow root only, `!important` so they win over the theme's light and dark rules, in
+// one more constructable sheet after the type's shared ones. Set through the CSSOM, so a value
+// can never become another declaration or rule, and no inline style is involved (strict CSP); a
+// value with a character outside [A-Za-z0-9_ #,-] (a quote, `;`, a brace, `url(`) is skipped.
+// A `#rgb`/`#rrggbb` `--ck-color-accent` also sets `--ck-color-accent-text` to black or white,
+// whichever contrasts more (the token's contract): luminance from each channel's high hex digit
+// with gamma 2, black above 0.179. Browsers without constructable sheets keep the theme's values.
+export function ckVars(root, vars) {
+  let s = ckSheet(':host{}'), a = vars['--ck-color-accent'], k, v;
+  if (!s) return;
+  if (/^#[\da-f]{3}([\da-f]{3})?$/i.test(a)) {
+    // bytes: the digits of r, g, b are at 1, 2, 3 (#rgb) or 1, 3, 5 (#rrggbb).
+    v = (i) => parseInt(a[1 + i * (a.length > 4 ? 2 : 1)], 16) ** 2;
+    vars['--ck-color-accent-text'] = 2 * v(0) + 7 * v(1) + v(2) > 402.75 ? '#000' : '#fff';
+  }
+  for (k in vars) {
+    v = vars[k];
+    if (/^[\w #,-]+$/.test(v)) s.cssRules[0].style.setProperty(k, v + (typeof v == 'number' ? 'px' : ''), 'important');
+  }
+  root.adoptedStyleSheets = [...root.adoptedStyleSheets, s];
+}
+
+// dom.rs `query_param`: the host page's URL query parameter `name`, decoded; null without one.
+export function ckQuery(name) {
+  return new URLSearchParams(location.search).get(name);
+}
+
+// boot.rs: the language of `el` as the manifest URL carries it: the primary subtag of its
+// closest `lang` attribute (`<html lang>` included), lower case, when it is 2-3 letters; else
+// empty. The same expression as the loader's prefetch, whose URL must match byte for byte.
+export function ckLang(el) {
+  let l = /^([a-z]{2,3})([-_]|$)/i.exec((el.closest('[lang]') || {}).lang || '');
+  return l ? l[1].toLowerCase() : '';
+}
+
 // mount.rs: the element's open shadow root, emptied (made on first mount, reused after an
 // unmount: a root cannot be attached twice), in a one-element array; or, for an element that
 // cannot host one, what `attachShadow` threw (the runtime reports it). No `catch` import: that

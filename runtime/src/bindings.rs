@@ -229,6 +229,28 @@ extern "C" {
     fn parse_js(text: &str) -> JsValue;
     #[wasm_bindgen(js_name = ckStringify)]
     fn stringify_js(value: &JsValue) -> String;
+    #[wasm_bindgen(js_name = ckVars)]
+    fn vars_js(root: &ShadowRoot, vars: &JsValue);
+    #[wasm_bindgen(js_name = ckQuery)]
+    fn query_js(name: &str) -> Option<String>;
+    #[wasm_bindgen(js_name = ckLang)]
+    fn lang_js(el: &Element) -> String;
+}
+
+/// js/dom.js `ckVars`: custom properties on `:host` for `root` alone.
+pub(crate) fn adopt_vars(root: &ShadowRoot, vars: &JsValue) {
+    vars_js(root, vars);
+}
+
+/// js/dom.js `ckQuery`: the page URL's query parameter `name`.
+pub(crate) fn query_param(name: &str) -> Option<String> {
+    query_js(name)
+}
+
+/// js/dom.js `ckLang`: the primary language subtag of `el`'s closest `lang`, lower case (empty
+/// for none or a malformed one).
+pub(crate) fn lang(el: &Element) -> String {
+    lang_js(el)
 }
 
 /// js/dom.js `ckCall`: `f(arg)`; if it throws, `console.warn(msg, error)`.

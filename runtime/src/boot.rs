@@ -42,7 +42,8 @@ pub struct BootOptions {
 enum State {
     /// Parsed; waiting for the config manifest (or about to mount).
     Pending(MountSpec),
-    Mounted(Box<dyn Any>),
+    /// The widget's handle and its `set` (for `ck('set')`).
+    Mounted(Rc<dyn Any>, fn(&dyn Any, &Value)),
     /// Rejected (bad attributes or config): not retried until removed or `ck('mount')`.
     Failed,
 }
@@ -51,6 +52,8 @@ struct Slot {
     key: u32,
     element: Element,
     state: State,
+    /// `ck('set')` values that arrived before the widget mounted (`Null`: none).
+    values: Value,
 }
 
 struct Runtime {
@@ -224,6 +227,14 @@ fn mount_element(el: &Element, explicit: bool) {
                         url.push_str(id);
                         url.push_str("/config?token=");
                         url.push_str(token);
+                        // The language of the mount point: the server adds its texts to the
+                        // config (the embed carries English only). Spelled as the loader
+                        // spells its prefetch URL, which must match byte for byte.
+                        let lang = bindings::lang(el);
+                        if !lang.is_empty() {
+                            url.push_str("&lang=");
+                            url.push_str(&lang);
+                        }
                         Some(url)
                     }
                     _ => None,
@@ -236,6 +247,7 @@ fn mount_element(el: &Element, explicit: bool) {
             key,
             element: el.clone(),
             state,
+            values: Value::Null,
         });
         outcome
     });
@@ -352,6 +364,7 @@ fn finish(key: u32, manifest: Option<HttpResult>) {
             }
         }
     };
+    let plan = flags.len();
     flags.push_str(&own_flags);
     let root = match mount::prepare(&el, entry.widget, (entry.styles)()) {
         Ok(root) => root,
@@ -363,6 +376,7 @@ fn finish(key: u32, manifest: Option<HttpResult>) {
         token: token.map(str::to_owned),
         theme,
         flags,
+        plan,
         element: el.clone(),
         root,
         bus: Bus::global(),
@@ -370,15 +384,18 @@ fn finish(key: u32, manifest: Option<HttpResult>) {
     match (entry.mount)(&config, instance) {
         Ok(handle) => {
             // The slot may have gone while the widget mounted (a handler unmounted it).
-            let orphan = with_rt(|rt| match rt.slots.iter_mut().find(|s| s.key == key) {
+            let (orphan, values) = with_rt(|rt| match rt.slots.iter_mut().find(|s| s.key == key) {
                 Some(slot) => {
-                    slot.state = State::Mounted(handle);
-                    None
+                    slot.state = State::Mounted(handle.clone(), entry.set);
+                    (false, std::mem::take(&mut slot.values))
                 }
-                None => Some(handle),
+                None => (true, Value::Null),
             });
-            if let Some(orphan) = orphan {
-                drop(orphan);
+            if !values.is_null() {
+                (entry.set)(&*handle, &values);
+            }
+            if orphan {
+                drop(handle);
                 return mount::clear(&el);
             }
             let ms = bindings::now() - t0;
@@ -473,7 +490,7 @@ fn unmount_element(el: &Element) {
         Some(rt.slots.swap_remove(pos))
     });
     if let Some(Slot {
-        state: State::Mounted(handle),
+        state: State::Mounted(handle, _),
         ..
     }) = removed
     {
@@ -492,6 +509,7 @@ fn unmount_element(el: &Element) {
 /// - `ck('on', event, fn)` / `ck('off', event, fn)` / `ck('emit', event, detail)`
 /// - `ck('mount', element)` / `ck('unmount', element)`
 /// - `ck('ready', fn)`: `fn()` once the runtime is ready (at once if it is)
+/// - `ck('set', element, values)`: hands `values` (an object) to the widget of `element`
 pub fn command(method: &JsValue, a: &JsValue, b: &JsValue) {
     let bus = Bus::global();
     let name = method.as_string().unwrap_or_default();
@@ -511,6 +529,7 @@ pub fn command(method: &JsValue, a: &JsValue, b: &JsValue) {
             });
             unmount_element(el);
         }
+        ("set", _, _) if element.is_some() && b.is_object() => set_values(a.unchecked_ref(), b),
         ("ready", _, _) if a.is_function() => {
             if with_rt(|rt| rt.ready) {
                 bindings::call(a, &JsValue::UNDEFINED, "ck: ready handler threw");
@@ -523,11 +542,35 @@ pub fn command(method: &JsValue, a: &JsValue, b: &JsValue) {
     }
 }
 
+/// `ck('set', el, values)`: to the mounted widget now, or kept for it until it mounts. A mount
+/// point the observer has not seen yet (inserted in this same task) is taken in first, so
+/// values set right after inserting it are not lost.
+fn set_values(el: &Element, values: &JsValue) {
+    mount_element(el, false);
+    let mut values = crate::from_js(values);
+    let mounted = with_rt(|rt| {
+        let slot = rt.slots.iter_mut().find(|s| s.element == *el)?;
+        match &slot.state {
+            State::Pending(_) => {
+                slot.values.merge(std::mem::take(&mut values));
+                None
+            }
+            State::Mounted(handle, set) => Some((handle.clone(), *set)),
+            State::Failed => None,
+        }
+    });
+    // Called with the state released: the widget may warn, and a page's console hook may
+    // call `ck` again.
+    if let Some((handle, set)) = mounted {
+        set(&*handle, &values);
+    }
+}
+
 /// Whether the element currently hosts a mounted widget (for tests and `ck` consumers).
 pub fn is_mounted(el: &Element) -> bool {
     with_rt(|rt| {
         rt.slots
             .iter()
-            .any(|s| s.element == *el && matches!(s.state, State::Mounted(_)))
+            .any(|s| s.element == *el && matches!(s.state, State::Mounted(..)))
     })
 }

@@ -151,6 +151,33 @@ pub fn attr(el: &Element, name: &str) -> Option<String> {
     bindings::get_attribute(el, name)
 }
 
+/// Sets custom properties for this shadow root only: `vars` is a plain object
+/// `{"--ck-color-accent": "#0a7", "--ck-radius-md": 12}` (numbers are pixels), applied on
+/// `:host` with `!important` (over the theme's light and dark values) in a constructable sheet
+/// after the widget type's shared ones, through the CSSOM: a value can never become another
+/// declaration, and no inline `style` is involved (a strict CSP allows it). For per-instance
+/// values from a checked config, such as the form's brand.
+///
+/// ```no_run
+/// # fn demo(root: &web_sys::ShadowRoot) {
+/// let vars = ck_runtime::js::js_object(&[("--ck-color-accent", "#0a7".into())]);
+/// ck_runtime::dom::adopt_vars(root, &vars);
+/// # }
+/// ```
+pub fn adopt_vars(root: &web_sys::ShadowRoot, vars: &wasm_bindgen::JsValue) {
+    bindings::adopt_vars(root, vars)
+}
+
+/// The host page's URL query parameter `name`, decoded (`URLSearchParams`); `None` without it.
+/// Read only the parameters your config names: the page's URL may carry anything.
+///
+/// ```no_run
+/// let source = ck_runtime::dom::query_param("utm_source");
+/// ```
+pub fn query_param(name: &str) -> Option<String> {
+    bindings::query_param(name)
+}
+
 /// Replaces the node's content with `text` (`textContent`: safe for any string).
 ///
 /// ```no_run

@@ -67,6 +67,11 @@ pub trait Widget: 'static {
     fn parse_config(config: &Value) -> Result<Self::Config, ConfigError>;
     /// Renders into `ctx.root()` and returns the handle that keeps the widget alive.
     fn mount(ctx: MountCtx<Self::Config>) -> Result<Self::Mounted, JsValue>;
+    /// `ck('set', element, values)` from the page: `values` is an object. Calls made before the
+    /// widget mounted arrive (merged, later keys win) right after `mount`. Ignored by default.
+    fn set(mounted: &Self::Mounted, values: &Value) {
+        let _ = (mounted, values);
+    }
 }
 
 /// A config problem: where (`path`, e.g. `fields[2].name`) and why.
@@ -100,6 +105,8 @@ pub(crate) struct InstanceInner {
     pub(crate) theme: Theme,
     /// Comma list (manifest flags, then `data-ck-flags`); see [`crate::has_flag`].
     pub(crate) flags: String,
+    /// How many bytes of `flags` came from the config manifest (the workspace's plan).
+    pub(crate) plan: usize,
     pub(crate) element: Element,
     pub(crate) root: ShadowRoot,
     pub(crate) bus: Bus,
@@ -134,6 +141,18 @@ impl Instance {
     /// Whether feature flag `name` is on (from the config manifest or `data-ck-flags`).
     pub fn flag(&self, name: &str) -> bool {
         crate::has_flag(&self.0.flags, name)
+    }
+
+    /// Whether the workspace's plan, as the config manifest says, has flag `name`. Unlike
+    /// [`Instance::flag`], `data-ck-flags` on the page cannot turn it on: use it for what a
+    /// plan pays for (the form's `remove_branding`).
+    pub fn plan_flag(&self, name: &str) -> bool {
+        crate::has_flag(&self.0.flags[..self.0.plan], name)
+    }
+
+    /// `console.warn(message, element)`: for the page's developer, never for visitors' data.
+    pub fn warn(&self, message: &str) {
+        crate::bindings::warn(message, &self.0.element);
     }
 
     /// The requested colour scheme. Styling needs nothing: the dieter-tokens variables already
@@ -283,13 +302,14 @@ pub(crate) enum MountError {
     Js(JsValue),
 }
 
-type MountFn = fn(&Value, Instance) -> Result<Box<dyn Any>, MountError>;
+type MountFn = fn(&Value, Instance) -> Result<Rc<dyn Any>, MountError>;
 
 #[derive(Clone, Copy)]
 pub(crate) struct Entry {
     pub(crate) widget: &'static str,
     pub(crate) styles: fn() -> &'static [&'static str],
     pub(crate) mount: MountFn,
+    pub(crate) set: fn(&dyn Any, &Value),
 }
 
 /// The widgets compiled into this embed. The bindings crate builds it from cargo features, so a
@@ -324,6 +344,7 @@ impl Registry {
                 widget: W::TYPE,
                 styles: W::styles,
                 mount: mount_erased::<W>,
+                set: set_erased::<W>,
             });
         }
         self
@@ -335,8 +356,16 @@ impl Registry {
     }
 }
 
-fn mount_erased<W: Widget>(config: &Value, instance: Instance) -> Result<Box<dyn Any>, MountError> {
+// `Rc`, not `Box`: `ck('set')` calls into the mounted widget without holding the runtime's
+// state borrowed (see boot.rs), so it takes a second reference for the call.
+fn mount_erased<W: Widget>(config: &Value, instance: Instance) -> Result<Rc<dyn Any>, MountError> {
     let config = W::parse_config(config).map_err(MountError::Config)?;
     let mounted = W::mount(MountCtx { config, instance }).map_err(MountError::Js)?;
-    Ok(Box::new(mounted))
+    Ok(Rc::new(mounted))
+}
+
+fn set_erased<W: Widget>(mounted: &dyn Any, values: &Value) {
+    if let Some(mounted) = mounted.downcast_ref::<W::Mounted>() {
+        W::set(mounted, values);
+    }
 }

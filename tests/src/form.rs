@@ -23,8 +23,22 @@ impl FormPage {
     pub async fn open(config: &Value, attrs: &[(&str, &str)]) -> Result<FormPage> {
         let server = Server::start(None).await?;
         let (id, token) = server.draft(config).await?;
+        Self::show(server, id, token, attrs, "form-e2e.html", "").await
+    }
+
+    /// Mounts draft `id` on `page` (`form-e2e.html?utm_source=x`) of `server`; `after` is
+    /// JavaScript run right after the mount point is inserted, in the same task, with `el` bound
+    /// to it (e.g. `ck('set', el, …)` before the widget has mounted).
+    pub async fn show(
+        server: Server,
+        id: String,
+        token: String,
+        attrs: &[(&str, &str)],
+        page: &str,
+        after: &str,
+    ) -> Result<FormPage> {
         let browser = Browser::start().await?;
-        browser.goto(&server.page("form-e2e.html")).await?;
+        browser.goto(&server.page(page)).await?;
         let mut all = vec![
             ("data-ck-widget", "form"),
             ("data-ck-id", id.as_str()),
@@ -33,9 +47,11 @@ impl FormPage {
         all.extend_from_slice(attrs);
         browser
             .eval(
-                "const el = document.createElement('div');\
-                 for (const [k, v] of arguments[0]) el.setAttribute(k, v);\
-                 document.getElementById('slot').appendChild(el);",
+                &format!(
+                    "const el = document.createElement('div');\
+                     for (const [k, v] of arguments[0]) el.setAttribute(k, v);\
+                     document.getElementById('slot').appendChild(el);{after}"
+                ),
                 json!([all]),
             )
             .await?;

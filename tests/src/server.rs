@@ -169,6 +169,30 @@ impl Server {
         Ok(n)
     }
 
+    /// Puts instance `id` (a draft) into a new workspace on an active `pro` subscription, as
+    /// the Stripe webhook mirror would, so its config manifest serves the plan's flags
+    /// (`remove_branding`, …). Written straight into the server's SQLite database: a workspace
+    /// needs a creator, and this one's is a placeholder (foreign keys off for this connection).
+    pub async fn give_pro_plan(&self, id: &str) -> Result<()> {
+        use sqlx::Connection as _;
+        let mut db = sqlx::SqliteConnection::connect(&self.database_url).await?;
+        let ws = uuid_blob(&format!("{:032x}", 0xe2e_u128));
+        let instance = uuid_blob(&id.replace('-', ""));
+        for sql in [
+            "PRAGMA foreign_keys = OFF".to_owned(),
+            format!("insert into workspaces (id, name, created_by) values ({ws}, 'Pro', {ws})"),
+            format!("update widget_instances set workspace_id = {ws} where id = {instance}"),
+            format!(
+                "insert into stripe_subscriptions (id, customer_id, workspace_id, status, plan) \
+                 values ('sub_e2e', 'cus_e2e', {ws}, 'active', 'pro')"
+            ),
+        ] {
+            sqlx::raw_sql(&sql).execute(&mut db).await?;
+        }
+        db.close().await?;
+        Ok(())
+    }
+
     /// Creates an anonymous draft form with `config`; returns (instance id, embed token).
     pub async fn draft(&self, config: &Value) -> Result<(String, String)> {
         let response = reqwest::Client::new()
@@ -191,4 +215,9 @@ impl Server {
             .to_owned();
         Ok((id, token))
     }
+}
+
+/// A UUID's 32 hex digits as an SQLite blob literal (how the server stores ids).
+fn uuid_blob(hex: &str) -> String {
+    format!("X'{hex}'")
 }

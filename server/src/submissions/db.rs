@@ -32,7 +32,8 @@ pub(crate) async fn insert(
 pub(crate) struct SubmissionRow {
     pub(crate) id: Uuid,
     pub(crate) instance_id: Uuid,
-    #[schema(value_type = Object)]
+    /// The answers by field name, hidden fields included, as the visitor's page sent them.
+    #[schema(value_type = Object, example = json!({"email": "ada@example.com", "utm_source": "newsletter"}))]
     pub(crate) data: Json<serde_json::Value>,
     #[schema(value_type = String, format = DateTime)]
     pub(crate) created_at: Ts,

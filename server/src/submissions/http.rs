@@ -48,7 +48,12 @@ pub(crate) fn router() -> Router<AppState> {
 pub(crate) struct Submission {
     token: String,
     id: String,
-    #[schema(value_type = Object)]
+    /// The answers by field name: visible fields and hidden ones (a hidden field's value is the
+    /// config's `value` or what the page set: `data-ck-hidden-*`, an allowed query parameter,
+    /// `ck('set')`). Checked against the stored form config like any field: a name the form does
+    /// not declare, a value of the wrong type or over its `max_length` is a 422 whose
+    /// `error.fields` names the field.
+    #[schema(value_type = Object, example = json!({"email": "ada@example.com", "utm_source": "newsletter"}))]
     values: serde_json::Value,
     /// The honeypot field's value; people leave it empty.
     #[serde(default)]

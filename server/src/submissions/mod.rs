@@ -54,6 +54,20 @@ pub(crate) fn columns(config: &serde_json::Value, rows: &[db::SubmissionRow]) ->
     }
 }
 
+/// The names of a form's hidden fields (values the page set, not the visitor): the dashboard
+/// marks their columns. Empty for a config that is not a form.
+pub(crate) fn hidden_columns(config: &serde_json::Value) -> Vec<String> {
+    widgets::form_config(config)
+        .map(|form| {
+            form.fields
+                .iter()
+                .filter(|f| f.kind == ck_form::schema::FieldKind::Hidden)
+                .map(|f| f.name.clone())
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
 /// One answer as text.
 pub(crate) fn cell(v: Option<&serde_json::Value>) -> String {
     match v {

@@ -36,6 +36,16 @@ fn token_param(query: Option<&str>) -> Result<&str, Error> {
         .ok_or_else(|| Error::bad_request("missing_token", "the token query parameter is required"))
 }
 
+/// The `lang` query parameter (the mount point's language as the runtime spells it: a primary
+/// subtag such as `fr`); empty without one.
+fn lang_param(query: Option<&str>) -> &str {
+    query
+        .unwrap_or("")
+        .split('&')
+        .find_map(|pair| pair.strip_prefix("lang="))
+        .unwrap_or("")
+}
+
 /// The config manifest.
 #[derive(Debug, Serialize, utoipa::ToSchema)]
 pub(crate) struct Manifest<'a> {
@@ -49,7 +59,8 @@ pub(crate) struct Manifest<'a> {
 /// The config manifest of a widget instance.
 #[utoipa::path(get, path = "/api/v1/widgets/{id}/config", tag = "embed",
     params(("id" = String, Path, description = "Widget instance id"),
-           ("token" = String, Query, description = "Embed token from the snippet (ck_pub_…)")),
+           ("token" = String, Query, description = "Embed token from the snippet (ck_pub_…)"),
+           ("lang" = Option<String>, Query, description = "The mount point's language (primary subtag, e.g. `fr`): a form's config then carries that language's texts in `strings`, `submit_label` and `success_message` where it sets none (en, es, fr, de, pt, nl)")),
     responses((status = 200, body = Manifest<'_>), (status = 304), (status = 401), (status = 403), (status = 404), (status = 429)))]
 pub(crate) async fn config(
     State(state): State<AppState>,
@@ -74,9 +85,14 @@ pub(crate) async fn config(
         Some(ws) => state.plan_cache().flags(&state, ws).await?,
         None => Default::default(),
     };
+    let localized = super::localize(
+        &instance.widget_id,
+        &instance.config.0,
+        lang_param(query.as_deref()),
+    );
     let body = serde_json::to_vec(&Manifest {
         widget: &instance.widget_id,
-        config: &instance.config.0,
+        config: localized.as_ref().unwrap_or(&instance.config.0),
         flags: &flags,
     })
     .map_err(|e| Error::Internal(e.into()))?;

@@ -114,6 +114,47 @@ pub(crate) fn validate_config(widget: &str, config: &serde_json::Value) -> Resul
     Ok(())
 }
 
+/// The config of `widget` as served to a page in language `tag` (the manifest's `lang`
+/// parameter, the mount point's closest `lang` as the runtime spells it): for a form, that
+/// language's texts (`ck_form::lang`) where the config sets none; the config's own `strings`,
+/// `submit_label` and `success_message` win. `None`: serve the config as it is (English, a
+/// language without a pack, not a form). The embed carries only English, so a page in another
+/// language gets its texts in the manifest it fetches anyway.
+pub(crate) fn localize(
+    widget: &str,
+    config: &serde_json::Value,
+    tag: &str,
+) -> Option<serde_json::Value> {
+    use ck_form::lang::{entry, pack, EN, SUBMIT, SUCCESS};
+    let pack = pack(tag);
+    let own = config
+        .as_object()
+        .filter(|_| widget == "form" && pack != EN)?;
+    let mut out = own.clone();
+    let mut strings = match own.get("strings") {
+        Some(serde_json::Value::Object(strings)) => strings.clone(),
+        _ => serde_json::Map::new(),
+    };
+    for (index, key) in ck_form::schema::STRING_KEYS.iter().enumerate() {
+        if !strings.get(*key).is_some_and(serde_json::Value::is_string) {
+            strings.insert((*key).to_owned(), entry(pack, index).into());
+        }
+    }
+    out.insert("strings".to_owned(), strings.into());
+    for (key, index) in [("submit_label", SUBMIT), ("success_message", SUCCESS)] {
+        // An empty label or message counts as unset: the form falls back to the default.
+        if own
+            .get(key)
+            .and_then(serde_json::Value::as_str)
+            .unwrap_or("")
+            .is_empty()
+        {
+            out.insert(key.to_owned(), entry(pack, index).into());
+        }
+    }
+    Some(out.into())
+}
+
 /// A config parsed as a form's, with the form widget's own parser.
 pub(crate) fn form_config(
     config: &serde_json::Value,
@@ -124,6 +165,38 @@ pub(crate) fn form_config(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn localize_adds_the_language_texts_the_config_lacks() {
+        let config = serde_json::json!({"fields": [], "submit_label": "",
+            "strings": {"required": "Mine."}});
+        let fr = localize("form", &config, "fr-CA").expect("French");
+        assert_eq!(fr["submit_label"], "Envoyer");
+        assert_eq!(
+            fr["success_message"],
+            "Merci ! Votre message a bien été envoyé."
+        );
+        assert_eq!(fr["strings"]["required"], "Mine.");
+        assert_eq!(
+            fr["strings"]["too_short"],
+            "Veuillez utiliser plus de caractères."
+        );
+        assert_eq!(fr["fields"], serde_json::json!([]));
+        let own = serde_json::json!({"submit_label": "Go", "success_message": "Done"});
+        assert_eq!(
+            localize("form", &own, "de").expect("German")["submit_label"],
+            "Go"
+        );
+        for (widget, tag) in [
+            ("form", "en"),
+            ("form", "ja"),
+            ("form", ""),
+            ("announcement", "fr"),
+        ] {
+            assert_eq!(localize(widget, &config, tag), None, "{widget} {tag}");
+        }
+        assert_eq!(localize("form", &serde_json::json!([1]), "fr"), None);
+    }
 
     #[test]
     fn type_names() {

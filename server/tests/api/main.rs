@@ -11,6 +11,7 @@ mod builder;
 mod dashboard;
 mod drafts;
 mod faults;
+mod hidden_fields;
 mod operator;
 mod ops;
 mod postgres;

@@ -228,3 +228,72 @@ async fn keyboard_only_build_reorder_publish_copy_and_update() -> Result<()> {
     );
     Ok(())
 }
+
+/// The editor's config as the builder saved it.
+async fn saved_config(browser: &Browser) -> Result<Value> {
+    browser
+        .eval(
+            "return JSON.parse(localStorage.getItem('ck-builder-work')).config;",
+            json!([]),
+        )
+        .await
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn keyboard_declares_a_hidden_field_its_url_parameters_and_the_brand() -> Result<()> {
+    let server = Server::start(None).await?;
+    let browser = Browser::start().await?;
+    open_builder(&server, &browser).await?;
+    // The brand (at the top, with the form's own inputs): every input labelled.
+    browser.tab_to("input[id$='-brand-accent']").await?;
+    browser.keys(&["#0a7"]).await?;
+    browser.tab_to("input[id$='-brand-radius']").await?;
+    browser.keys(&["12"]).await?;
+    // A hidden field, added with the keyboard: pick the type, then "Add field"; focus lands on
+    // the new field.
+    browser.tab_to("select[id$='-add-type']").await?;
+    browser.keys(&["Hidden"]).await?;
+    browser.tab_to("button.quiet:not([id])").await?;
+    browser.keys(&[ENTER]).await?;
+    browser
+        .tab_to("fieldset.field-card:last-of-type input[id$='-max_length']")
+        .await?;
+    browser.keys(&["40"]).await?;
+    browser
+        .tab_to("fieldset.field-card:last-of-type input[id$='-query']")
+        .await?;
+    browser.keys(&["utm_source, src"]).await?;
+    let config = saved_config(&browser).await?;
+    let hidden = config["fields"]
+        .as_array()
+        .and_then(|f| f.last())
+        .cloned()
+        .unwrap_or_default();
+    assert_eq!(hidden["type"], "hidden", "{config}");
+    assert_eq!(hidden["query"], json!(["utm_source", "src"]), "{config}");
+    assert_eq!(hidden["max_length"], 40, "{config}");
+    assert_eq!(config["brand"], json!({"accent": "#0a7", "radius": 12}));
+    let labelled = browser
+        .eval(
+            "return ['-brand-accent', '-brand-radius', '-brand-font'].every(s =>\
+               document.querySelector(`input[id$='${s}']`).closest('label')?.textContent.trim().length > 0);",
+            json!([]),
+        )
+        .await?;
+    assert_eq!(labelled, true);
+    // A bad value is named at its input by the form's own parser (wasm), as the server would.
+    browser
+        .eval(
+            "document.querySelector(\"input[id$='-brand-accent']\").focus();",
+            json!([]),
+        )
+        .await?;
+    browser.keys(&[END, "x"]).await?;
+    browser
+        .wait_for(
+            "document.querySelector(\"input[id$='-brand-accent']\").getAttribute('aria-invalid') === 'true'",
+            "the accent error",
+        )
+        .await?;
+    Ok(())
+}

@@ -11,6 +11,7 @@ mod claim;
 mod dashboard;
 mod embed;
 mod form;
+mod form_data;
 mod rating;
 mod screens;
 mod sites;

@@ -8,6 +8,7 @@
 //!   Shadow DOM, implementing the runtime's [`ck_runtime::Widget`] trait. Register it with
 //!   `ck_runtime::Registry::new().with::<ck_form::Form>()`.
 
+pub mod lang;
 pub mod schema;
 #[cfg(feature = "dom")]
 mod view;

@@ -23,9 +23,9 @@ use js_sys::{Date, Object};
 use wasm_bindgen::{JsValue, UnwrapThrowExt};
 use web_sys::{Element, Event, Node};
 
+use crate::lang::{self, CREDIT, SUBMIT, SUCCESS};
 use crate::schema::{
-    self, choice, options, push_number, text, FieldKind, Visit, DEFAULT_MIN_FILL_MS,
-    DEFAULT_SUBMIT_LABEL, DEFAULT_SUCCESS_MESSAGE,
+    self, choice, options, push_number, text, FieldKind, Visit, DEFAULT_MIN_FILL_MS, STRING_KEYS,
 };
 
 /// The honeypot input's attributes (see [`make`]); its name is [`HONEYPOT_FIELD`].
@@ -34,43 +34,34 @@ const HONEYPOT: &str = "id=ck-hp name=ck_website tabindex=-1 autocomplete=off";
 /// API path the form posts to.
 const SUBMISSIONS_PATH: &str = "/api/v1/submissions";
 
-const MSG_FIX: &str = "Please correct the highlighted fields.";
-const MSG_SENDING: &str = "Sending…";
-const MSG_FAILED: &str = "Sending failed. Your entries are kept; please try again.";
-const MSG_REJECTED: &str = "Your message could not be sent.";
-const MSG_CHOOSE: &str = "Choose…";
-const MSG_SHORT: &str = "Please use more characters.";
+// Indexes of the texts (`schema::STRING_KEYS` order, then `lang`'s submit, success, credit).
+const MSG_FIX: usize = 0;
+const MSG_SENDING: usize = 1;
+const MSG_FAILED: usize = 2;
+const MSG_REJECTED: usize = 3;
+const MSG_CHOOSE: usize = 4;
+const MSG_SHORT: usize = 15;
 
 /// Our message for each `validity` flag, in the order they are reported (one message per
-/// field): a row applies to every kind (`None`) or to one. A table rather than `match`es:
-/// data costs fewer bytes than code.
-const FLAGS: [(&str, Option<FieldKind>, &str); 12] = [
-    (
-        "valueMissing",
-        Some(FieldKind::Checkbox),
-        "Please tick this box.",
-    ),
-    ("valueMissing", Some(FieldKind::Select), MSG_CHOOSE_ONE),
-    ("valueMissing", Some(FieldKind::Radio), MSG_CHOOSE_ONE),
-    ("valueMissing", None, "Please fill in this field."),
-    (
-        "typeMismatch",
-        Some(FieldKind::Url),
-        "Please enter a web address starting with http:// or https://.",
-    ),
-    ("typeMismatch", None, "Please enter a valid email address."),
-    ("badInput", None, "Please enter a number."),
-    ("rangeUnderflow", None, "Please enter a larger number."),
-    ("rangeOverflow", None, "Please enter a smaller number."),
-    (
-        "patternMismatch",
-        None,
-        "Please match the requested format.",
-    ),
-    ("tooLong", None, "Please use fewer characters."),
-    ("tooShort", None, MSG_SHORT),
+/// field): a row applies to every kind (`None`) or to one; the message is a text index. A
+/// table rather than `match`es: data costs fewer bytes than code.
+const FLAGS: [(&str, Option<FieldKind>, u8); 12] = [
+    ("valueMissing", Some(FieldKind::Checkbox), 6),
+    ("valueMissing", Some(FieldKind::Select), 7),
+    ("valueMissing", Some(FieldKind::Radio), 7),
+    ("valueMissing", None, 5),
+    ("typeMismatch", Some(FieldKind::Url), 9),
+    ("typeMismatch", None, 8),
+    ("badInput", None, 10),
+    ("rangeUnderflow", None, 11),
+    ("rangeOverflow", None, 12),
+    ("patternMismatch", None, 13),
+    ("tooLong", None, 14),
+    ("tooShort", None, MSG_SHORT as u8),
 ];
-const MSG_CHOOSE_ONE: &str = "Please choose an option.";
+
+/// Where the credit links to.
+const CREDIT_URL: &str = "https://clickeen.com/?ref=form";
 
 /// Config keys copied onto every control of a field as DOM properties (which set the
 /// attributes of the same name). A key that does not apply to a control is harmless there:
@@ -106,7 +97,11 @@ pub struct Built {
     honeypot: Element,
     /// One per config field, in order.
     controls: Vec<Control>,
-    success: String,
+    /// Every visible text by index (see `MSG_*`, `lang`): the config's (the server adds the
+    /// page language's to the manifest, see `lang`), else English.
+    texts: Vec<String>,
+    /// The `brand` custom properties (`undefined` for none).
+    brand: JsValue,
     /// Empty for none.
     redirect: String,
     min_fill: f64,
@@ -137,6 +132,10 @@ impl Widget for Form {
         &[THEME, CSS]
     }
 
+    fn set(mounted: &Mounted, values: &Value) {
+        set_values(&mounted.0, values);
+    }
+
     /// [`schema::check`]'s rules (the server applied the full ones when the config was saved),
     /// building the DOM as each part passes.
     fn parse_config(config: &Value) -> Result<Box<Built>, ConfigError> {
@@ -148,7 +147,8 @@ impl Widget for Form {
             status: make("p", "class=s role=status"),
             honeypot: make("input", HONEYPOT),
             controls: Vec::new(),
-            success: String::new(),
+            texts: Vec::new(),
+            brand: JsValue::UNDEFINED,
             redirect: String::new(),
             min_fill: 0.0,
         });
@@ -165,6 +165,42 @@ impl Widget for Form {
 
     fn mount(ctx: MountCtx<Box<Built>>) -> Result<Mounted, JsValue> {
         let (ui, instance) = ctx.into_parts();
+        let host = instance.element();
+        // Prefill: the config's value, then the mount point's attribute, then the allowed
+        // query parameters of the page's URL (most specific last); `ck('set')` may follow.
+        for control in &ui.controls {
+            let mut attribute = String::from(if control.kind == FieldKind::Hidden {
+                "data-ck-hidden-"
+            } else {
+                "data-ck-prefill-"
+            });
+            attribute.push_str(&control.name);
+            let mut value = dom::attr(host, &attribute);
+            for name in &control.query {
+                if let Some(found) = dom::query_param(name) {
+                    value = Some(found);
+                    break;
+                }
+            }
+            if value.is_some_and(|value| !fill(control, &value)) {
+                too_long(&instance, &control.name);
+            }
+        }
+        if !ui.brand.is_undefined() {
+            dom::adopt_vars(instance.root(), &ui.brand);
+        }
+        // The credit, unless the workspace's plan removes it (the manifest's flags only: a
+        // `data-ck-flags` attribute on the page cannot).
+        if !instance.plan_flag("remove_branding") {
+            let credit = add(&ui.wrapper, "p", "class=cr");
+            let link = add_text(
+                &credit,
+                "a",
+                "rel=noopener target=_blank",
+                &ui.texts[CREDIT],
+            );
+            set(&link, "href", CREDIT_URL);
+        }
         put(instance.root(), &ui.wrapper);
         // The state owns its listeners, which hold it only weakly: no cycle.
         Ok(Mounted(Rc::new_cyclic(|state| State {
@@ -191,10 +227,72 @@ impl Widget for Form {
     }
 }
 
+/// `ck('set', element, {name: value})`: values are strings (booleans for checkboxes); one
+/// warning names every field that is unknown, of another type or too long.
+fn set_values(state: &State, values: &Value) {
+    let mut ignored = String::new();
+    if let Value::Obj(members) = values {
+        for (name, value) in members {
+            let text = match value {
+                Value::Str(text) => Some(text.as_str()),
+                Value::Bool(on) => Some(if *on { "true" } else { "" }),
+                _ => None,
+            };
+            let index = state.index_of(name);
+            match (index, text) {
+                (Some(index), Some(text)) if fill(&state.ui.controls[index], text) => {
+                    state.clear_error(index);
+                }
+                _ => {
+                    // `push(' ')` would bring `char::encode_utf8` into the embed for one byte.
+                    #[allow(clippy::single_char_add_str)]
+                    ignored.push_str(" ");
+                    ignored.push_str(name);
+                }
+            }
+        }
+    }
+    if !ignored.is_empty() {
+        let mut message = String::from("ck: set: unknown field, wrong type or too long, ignored:");
+        message.push_str(&ignored);
+        state.instance.warn(&message);
+    }
+}
+
+/// The warning for a prefill value longer than its field allows.
+#[cold]
+fn too_long(instance: &Instance, name: &str) {
+    let mut message = String::from("ck: form: prefill value too long, ignored: ");
+    message.push_str(name);
+    instance.warn(&message);
+}
+
 impl Visit for Built {
     /// An empty title or description is left out, an empty button label or success message
     /// falls back to the default: an empty heading or button would only confuse.
     fn start(&mut self, config: &Value) {
+        // The config's texts (`strings`, with the page language's added by the server), else
+        // English. An empty text falls back too: an empty button or message would only confuse.
+        let strings = config.get("strings");
+        let none = Value::Null;
+        // A byte scan, not `split`: its searcher costs the embed more than this loop.
+        let mut rest = lang::EN;
+        for index in 0..lang::ENTRIES {
+            let end = rest.bytes().position(|b| b == b'|').unwrap_or(rest.len());
+            let default = &rest[..end];
+            rest = rest.get(end + 1..).unwrap_or_default();
+            let own = match STRING_KEYS.get(index) {
+                Some(key) => strings.get(key),
+                None if index == SUBMIT => config.get("submit_label"),
+                None if index == SUCCESS => config.get("success_message"),
+                None => &none,
+            };
+            let own = own.as_str().unwrap_or_default();
+            self.texts
+                .push(if own.is_empty() { default } else { own }.into());
+        }
+        dom::set_text(&self.button, &self.texts[SUBMIT]);
+        self.brand = brand_vars(config.get("brand"));
         let title = text(config, "title");
         if !title.is_empty() {
             add_text(&self.wrapper, "h2", "id=ck-t", title);
@@ -205,10 +303,6 @@ impl Visit for Built {
             add_text(&self.wrapper, "p", "class=d", description);
         }
         put(&self.wrapper, &self.form);
-        let label = or_default(text(config, "submit_label"), DEFAULT_SUBMIT_LABEL);
-        dom::set_text(&self.button, label);
-        let success = text(config, "success_message");
-        self.success = or_default(success, DEFAULT_SUCCESS_MESSAGE).into();
         // `walk` allowed only http(s) URLs (or none: empty).
         self.redirect = text(config, "redirect_url").into();
         let min_fill = config.get("min_fill_ms").as_f64();
@@ -216,9 +310,39 @@ impl Visit for Built {
     }
 
     fn field(&mut self, kind: FieldKind, name: &str, field: &Value) {
-        self.controls
-            .push(render_field(&self.form, kind, name, field));
+        self.controls.push(render_field(
+            &self.form,
+            kind,
+            name,
+            field,
+            &self.texts[MSG_CHOOSE],
+        ));
     }
+}
+
+/// The custom properties of `brand` (`undefined` without one): the accent (`adopt_vars` adds the
+/// button text colour that contrasts with it), the controls' radius (the card's a half larger,
+/// as in the default theme; numbers are pixels) and the font stack.
+fn brand_vars(brand: &Value) -> JsValue {
+    if !matches!(brand, Value::Obj(_)) {
+        return JsValue::UNDEFINED;
+    }
+    let vars = Object::new();
+    if let Some(accent) = brand.get("accent").as_str() {
+        set_str(&vars, "--ck-color-accent", accent);
+    }
+    if let Some(radius) = brand.get("radius").as_f64() {
+        set_prop(&vars, "--ck-radius-md", &JsValue::from_f64(radius));
+        set_prop(
+            &vars,
+            "--ck-radius-lg",
+            &JsValue::from_f64((radius * 1.5).floor()),
+        );
+    }
+    if let Some(font) = brand.get("font").as_str() {
+        set_str(&vars, "--ck-font-family", font);
+    }
+    vars.into()
 }
 
 /// Listens on the form. Every handler goes through this one closure type: each distinct
@@ -238,14 +362,15 @@ fn on(
     .expect_throw("ck: dom")
 }
 
-/// One field's DOM: its control(s) (several for a radio group, none for hidden) and error slot.
+/// One field's DOM: its control(s) (several for a radio group; for a hidden field a detached
+/// `<input type=hidden>` that holds its value) and error slot.
 struct Control {
     kind: FieldKind,
     name: String,
-    /// A hidden field's value.
-    value: String,
     inputs: Vec<Element>,
     error: Option<Element>,
+    /// The query parameters that may prefill it.
+    query: Vec<String>,
 }
 
 struct State {
@@ -274,16 +399,29 @@ fn add_label(parent: &Node, tag: &str, for_id: &str, text: &str, required: bool)
 }
 
 #[inline(never)]
-fn render_field(form: &Node, kind: FieldKind, name: &str, field: &Value) -> Control {
+fn render_field(form: &Node, kind: FieldKind, name: &str, field: &Value, choose: &str) -> Control {
     let mut control = Control {
         kind,
         name: name.into(),
-        value: String::new(),
         inputs: Vec::new(),
         error: None,
+        query: Vec::new(),
     };
+    for item in field.get("query").as_array().unwrap_or_default() {
+        if let Some(param) = item.as_str() {
+            control.query.push(param.into());
+        }
+    }
     if kind == FieldKind::Hidden {
-        control.value = text(field, "value").into();
+        // Never attached: it only holds the value (and its `maxLength`) for `values`.
+        let input = make("input", "type=hidden");
+        set_str(&input, "value", text(field, "value"));
+        if let Some(max) = field.get("max_length").as_f64() {
+            set_prop(&input, "maxLength", &JsValue::from_f64(max));
+        } else if let Some(max) = kind.default_max_length() {
+            set_prop(&input, "maxLength", &JsValue::from_f64(f64::from(max)));
+        }
+        control.inputs.push(input);
         return control;
     }
     let inputs = &mut control.inputs;
@@ -336,7 +474,7 @@ fn render_field(form: &Node, kind: FieldKind, name: &str, field: &Value) -> Cont
             set(&input, "name", name);
             if kind == FieldKind::Select {
                 let prompt = field.get("placeholder").as_str();
-                add_text(&input, "option", "value=", prompt.unwrap_or(MSG_CHOOSE));
+                add_text(&input, "option", "value=", prompt.unwrap_or(choose));
                 for item in options(field) {
                     let (value, text) = choice(item).unwrap_or_default();
                     let option = add_text(&input, "option", "", text);
@@ -384,32 +522,72 @@ fn render_field(form: &Node, kind: FieldKind, name: &str, field: &Value) -> Cont
 /// form has `novalidate`, so no browser bubbles show). `tooShort` only fires on typed values,
 /// so the minimum length is also counted here. The server checks everything again.
 #[inline(never)]
-fn problem(control: &Control) -> Option<&'static str> {
+fn problem(control: &Control) -> Option<usize> {
+    // Hidden fields have no error slot: only the server judges them.
+    control.error.as_ref()?;
     let input = control.inputs.first()?;
     let validity = prop(input, "validity");
     for &(flag, kind, message) in &FLAGS {
         if kind.is_none_or(|kind| kind == control.kind) && prop(&validity, flag).is_truthy() {
-            return Some(message);
+            return Some(message.into());
         }
     }
     // `minLength` is -1 without a limit, undefined on controls without one.
-    let length = prop(&prop(input, "value"), "length")
-        .as_f64()
-        .unwrap_or(0.0);
+    let length = length(input);
     let min = prop(input, "minLength").as_f64().unwrap_or(0.0);
     (length > 0.0 && length < min).then_some(MSG_SHORT)
 }
 
+/// Puts `value` into a field as if the visitor had chosen it: text into the control, a radio
+/// group's option of that value, a checkbox ticked by `true`, `on` or `1`. A value longer than
+/// the field's `maxLength` (UTF-16 units, as the browser counts) is refused (false) and the
+/// field keeps its value: the server would refuse the submission, and for a hidden field the
+/// visitor could not fix it.
+#[inline(never)]
+fn fill(control: &Control, value: &str) -> bool {
+    let text = JsValue::from_str(value);
+    for input in &control.inputs {
+        let (key, new) = match control.kind {
+            FieldKind::Checkbox => (
+                "checked",
+                JsValue::from_bool(matches!(value, "true" | "on" | "1")),
+            ),
+            FieldKind::Radio => ("checked", JsValue::from_bool(prop(input, "value") == text)),
+            _ => ("value", text.clone()),
+        };
+        let before = prop(input, key);
+        set_prop(input, key, &new);
+        let max = prop(input, "maxLength").as_f64().unwrap_or(-1.0);
+        if max >= 0.0 && length(input) > max {
+            set_prop(input, key, &before);
+            return false;
+        }
+    }
+    true
+}
+
+/// The length of a control's value (UTF-16 units).
+fn length(input: &Element) -> f64 {
+    prop(&prop(input, "value"), "length")
+        .as_f64()
+        .unwrap_or(0.0)
+}
+
 impl State {
+    /// Text `index` (see `Built::texts`).
+    fn text(&self, index: usize) -> &str {
+        &self.ui.texts[index]
+    }
+
     /// The visitor's values as a JS object keyed by field name: numbers as numbers (empty ones
-    /// left out), checkboxes as booleans, an unselected radio group left out, hidden fields from
-    /// the config.
+    /// left out), checkboxes as booleans, an unselected radio group left out, hidden fields as
+    /// the config, the page or `ck('set')` last set them.
     #[inline(never)]
     fn values(&self) -> Object {
         let values = Object::new();
         for control in &self.ui.controls {
             let value = match (control.kind, control.inputs.first()) {
-                (_, None) => JsValue::from_str(&control.value),
+                (_, None) => continue,
                 (FieldKind::Checkbox, Some(input)) => prop(input, "checked"),
                 (FieldKind::Radio, _) => {
                     let mut chosen = JsValue::UNDEFINED;
@@ -447,7 +625,7 @@ impl State {
         for (index, control) in self.ui.controls.iter().enumerate() {
             self.clear_error(index);
             if let Some(message) = problem(control) {
-                first = first.or(self.mark(index, message));
+                first = first.or(self.mark(index, self.text(message)));
             }
         }
         if let Some(input) = first {
@@ -460,7 +638,7 @@ impl State {
         set_prop(&body, "hp", &prop(&self.ui.honeypot, "value"));
         self.sending.set(true);
         set(&self.ui.button, "disabled", "");
-        self.say("s", MSG_SENDING);
+        self.say("s", self.text(MSG_SENDING));
         self.emit("form:submit", None);
         // A quick human (or autofill) must not look like a bot to the server: the request waits
         // until the minimum fill time has passed.
@@ -495,7 +673,7 @@ impl State {
                 // reader users land on it.
                 self.ui.form.remove();
                 set(&self.ui.status, "tabindex", "-1");
-                self.say("ok", &self.ui.success);
+                self.say("ok", self.text(SUCCESS));
                 focus(&self.ui.status);
                 self.emit("form:success", reply.get("id").as_str());
                 let url = &self.ui.redirect;
@@ -520,7 +698,7 @@ impl State {
                     Some(input) => self.invalid(input),
                     None => {
                         let message = body.get("error").get("message").as_str();
-                        self.fail(message.unwrap_or(MSG_REJECTED), "rejected");
+                        self.fail(message.unwrap_or(self.text(MSG_REJECTED)), "rejected");
                     }
                 }
             }
@@ -530,7 +708,7 @@ impl State {
                 } else {
                     "network"
                 };
-                self.fail(MSG_FAILED, reason);
+                self.fail(self.text(MSG_FAILED), reason);
             }
         }
     }
@@ -560,7 +738,7 @@ impl State {
 
     /// After [`State::mark`]: announce, focus the first invalid control.
     fn invalid(&self, first: &Element) {
-        self.say("s x", MSG_FIX);
+        self.say("s x", self.text(MSG_FIX));
         focus(first);
         self.emit("form:error", Some("validation"));
     }
@@ -632,15 +810,6 @@ fn focus(el: &Element) {
 
 fn set(el: &Element, name: &str, value: &str) {
     dom::set(el, name, value);
-}
-
-/// `text`, or `default` when it is empty.
-fn or_default<'a>(text: &'a str, default: &'a str) -> &'a str {
-    if text.is_empty() {
-        default
-    } else {
-        text
-    }
 }
 
 #[cfg(test)]

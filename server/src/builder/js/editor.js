@@ -34,13 +34,21 @@ const FIELD_KEYS = [
   { key: 'placeholder', label: 'Placeholder', kind: 'text', types: [...TEXTS, 'number'] },
   { key: 'required', label: 'Required', kind: 'bool', types: TYPES.map(([t]) => t).filter((t) => t !== 'hidden') },
   { key: 'min_length', label: 'Minimum length', kind: 'int', types: TEXTS, pair: 'length' },
-  { key: 'max_length', label: 'Maximum length', kind: 'int', types: TEXTS, pair: 'length' },
+  { key: 'max_length', label: 'Maximum length', kind: 'int', types: [...TEXTS, 'hidden'], pair: 'length' },
   { key: 'min', label: 'Minimum', kind: 'num', types: ['number'], pair: 'range' },
   { key: 'max', label: 'Maximum', kind: 'num', types: ['number'], pair: 'range' },
   { key: 'pattern', label: 'Pattern', hint: 'a regular expression the whole value must match', kind: 'text', types: ['text', 'email', 'tel', 'url'] },
   { key: 'options', label: 'Options', hint: 'one per line; "value | Label" to send a different value', kind: 'options', types: ['select', 'radio'] },
   { key: 'autocomplete', label: 'Autocomplete', hint: 'e.g. name, email, tel', kind: 'text', types: ['text', 'email', 'tel', 'url', 'textarea'] },
-  { key: 'value', label: 'Value', hint: 'sent with every submission, never shown', kind: 'text', types: ['hidden'] },
+  { key: 'value', label: 'Default value', hint: 'sent with every submission unless the page sets another; never shown', kind: 'text', types: ['hidden'] },
+  // Which of the page URL's query parameters may fill the field (never all of them).
+  { key: 'query', label: 'Fill from URL parameters', hint: 'comma-separated names, e.g. utm_source, ref', kind: 'list', types: TYPES.map(([t]) => t) },
+];
+// The `brand` object's inputs (accent colour, corner radius, font stack).
+const BRAND_KEYS = [
+  { key: 'accent', label: 'Accent colour', hint: '#rgb or #rrggbb', kind: 'text', placeholder: '#2563eb' },
+  { key: 'radius', label: 'Corner radius (px)', hint: '0 to 32', kind: 'int' },
+  { key: 'font', label: 'Font stack', hint: 'family names separated by commas, no quotes', kind: 'text', placeholder: 'Inter, system-ui, sans-serif' },
 ];
 const FORM_KEYS = [
   { key: 'title', label: 'Title', kind: 'text' },
@@ -78,7 +86,9 @@ export function mountEditor(container, config, onChange) {
 
   function fromConfig(c) {
     const top = {};
-    for (const { key } of FORM_KEYS) if (c && c[key] != null) top[key] = c[key];
+    // Keys without inputs here (e.g. `strings`) pass through unchanged.
+    for (const [k, v] of Object.entries(c || {})) if (k !== 'fields' && v != null) top[k] = v;
+    top.brand = { ...(c && typeof c.brand === 'object' ? c.brand : {}) };
     const fields = (c && Array.isArray(c.fields) ? c.fields : []).map((f) => ({
       uid: ++uids,
       auto: false,
@@ -89,7 +99,10 @@ export function mountEditor(container, config, onChange) {
 
   function toConfig() {
     const out = {};
-    for (const [k, v] of Object.entries(model.top)) if (v !== '' && v != null) out[k] = v;
+    for (const [k, v] of Object.entries(model.top)) if (v !== '' && v != null && k !== 'brand') out[k] = v;
+    const brand = {};
+    for (const [k, v] of Object.entries(model.top.brand)) if (v !== '' && v != null) brand[k] = v;
+    if (Object.keys(brand).length) out.brand = brand;
     out.fields = model.fields.map((f) => {
       const data = {};
       for (const [k, v] of Object.entries(f.data)) {
@@ -112,6 +125,15 @@ export function mountEditor(container, config, onChange) {
         changed();
       }));
     }
+    const brand = el('fieldset');
+    brand.append(el('legend', {}, 'Brand'));
+    for (const spec of BRAND_KEYS) {
+      brand.append(control(spec, model.top.brand[spec.key], `brand.${spec.key}`, (v) => {
+        model.top.brand[spec.key] = v;
+        changed();
+      }, `${prefix}-brand-${spec.key}`));
+    }
+    form.append(brand);
   }
 
   // --- the fields -----------------------------------------------------------------------------
@@ -364,13 +386,17 @@ function wrap(label, input, hint) {
   return l;
 }
 
-/** One labelled input for `spec` (`kind`: text, long, url, int, num, bool, options). */
+/** One labelled input for `spec` (`kind`: text, long, url, int, num, bool, options, list). */
 function control(spec, value, path, set, id) {
   let input;
   if (spec.kind === 'bool') {
     input = el('input', { type: 'checkbox' });
     input.checked = value === true;
     input.addEventListener('change', () => set(input.checked));
+  } else if (spec.kind === 'list') {
+    input = el('input', { type: 'text' });
+    input.value = Array.isArray(value) ? value.join(', ') : '';
+    input.addEventListener('input', () => set(input.value.split(',').map((s) => s.trim()).filter(Boolean)));
   } else if (spec.kind === 'long' || spec.kind === 'options') {
     input = el('textarea', { rows: spec.kind === 'options' ? '4' : '2' });
     input.value = spec.kind === 'options' ? optionsText(value) : (value ?? '');

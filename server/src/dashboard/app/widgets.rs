@@ -294,6 +294,7 @@ async fn submissions_page(
     let page = subs::page(state, &signed.user, ws, id, q.cursor.as_deref(), PAGE_SIZE).await?;
     let base = format!("{}/widgets/{id}", ws_path(ws));
     let columns = submissions::columns(&instance.config.0, &page.rows);
+    let hidden = submissions::hidden_columns(&instance.config.0);
     let owner = current.role == "owner";
     let list = if page.rows.is_empty() && q.cursor.is_none() {
         "<div class=\"empty\"><p><strong>No submissions yet.</strong> When visitors send this form, \
@@ -302,7 +303,16 @@ async fn submissions_page(
     } else {
         let head: String = columns
             .iter()
-            .map(|c| format!("<th scope=\"col\">{}</th>", esc(c)))
+            .map(|c| {
+                // Hidden fields hold what the page set (campaign, referrer), not the visitor's
+                // answers: said in the header, for people and screen readers alike.
+                let badge = if hidden.contains(c) {
+                    " <span class=\"badge\">hidden</span>"
+                } else {
+                    ""
+                };
+                format!("<th scope=\"col\">{}{badge}</th>", esc(c))
+            })
             .collect();
         let rows: String = page
             .rows

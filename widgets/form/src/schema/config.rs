@@ -8,13 +8,15 @@ use ck_runtime::Value;
 
 use super::pattern::{self, Pattern};
 use super::{
-    choice, fail, is_blank, is_http_url, is_name, top, Bad, ConfigError, FieldKind,
+    check_brand, choice, fail, is_blank, is_http_url, is_name, top, Bad, ConfigError, FieldKind,
     DEFAULT_MIN_FILL_MS, DEFAULT_SUBMIT_LABEL, DEFAULT_SUCCESS_MESSAGE, FIELD_KEYS, MAX_FIELDS,
-    MAX_TEXT, MAX_VALUE_LENGTH,
+    MAX_TEXT, MAX_VALUE_LENGTH, STRING_KEYS,
 };
 
 const MAX_LABEL: usize = 200;
 const MAX_OPTIONS: usize = 100;
+/// Most query parameter names one field may be prefilled from.
+pub(crate) const MAX_QUERY_NAMES: usize = 5;
 
 /// One option of a `select` or `radio` field.
 #[derive(Clone, Debug, PartialEq)]
@@ -52,8 +54,10 @@ pub struct Field {
     pub options: Vec<Choice>,
     /// The HTML `autocomplete` token(s), e.g. `email`, `given-name`.
     pub autocomplete: Option<String>,
-    /// The value of a hidden field.
+    /// The value of a hidden field (the default; the page may set another).
     pub value: Option<String>,
+    /// Query parameters of the page's URL that prefill the field, by name, first match wins.
+    pub query: Vec<String>,
 }
 
 /// One field's problem with a submission.
@@ -84,6 +88,15 @@ pub struct FormConfig {
     pub success_message: String,
     /// Where to send the visitor after a successful submit (`http`/`https` only).
     pub redirect_url: Option<String>,
+    /// The visitor-facing texts set in the config (`strings`), as `(key, text)`; the others
+    /// follow the page's language.
+    pub strings: Vec<(String, String)>,
+    /// `brand.accent`: `#rgb` or `#rrggbb`.
+    pub accent: Option<String>,
+    /// `brand.radius`: corner radius of the controls in CSS pixels (0-32).
+    pub radius: Option<u32>,
+    /// `brand.font`: a font stack without quotes.
+    pub font: Option<String>,
     min_fill_ms: u32,
 }
 
@@ -127,6 +140,10 @@ impl FormConfig {
             submit_label: DEFAULT_SUBMIT_LABEL.into(),
             success_message: DEFAULT_SUCCESS_MESSAGE.into(),
             redirect_url: None,
+            strings: Vec::new(),
+            accent: None,
+            radius: None,
+            font: None,
             min_fill_ms: DEFAULT_MIN_FILL_MS,
         };
         form.title = get_str(config, "title", MAX_LABEL).map_err(top)?;
@@ -152,6 +169,15 @@ impl FormConfig {
         if let Some(ms) = get_uint(config, "min_fill_ms", 60_000).map_err(top)? {
             form.min_fill_ms = ms;
         }
+        form.strings = parse_strings(config.get("strings"))?;
+        let brand = config.get("brand");
+        if !matches!(brand, Value::Null | Value::Obj(_)) {
+            return Err(fail(None, "brand", "must be an object"));
+        }
+        check_brand(brand).map_err(top)?;
+        form.accent = brand.get("accent").as_str().map(String::from);
+        form.radius = brand.get("radius").as_f64().map(|n| n as u32);
+        form.font = brand.get("font").as_str().map(String::from);
         Ok(form)
     }
 
@@ -204,6 +230,7 @@ fn parse_field(raw: &Value) -> Result<Field, Bad<'_>> {
         options: Vec::new(),
         autocomplete: None,
         value: None,
+        query: Vec::new(),
     };
     field.label = get_str(raw, "label", MAX_LABEL)?.unwrap_or_default();
     if is_blank(&field.label) && kind != FieldKind::Hidden {
@@ -297,7 +324,68 @@ fn parse_field(raw: &Value) -> Result<Field, Bad<'_>> {
     if field.value.is_some() && kind != FieldKind::Hidden {
         return Err(Bad("value", "value applies only to hidden fields"));
     }
+    field.query = parse_query(raw.get("query"))?;
     Ok(field)
+}
+
+/// `query`: 1-5 parameter names (`[A-Za-z0-9_.-]{1,64}`, no duplicates).
+fn parse_query(value: &Value) -> Result<Vec<String>, Bad<'static>> {
+    const SHAPE: &str = "must be 1-5 distinct query parameter names (letters, digits, _ . -)";
+    let items = match value {
+        Value::Null => return Ok(Vec::new()),
+        Value::Arr(items) if (1..=MAX_QUERY_NAMES).contains(&items.len()) => items,
+        _ => return Err(Bad("query", SHAPE)),
+    };
+    let mut names: Vec<String> = Vec::new();
+    for item in items {
+        match item.as_str() {
+            Some(name)
+                if (1..=64).contains(&name.len())
+                    && name
+                        .bytes()
+                        .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'.' | b'-'))
+                    && !names.iter().any(|n| n == name) =>
+            {
+                names.push(name.into())
+            }
+            _ => return Err(Bad("query", SHAPE)),
+        }
+    }
+    Ok(names)
+}
+
+/// `strings`: known keys ([`STRING_KEYS`]) to non-blank texts of at most 300 characters.
+fn parse_strings(value: &Value) -> Result<Vec<(String, String)>, ConfigError> {
+    let members = match value {
+        Value::Null => return Ok(Vec::new()),
+        Value::Obj(members) => members,
+        _ => return Err(fail(None, "strings", "must be an object")),
+    };
+    let mut strings = Vec::new();
+    for (key, text) in members {
+        // Server side only (feature `validate`): `format!` costs the embed nothing here.
+        let path = std::format!("strings.{key}");
+        let Some(&known) = STRING_KEYS.iter().find(|k| **k == key) else {
+            return Err(ConfigError::new(path, "unknown key"));
+        };
+        match text {
+            Value::Null => {}
+            Value::Str(t)
+                if !is_blank(t)
+                    && char_len(t) <= 300
+                    && !t.bytes().any(|b| b < 0x20 || b == 0x7f) =>
+            {
+                strings.push((known.into(), t.clone()))
+            }
+            _ => {
+                return Err(ConfigError::new(
+                    path,
+                    "must be a non-blank string of at most 300 characters",
+                ))
+            }
+        }
+    }
+    Ok(strings)
 }
 
 #[inline(never)]
@@ -453,6 +541,76 @@ mod tests {
             Some("https://example.com/thanks?x=1")
         );
         assert_eq!(form.min_fill_ms(), 0);
+    }
+
+    #[test]
+    fn hidden_fields_prefill_strings_and_brand() {
+        let form = FormConfig::parse(&obj(&[
+            (
+                "fields",
+                Value::Arr(vec![
+                    field(
+                        "email",
+                        "email",
+                        &[("query", Value::Arr(vec![s("email"), s("e-mail.1")]))],
+                    ),
+                    obj(&[
+                        ("type", s("hidden")),
+                        ("name", s("utm_source")),
+                        ("max_length", Value::Num(40.0)),
+                        ("query", Value::Arr(vec![s("utm_source")])),
+                    ]),
+                ]),
+            ),
+            (
+                "strings",
+                obj(&[("required", s("Obligatoire.")), ("sending", Value::Null)]),
+            ),
+            (
+                "brand",
+                obj(&[
+                    ("accent", s("#0a7")),
+                    ("radius", Value::Num(12.0)),
+                    ("font", s("Georgia, serif")),
+                ]),
+            ),
+        ]))
+        .expect("valid");
+        assert_eq!(form.fields[0].query, ["email", "e-mail.1"]);
+        assert_eq!(form.fields[1].query, ["utm_source"]);
+        assert_eq!(form.fields[1].max_length, Some(40));
+        assert_eq!(
+            form.strings,
+            [("required".to_string(), "Obligatoire.".to_string())]
+        );
+        assert_eq!(form.accent.as_deref(), Some("#0a7"));
+        assert_eq!(form.radius, Some(12));
+        assert_eq!(form.font.as_deref(), Some("Georgia, serif"));
+        // Every documented key is accepted.
+        for key in STRING_KEYS {
+            let config = obj(&[
+                ("fields", Value::Arr(vec![field("text", "a", &[])])),
+                ("strings", obj(&[(key, s("x"))])),
+            ]);
+            assert!(FormConfig::parse(&config).is_ok(), "{key}");
+        }
+        for (query, ok) in [
+            (Value::Arr(vec![s("a"); 5]), false),
+            (
+                Value::Arr((0..6).map(|i| s(&i.to_string())).collect()),
+                false,
+            ),
+            (
+                Value::Arr((0..5).map(|i| s(&i.to_string())).collect()),
+                true,
+            ),
+            (Value::Arr(vec![s(&"a".repeat(65))]), false),
+            (Value::Arr(vec![s("a&b")]), false),
+            (Value::Arr(vec![Value::Num(1.0)]), false),
+        ] {
+            let config = config(vec![field("text", "a", &[("query", query.clone())])]);
+            assert_eq!(FormConfig::parse(&config).is_ok(), ok, "{query:?}");
+        }
     }
 
     #[test]

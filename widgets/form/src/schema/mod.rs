@@ -161,6 +161,7 @@ pub(crate) enum Json {
     Num,
     Str,
     Arr,
+    Obj,
 }
 
 impl Json {
@@ -170,7 +171,8 @@ impl Json {
             Value::Num(_) => Json::Num,
             Value::Str(_) => Json::Str,
             Value::Arr(_) => Json::Arr,
-            Value::Null | Value::Obj(_) => return None,
+            Value::Obj(_) => Json::Obj,
+            Value::Null => return None,
         })
     }
 
@@ -180,12 +182,13 @@ impl Json {
             "must be a number",
             "must be a string",
             "must be an array",
+            "must be an object",
         ][self as usize]
     }
 }
 
 /// Every key a field may have, with its JSON type.
-pub(crate) const FIELD_KEYS: [(&str, Json); 13] = [
+pub(crate) const FIELD_KEYS: [(&str, Json); 14] = [
     ("type", Json::Str),
     ("name", Json::Str),
     ("label", Json::Str),
@@ -199,17 +202,123 @@ pub(crate) const FIELD_KEYS: [(&str, Json); 13] = [
     ("options", Json::Arr),
     ("autocomplete", Json::Str),
     ("value", Json::Str),
+    // The page URL's query parameters that may prefill the field, by name (never all of them).
+    ("query", Json::Arr),
 ];
 
 /// The top-level keys this widget reads (others are ignored), with their JSON type.
-const TOP_KEYS: [(&str, Json); 6] = [
+const TOP_KEYS: [(&str, Json); 8] = [
     ("title", Json::Str),
     ("description", Json::Str),
     ("submit_label", Json::Str),
     ("success_message", Json::Str),
     ("redirect_url", Json::Str),
     ("min_fill_ms", Json::Num),
+    ("strings", Json::Obj),
+    ("brand", Json::Obj),
 ];
+
+/// The keys of the config's `strings` object, in the order of the widget's string table: every
+/// built-in text the visitor may see besides `submit_label` and `success_message`. Each defaults
+/// to the page's language (`lang` of the mount point or its closest ancestor, else of the
+/// document) where the widget has it (en, es, fr, de, pt, nl), else English.
+pub const STRING_KEYS: [&str; 16] = [
+    "invalid",
+    "sending",
+    "failed",
+    "rejected",
+    "choose",
+    "required",
+    "required_checkbox",
+    "required_choice",
+    "invalid_email",
+    "invalid_url",
+    "not_a_number",
+    "too_small",
+    "too_large",
+    "pattern",
+    "too_long",
+    "too_short",
+];
+
+/// Largest `brand.radius`, in CSS pixels.
+pub const MAX_RADIUS: f64 = 32.0;
+
+/// The keys of `brand` with their paths and reasons.
+#[cfg(feature = "validate")]
+const BRAND: [(&str, &str, &str); 3] = [
+    ("accent", "brand.accent", "must be #rgb or #rrggbb"),
+    (
+        "radius",
+        "brand.radius",
+        "must be a whole number of pixels from 0 to 32",
+    ),
+    (
+        "font",
+        "brand.font",
+        "must be font names separated by commas (letters, digits, spaces, - and _)",
+    ),
+];
+
+/// `brand`: accent colour, corner radius, font stack, checked strictly when a config is saved
+/// (the server, the builder). The embed does not repeat it: the widget sets the values through
+/// the CSSOM (`dom::adopt_vars`), where no value can become another declaration, and skips any
+/// with a character outside `[A-Za-z0-9_ #,-]` (no quotes, `;`, braces or `url(`), so an unsaved
+/// inline config renders harmlessly.
+#[cfg(feature = "validate")]
+pub(crate) fn check_brand(brand: &Value) -> Result<(), Bad<'static>> {
+    let Value::Obj(members) = brand else {
+        return Ok(());
+    };
+    'members: for (key, value) in members {
+        for (index, &(name, path, reason)) in BRAND.iter().enumerate() {
+            if name == key {
+                let text = value.as_str().unwrap_or_default();
+                let ok = value.is_null()
+                    || match index {
+                        0 => is_hex_colour(text),
+                        1 => value
+                            .as_f64()
+                            .is_some_and(|n| n.fract() == 0.0 && (0.0..=MAX_RADIUS).contains(&n)),
+                        _ => is_font_stack(text),
+                    };
+                if !ok {
+                    return Err(Bad(path, reason));
+                }
+                continue 'members;
+            }
+        }
+        return Err(Bad("brand", "unknown key"));
+    }
+    Ok(())
+}
+
+/// `#rgb` or `#rrggbb`.
+#[cfg(feature = "validate")]
+pub(crate) fn is_hex_colour(text: &str) -> bool {
+    let bytes = text.as_bytes();
+    matches!(bytes.len(), 4 | 7) && bytes[0] == b'#' && bytes[1..].iter().all(u8::is_ascii_hexdigit)
+}
+
+#[cfg(feature = "validate")]
+/// A CSS font stack without quotes: at most 200 bytes of letters, digits, spaces, `-`, `_` and
+/// commas, every family starting with a letter (an identifier), so it can never leave its value.
+pub(crate) fn is_font_stack(text: &str) -> bool {
+    // `start`: waiting for the first letter of a family. One pass, no `split` (its searcher
+    // costs the embed more than this loop).
+    let mut start = true;
+    for &b in text.as_bytes() {
+        match b {
+            b',' if start => return false,
+            b',' => start = true,
+            b' ' => {}
+            _ if start && b.is_ascii_alphabetic() => start = false,
+            _ if start || !(b.is_ascii_alphanumeric() || b == b'-' || b == b'_') => return false,
+            _ => {}
+        }
+    }
+    !start && text.len() <= 200
+}
 
 /// The check the embed runs on every mount: what the widget relies on to render correctly and
 /// safely (see the module docs). It is a subset of what the server's `FormConfig::parse`
@@ -664,7 +773,126 @@ pub(crate) mod tests {
                 ]),
                 "redirect_url",
             ),
+            (with_brand(s("red")), "brand"),
+            (
+                config(vec![field("text", "a", &[("query", s("utm"))])]),
+                "fields[0].query",
+            ),
+            (
+                obj(&[
+                    ("fields", Value::Arr(vec![field("text", "a", &[])])),
+                    ("strings", s("x")),
+                ]),
+                "strings",
+            ),
         ]
+    }
+
+    fn with_brand(brand: Value) -> Value {
+        obj(&[
+            ("fields", Value::Arr(vec![field("text", "a", &[])])),
+            ("brand", brand),
+        ])
+    }
+
+    /// Brand values the server refuses on save, with the path.
+    #[cfg(feature = "validate")]
+    fn bad_brands() -> Vec<(Value, &'static str)> {
+        let accent = |v: Value| (obj(&[("accent", v)]), "brand.accent");
+        let radius = |v: Value| (obj(&[("radius", v)]), "brand.radius");
+        let font = |v: &str| (obj(&[("font", s(v))]), "brand.font");
+        vec![
+            accent(s("red")),
+            accent(s("#12")),
+            accent(s("#12345")),
+            accent(s("#1234567")),
+            accent(s("#ggg")),
+            accent(s("#fff;x:y")),
+            accent(s("rgb(0,0,0)")),
+            accent(Value::Num(1.0)),
+            radius(Value::Num(-1.0)),
+            radius(Value::Num(33.0)),
+            radius(Value::Num(2.5)),
+            radius(s("4px")),
+            font(""),
+            font("Inter;color:red"),
+            font("x}body{color:red"),
+            font("url(https://evil.example/x)"),
+            font("\"Comic Sans\""),
+            font("'Comic Sans'"),
+            font("Inter, "),
+            font("3D, serif"),
+            font("a\\62 c"),
+            font("Inter\nx"),
+            font(&"a".repeat(201)),
+            (obj(&[("colour", s("#fff"))]), "brand"),
+        ]
+    }
+
+    #[cfg(feature = "validate")]
+    #[test]
+    fn brands_are_checked_strictly_on_save() {
+        for brand in [
+            obj(&[("accent", s("#0a7"))]),
+            obj(&[("accent", s("#1D4ED8")), ("radius", Value::Num(5.0))]),
+            obj(&[
+                ("radius", Value::Num(32.0)),
+                ("font", s("Inter, system-ui, sans-serif")),
+            ]),
+            obj(&[("accent", Value::Null)]),
+            obj(&[]),
+        ] {
+            assert_eq!(check(&with_brand(brand.clone())), Ok(()), "{brand:?}");
+            assert!(
+                FormConfig::parse(&with_brand(brand.clone())).is_ok(),
+                "{brand:?}"
+            );
+        }
+        // The embed lets these through (it sets only safe characters, through the CSSOM); the
+        // server refuses them when they are saved, naming the path.
+        for (brand, path) in bad_brands() {
+            let config = with_brand(brand);
+            assert_eq!(check(&config), Ok(()), "{config:?}");
+            assert_eq!(
+                FormConfig::parse(&config).expect_err("server rule").path,
+                path,
+                "{config:?}"
+            );
+        }
+        for good in [
+            "Georgia",
+            "Helvetica Neue, Arial, sans-serif",
+            "x_1-a,b",
+            "a ,b",
+        ] {
+            assert!(is_font_stack(good), "{good}");
+        }
+        for (colour, ok) in [
+            ("#abc", true),
+            ("#A1b2C3", true),
+            ("abc", false),
+            ("#abcd", false),
+            ("##abc", false),
+        ] {
+            assert_eq!(is_hex_colour(colour), ok, "{colour}");
+        }
+    }
+
+    #[test]
+    fn brand_and_strings_and_query_types_are_checked_in_the_embed() {
+        let strings = obj(&[
+            (
+                "fields",
+                Value::Arr(vec![field(
+                    "text",
+                    "a",
+                    &[("query", Value::Arr(vec![s("utm")]))],
+                )]),
+            ),
+            ("strings", obj(&[("required", s("Bitte ausfüllen."))])),
+            ("brand", Value::Null),
+        ]);
+        assert_eq!(check(&strings), Ok(()));
     }
 
     #[test]
@@ -752,6 +980,32 @@ pub(crate) mod tests {
             (
                 config(vec![field("text", "a", &[("autocomplete", s("\"><x"))])]),
                 "fields[0].autocomplete",
+            ),
+            (
+                config(vec![field(
+                    "text",
+                    "a",
+                    &[("query", Value::Arr(vec![s("a b")]))],
+                )]),
+                "fields[0].query",
+            ),
+            (
+                config(vec![field("text", "a", &[("query", Value::Arr(vec![]))])]),
+                "fields[0].query",
+            ),
+            (
+                obj(&[
+                    ("fields", Value::Arr(vec![field("text", "a", &[])])),
+                    ("strings", obj(&[("nope", s("x"))])),
+                ]),
+                "strings.nope",
+            ),
+            (
+                obj(&[
+                    ("fields", Value::Arr(vec![field("text", "a", &[])])),
+                    ("strings", obj(&[("required", s(" "))])),
+                ]),
+                "strings.required",
             ),
         ] {
             assert_eq!(check(&value), Ok(()), "{value:?}");
