@@ -23,13 +23,15 @@ static ALLOC: talc::TalckWasm = unsafe { talc::TalckWasm::new_global() };
 static ALLOC: lol_alloc::AssumeSingleThreaded<lol_alloc::FreeListAllocator> =
     unsafe { lol_alloc::AssumeSingleThreaded::new(lol_alloc::FreeListAllocator::new()) };
 
-/// The widgets compiled into this build.
+/// The widgets (and the popup / slide-in presenter) compiled into this build.
 pub fn registry() -> Registry {
     let registry = Registry::new();
     #[cfg(feature = "form")]
     let registry = registry.with::<ck_form::Form>();
     #[cfg(feature = "announcement")]
     let registry = registry.with::<ck_announcement::Announcement>();
+    #[cfg(feature = "modes")]
+    let registry = registry.present::<ck_modes::Modes>();
     registry
 }
 

@@ -20,6 +20,7 @@ const WASM_CRATES: &[&str] = &[
     "ck-form-check",
     "ck-bindings",
     "ck-announcement",
+    "ck-modes",
 ];
 /// The crates with `wasm_bindgen_test` browser tests.
 const WASM_TEST_CRATES: &[&str] = &["ck-runtime", "ck-form"];

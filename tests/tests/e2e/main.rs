@@ -11,6 +11,7 @@ mod claim;
 mod dashboard;
 mod embed;
 mod form;
+mod modes;
 mod screens;
 mod sites;
 mod wave;
