@@ -161,7 +161,7 @@ const ERRORS: [(&str, &str, &str); 11] = [
     (
         "data-ck-mode",
         "bad_mode",
-        "must be popup or slide, with a data-ck-id",
+        "popup or slide, with a data-ck-id",
     ),
 ];
 

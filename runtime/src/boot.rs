@@ -444,7 +444,7 @@ fn present(
             el,
             "data-ck-mode",
             "mode_unavailable",
-            "no popup or slide-in in this embed build: shown inline",
+            "not in this embed build: shown inline",
             token,
             id,
         );
@@ -565,7 +565,7 @@ pub fn command(method: &JsValue, a: &JsValue, b: &JsValue) {
             // it runs (opening may call back into `ck(…)`).
             let set_open = with_rt(|rt| rt.presenter.map(|p| p.set_open));
             if !set_open.is_some_and(|set_open| set_open(&id, verb == "open")) {
-                bindings::warn("ck: no mounted popup or slide-in with this data-ck-id", a);
+                bindings::warn("ck: no popup or slide-in with this data-ck-id", a);
             }
         }
         ("ready", _, _) if a.is_function() => {
