@@ -55,8 +55,8 @@ export interface Ck {
   /** Unmount; the element is left alone until `ck('mount', element)` or it leaves the DOM. */
   (method: 'unmount', element: Element): void;
   /**
-   * Open or close the popups and slide-ins (`data-ck-mode`) whose `data-ck-id` is `id`. A click
-   * on any element with `data-ck-open="id"` opens them too. Warns when none is mounted (yet).
+   * Open or close the popup or slide-in (`data-ck-mode`) whose `data-ck-id` is `id`. A click on
+   * any element with `data-ck-open="id"` opens it too. Warns when none is mounted (yet).
    */
   (method: 'open' | 'close', id: string): void;
   /** Call `fn` once the runtime has booted (at once if it has). */

@@ -540,7 +540,7 @@ fn unmount_element(el: &Element) {
 /// - `ck('on', event, fn)` / `ck('off', event, fn)` / `ck('emit', event, detail)`
 /// - `ck('mount', element)` / `ck('unmount', element)`
 /// - `ck('ready', fn)`: `fn()` once the runtime is ready (at once if it is)
-/// - `ck('open', id)` / `ck('close', id)`: the popups and slide-ins with that `data-ck-id`
+/// - `ck('open', id)` / `ck('close', id)`: the popup or slide-in with that `data-ck-id`
 pub fn command(method: &JsValue, a: &JsValue, b: &JsValue) {
     let bus = Bus::global();
     let name = method.as_string().unwrap_or_default();

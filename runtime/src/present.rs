@@ -32,10 +32,13 @@ pub trait Presenter: 'static {
     fn set_open(id: &str, open: bool) -> bool;
 }
 
+/// [`Presenter::present`] with its `Shown` boxed.
+type PresentFn = fn(Mode, &Instance, &Value) -> Result<Box<dyn Any>, JsValue>;
+
 /// A registered [`Presenter`], type-erased.
 #[derive(Clone, Copy)]
 pub(crate) struct PresenterFns {
-    pub(crate) present: fn(Mode, &Instance, &Value) -> Result<Box<dyn Any>, JsValue>,
+    pub(crate) present: PresentFn,
     pub(crate) set_open: fn(&str, bool) -> bool,
 }
 
