@@ -43,10 +43,8 @@ pub struct BootOptions {
 enum State {
     /// Parsed; waiting for the config manifest (or about to mount).
     Pending(MountSpec),
-    /// A popup's or slide-in's presentation, the widget's handle and its `set` (for
-    /// `ck('set')`). The presentation is dropped first, so an unmount closes it (scroll
-    /// unlocked, focus returned) before the widget goes.
-    Mounted(Option<Box<dyn Any>>, Rc<dyn Any>, fn(&dyn Any, &Value)),
+    /// The widget's handle and its `set` (for `ck('set')`).
+    Mounted(Rc<dyn Any>, fn(&dyn Any, &Value)),
     /// Rejected (bad attributes or config): not retried until removed or `ck('mount')`.
     Failed,
 }
@@ -392,12 +390,17 @@ fn finish(key: u32, manifest: Option<HttpResult>) {
     }));
     match (entry.mount)(&config, instance.clone()) {
         Ok(handle) => {
-            let mut shown = present(&el, mode, presenter, &instance, &config, token, id);
-            let presented = shown.is_some();
+            // A popup or slide-in: its handle and the widget's, in that order, so an unmount
+            // closes it (scroll unlocked, focus returned) before the widget goes.
+            let (handle, presented) =
+                match present(&el, mode, presenter, &instance, &config, token, id) {
+                    Some(shown) => (Box::new((shown, handle)) as Box<dyn Any>, true),
+                    None => (handle, false),
+                };
             // The slot may have gone while the widget mounted (a handler unmounted it).
             let (orphan, values) = with_rt(|rt| match rt.slots.iter_mut().find(|s| s.key == key) {
                 Some(slot) => {
-                    slot.state = State::Mounted(shown.take(), handle.clone(), entry.set);
+                    slot.state = State::Mounted(handle.clone(), entry.set);
                     (false, std::mem::take(&mut slot.values))
                 }
                 None => (true, Value::Null),
@@ -406,7 +409,6 @@ fn finish(key: u32, manifest: Option<HttpResult>) {
                 (entry.set)(&*handle, &values);
             }
             if orphan {
-                drop(shown);
                 drop(handle);
                 return mount::clear(&el);
             }
@@ -539,11 +541,10 @@ fn unmount_element(el: &Element) {
         Some(rt.slots.swap_remove(pos))
     });
     if let Some(Slot {
-        state: State::Mounted(shown, handle, _),
+        state: State::Mounted(handle, _),
         ..
     }) = removed
     {
-        drop(shown);
         // Dropping the handle releases the widget's listeners, timers and closures (and
         // closes a popup or slide-in first, see `finish`).
         drop(handle);
@@ -615,7 +616,7 @@ fn set_values(el: &Element, values: &JsValue) {
                 slot.values.merge(std::mem::take(&mut values));
                 None
             }
-            State::Mounted(_, handle, set) => Some((handle.clone(), *set)),
+            State::Mounted(handle, set) => Some((handle.clone(), *set)),
             State::Failed => None,
         }
     });
