@@ -23,7 +23,7 @@ static ALLOC: talc::TalckWasm = unsafe { talc::TalckWasm::new_global() };
 static ALLOC: lol_alloc::AssumeSingleThreaded<lol_alloc::FreeListAllocator> =
     unsafe { lol_alloc::AssumeSingleThreaded::new(lol_alloc::FreeListAllocator::new()) };
 
-/// The widgets (and the popup / slide-in presenter) compiled into this build.
+/// The widgets compiled into this build.
 pub fn registry() -> Registry {
     let registry = Registry::new();
     #[cfg(feature = "form")]
@@ -32,8 +32,6 @@ pub fn registry() -> Registry {
     let registry = registry.with::<ck_announcement::Announcement>();
     #[cfg(feature = "rating")]
     let registry = registry.with::<ck_rating::Rating>();
-    #[cfg(feature = "modes")]
-    let registry = registry.present::<ck_modes::Modes>();
     registry
 }
 

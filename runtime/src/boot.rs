@@ -17,10 +17,9 @@ use js_sys::Function;
 use wasm_bindgen::{JsCast, JsValue};
 use web_sys::{Element, MutationObserver};
 
-use crate::attrs::{parse_mount, Mode, MountSpec, RawAttrs};
+use crate::attrs::{parse_mount, MountSpec, RawAttrs};
 use crate::http::{request, HttpError, HttpResult};
 use crate::metrics::{self, Kind};
-use crate::present::PresenterFns;
 use crate::util::{js_closure, js_object, JsClosure};
 use crate::widget::{Entry, Instance, InstanceInner, MountError, Registry};
 use crate::{bindings, json, mount, Bus, Value};
@@ -63,7 +62,6 @@ struct Runtime {
     token: Option<String>,
     t0: f64,
     entries: Vec<Entry>,
-    presenter: Option<PresenterFns>,
     slots: Vec<Slot>,
     /// Elements unmounted with `ck('unmount')`: the observer leaves them alone.
     held: Vec<Element>,
@@ -82,7 +80,6 @@ thread_local! {
             token: None,
             t0: 0.0,
             entries: Vec::new(),
-            presenter: None,
             slots: Vec::new(),
             held: Vec::new(),
             next_key: 1,
@@ -114,7 +111,6 @@ pub fn boot(registry: Registry, options: BootOptions) {
         rt.token = options.token.filter(|t| !t.is_empty());
         rt.t0 = options.t0;
         rt.entries = registry.entries;
-        rt.presenter = registry.presenter;
         true
     });
     if !first {
@@ -167,14 +163,13 @@ fn unmount_disconnected() {
 }
 
 /// The mount attributes, in [`RawAttrs`] order.
-const ATTRIBUTES: [&str; 7] = [
+const ATTRIBUTES: [&str; 6] = [
     "data-ck-widget",
     "data-ck-id",
     "data-ck-token",
     "data-ck-config",
     "data-ck-theme",
     "data-ck-flags",
-    "data-ck-mode",
 ];
 
 /// Mounts `el` unless it already is (or is held by `ck('unmount')` and this is not explicit).
@@ -196,10 +191,10 @@ fn mount_element(el: &Element, explicit: bool) {
     if !fresh {
         return;
     }
-    // One array and one loop: the `Option<String>`s dropped in one place, not at every exit.
+    // One array and one loop: six `Option<String>`s dropped in one place, not at every exit.
     // Filled by index: `array::map` and `each_ref` were monomorphised copies of their own
     // (~470 B of code before wasm-opt, docs/size.md).
-    let mut attrs: [Option<String>; 7] = Default::default();
+    let mut attrs: [Option<String>; 6] = Default::default();
     for (i, name) in ATTRIBUTES.iter().enumerate() {
         attrs[i] = bindings::get_attribute(el, name);
     }
@@ -210,7 +205,6 @@ fn mount_element(el: &Element, explicit: bool) {
         config: attrs[3].as_deref(),
         theme: attrs[4].as_deref(),
         flags: attrs[5].as_deref(),
-        mode: attrs[6].as_deref(),
     };
     let parsed = with_rt(|rt| {
         let entries = &rt.entries;
@@ -296,9 +290,9 @@ fn finish(key: u32, manifest: Option<HttpResult>) {
             return None;
         };
         let entry = *rt.entries.iter().find(|e| e.widget == spec.widget)?;
-        Some((slot.element.clone(), spec, entry, rt.t0, rt.presenter))
+        Some((slot.element.clone(), spec, entry, rt.t0))
     });
-    let Some((el, spec, entry, t0, presenter)) = taken else {
+    let Some((el, spec, entry, t0)) = taken else {
         return;
     };
     let MountSpec {
@@ -307,7 +301,6 @@ fn finish(key: u32, manifest: Option<HttpResult>) {
         config: inline,
         theme,
         flags: own_flags,
-        mode,
         ..
     } = spec;
     let (token, id) = (token.as_deref(), id.as_deref());
@@ -388,15 +381,8 @@ fn finish(key: u32, manifest: Option<HttpResult>) {
         root,
         bus: Bus::global(),
     }));
-    match (entry.mount)(&config, instance.clone()) {
+    match (entry.mount)(&config, instance) {
         Ok(handle) => {
-            // A popup or slide-in: its handle and the widget's, in that order, so an unmount
-            // closes it (scroll unlocked, focus returned) before the widget goes.
-            let (handle, presented) =
-                match present(&el, mode, presenter, &instance, &config, token, id) {
-                    Some(shown) => (Box::new((shown, handle)) as Box<dyn Any>, true),
-                    None => (handle, false),
-                };
             // The slot may have gone while the widget mounted (a handler unmounted it).
             let (orphan, values) = with_rt(|rt| match rt.slots.iter_mut().find(|s| s.key == key) {
                 Some(slot) => {
@@ -423,10 +409,7 @@ fn finish(key: u32, manifest: Option<HttpResult>) {
             if first_load {
                 metrics::record(token, Kind::Load, None, Some(ms));
             }
-            // A popup or slide-in counts its view when it opens (the presenter's call).
-            if !presented {
-                metrics::record(token, Kind::View, id, Some(ms));
-            }
+            metrics::record(token, Kind::View, id, Some(ms));
             Bus::global().emit("widget:mounted", detail(&el, entry.widget, id));
         }
         Err(MountError::Config(e)) => {
@@ -442,40 +425,6 @@ fn finish(key: u32, manifest: Option<HttpResult>) {
         Err(MountError::Js(e)) => {
             mount::clear(&el);
             report_js(&el, e, token, id);
-        }
-    }
-}
-
-/// Hands a mounted widget with a `data-ck-mode` to the registered presenter. `None`: shown
-/// inline (no mode, no presenter in this build, or the presenter failed; the last two reported).
-fn present(
-    el: &Element,
-    mode: Mode,
-    presenter: Option<PresenterFns>,
-    instance: &Instance,
-    config: &Value,
-    token: Option<&str>,
-    id: Option<&str>,
-) -> Option<Box<dyn Any>> {
-    if mode == Mode::Inline {
-        return None;
-    }
-    let Some(presenter) = presenter else {
-        report(
-            el,
-            "data-ck-mode",
-            "mode_unavailable",
-            "not in this embed build: shown inline",
-            token,
-            id,
-        );
-        return None;
-    };
-    match (presenter.present)(mode, instance, config) {
-        Ok(shown) => Some(shown),
-        Err(e) => {
-            report_js(el, e, token, id);
-            None
         }
     }
 }
@@ -545,8 +494,7 @@ fn unmount_element(el: &Element) {
         ..
     }) = removed
     {
-        // Dropping the handle releases the widget's listeners, timers and closures (and
-        // closes a popup or slide-in first, see `finish`).
+        // Dropping the handle releases the widget's listeners, timers and closures.
         drop(handle);
         mount::clear(el);
         let widget = bindings::get_attribute(el, "data-ck-widget").unwrap_or_default();
@@ -562,7 +510,6 @@ fn unmount_element(el: &Element) {
 /// - `ck('mount', element)` / `ck('unmount', element)`
 /// - `ck('ready', fn)`: `fn()` once the runtime is ready (at once if it is)
 /// - `ck('set', element, values)`: hands `values` (an object) to the widget of `element`
-/// - `ck('open', id)` / `ck('close', id)`: the popup or slide-in with that `data-ck-id`
 pub fn command(method: &JsValue, a: &JsValue, b: &JsValue) {
     let bus = Bus::global();
     let name = method.as_string().unwrap_or_default();
@@ -583,14 +530,6 @@ pub fn command(method: &JsValue, a: &JsValue, b: &JsValue) {
             unmount_element(el);
         }
         ("set", _, _) if element.is_some() && b.is_object() => set_values(a.unchecked_ref(), b),
-        (verb @ ("open" | "close"), Some(id), _) => {
-            // The presenter keeps its popups by id; the runtime state is not borrowed while
-            // it runs (opening may call back into `ck(…)`).
-            let set_open = with_rt(|rt| rt.presenter.map(|p| p.set_open));
-            if !set_open.is_some_and(|set_open| set_open(&id, verb == "open")) {
-                bindings::warn("ck: no popup or slide-in with this data-ck-id", a);
-            }
-        }
         ("ready", _, _) if a.is_function() => {
             if with_rt(|rt| rt.ready) {
                 bindings::call(a, &JsValue::UNDEFINED, "ck: ready handler threw");

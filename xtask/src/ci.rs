@@ -21,7 +21,6 @@ const WASM_CRATES: &[&str] = &[
     "ck-bindings",
     "ck-announcement",
     "ck-rating",
-    "ck-modes",
 ];
 /// The crates with `wasm_bindgen_test` browser tests.
 const WASM_TEST_CRATES: &[&str] = &["ck-runtime", "ck-form"];

@@ -20,9 +20,8 @@ use crate::toolchain::{Wasm, WASM_TARGET};
 const PACKAGE: &str = "ck-bindings";
 /// wasm-bindgen's output name (`ck_bindings.js` + `ck_bindings_bg.wasm`).
 const OUT_NAME: &str = "ck_bindings";
-/// Widget cargo features of the bindings crate that get their own increment build (`modes`:
-/// the popup / slide-in presenter, measured the same way).
-const WIDGET_FEATURES: &[&str] = &["form", "announcement", "rating", "modes"];
+/// Widget cargo features of the bindings crate that get their own increment build.
+const WIDGET_FEATURES: &[&str] = &["form", "announcement", "rating"];
 
 /// The features rustc's wasm32 target emits by default, spelled out so wasm-opt never rejects
 /// the module or lowers them, whatever its own defaults.

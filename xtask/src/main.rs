@@ -46,7 +46,7 @@ const USAGE: &str = "usage: cargo xtask <command>
                             --features adds cargo features to the release build and skips variants)
   size                      size gate on dist/ and the wasm dependency allowlist
   top [-n N] [--variant V]  largest functions and bytes per crate of the embed's wasm
-                            (V = bare, form, announcement, modes: the increment builds of dist/sizes/)
+                            (V = bare, form, announcement: the increment builds of dist/sizes/)
   test                      fmt, clippy (host + wasm), host tests, wasm tests in headless Chromium, dist, size gate
   run [--port N]            build the embed and start the server on http://127.0.0.1:N (default 8080;
                             the builder at /, the demo sites on N + 1)

@@ -13,7 +13,6 @@ mod embed;
 mod form;
 mod form_data;
 mod rating;
-mod modes;
 mod screens;
 mod sites;
 mod wave;
