@@ -154,9 +154,12 @@ mod tests {
         v
     }
 
+    /// A case: its name, the method and the request headers.
+    type Case<'a> = (&'a str, Method, &'a [(&'a str, &'a str)]);
+
     #[tokio::test]
     async fn same_headers_as_tower_http_cors() {
-        let cases: &[(&str, Method, &[(&str, &str)])] = &[
+        let cases: &[Case<'_>] = &[
             (
                 "preflight",
                 Method::OPTIONS,
