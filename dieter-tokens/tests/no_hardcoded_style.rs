@@ -325,9 +325,15 @@ fn strip_test_module(text: &str) -> &str {
     let mut lines = text.lines().peekable();
     while let Some(line) = lines.next() {
         if line.trim() == "#[cfg(test)]"
-            && lines
-                .peek()
-                .is_some_and(|next| next.trim_start().starts_with("mod "))
+            && lines.peek().is_some_and(|next| {
+                // `mod tests`, `pub(crate) mod tests` (a module other tests reuse), `pub mod`.
+                let next = next.trim_start();
+                let next = next
+                    .strip_prefix("pub(crate) ")
+                    .or_else(|| next.strip_prefix("pub "))
+                    .unwrap_or(next);
+                next.starts_with("mod ")
+            })
         {
             return &text[..offset];
         }
@@ -479,10 +485,17 @@ fn the_scanner_flags_every_hard_coded_colour_and_font_in_the_fixtures() {
 
 #[test]
 fn rust_test_modules_are_not_scanned_but_code_before_them_is() {
-    let text = "const CSS: &str = \"a{color:#fff}\";\n#[cfg(test)]\nmod tests {\n    const BAD: &[&str] = &[\"#000\", \"rgb(\"];\n}\n";
-    let findings = scan("x.rs", text);
-    assert_eq!(findings.len(), 1, "{findings:#?}");
-    assert!(findings[0].starts_with("x.rs:1: hard-coded colour #fff"));
+    for module in ["mod tests", "pub(crate) mod tests", "pub mod tests"] {
+        let text = format!(
+            "const CSS: &str = \"a{{color:#fff}}\";\n#[cfg(test)]\n{module} {{\n    const BAD: &[&str] = &[\"#000\", \"rgb(\"];\n}}\n"
+        );
+        let findings = scan("x.rs", &text);
+        assert_eq!(findings.len(), 1, "{module}: {findings:#?}");
+        assert!(
+            findings[0].starts_with("x.rs:1: hard-coded colour #fff"),
+            "{module}"
+        );
+    }
 }
 
 #[test]

@@ -46,7 +46,7 @@ const FIELD_KEYS = [
 ];
 // The `brand` object's inputs (accent colour, corner radius, font stack).
 const BRAND_KEYS = [
-  { key: 'accent', label: 'Accent colour', hint: '#rgb or #rrggbb', kind: 'text', placeholder: '#2563eb' },
+  { key: 'accent', label: 'Accent colour', hint: '#rgb or #rrggbb', kind: 'text', placeholder: '#2563eb' }, // ck-style-allow: an example value shown to the publisher, not a style
   { key: 'radius', label: 'Corner radius (px)', hint: '0 to 32', kind: 'int' },
   { key: 'font', label: 'Font stack', hint: 'family names separated by commas, no quotes', kind: 'text', placeholder: 'Inter, system-ui, sans-serif' },
 ];

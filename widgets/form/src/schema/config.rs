@@ -96,7 +96,7 @@ pub struct FormConfig {
     /// `brand.radius`: corner radius of the controls in CSS pixels (0-32).
     pub radius: Option<u32>,
     /// `brand.font`: a font stack without quotes.
-    pub font: Option<String>,
+    pub font_stack: Option<String>,
     min_fill_ms: u32,
 }
 
@@ -143,7 +143,7 @@ impl FormConfig {
             strings: Vec::new(),
             accent: None,
             radius: None,
-            font: None,
+            font_stack: None,
             min_fill_ms: DEFAULT_MIN_FILL_MS,
         };
         form.title = get_str(config, "title", MAX_LABEL).map_err(top)?;
@@ -177,7 +177,7 @@ impl FormConfig {
         check_brand(brand).map_err(top)?;
         form.accent = brand.get("accent").as_str().map(String::from);
         form.radius = brand.get("radius").as_f64().map(|n| n as u32);
-        form.font = brand.get("font").as_str().map(String::from);
+        form.font_stack = brand.get("font").as_str().map(String::from);
         Ok(form)
     }
 
@@ -585,7 +585,7 @@ mod tests {
         );
         assert_eq!(form.accent.as_deref(), Some("#0a7"));
         assert_eq!(form.radius, Some(12));
-        assert_eq!(form.font.as_deref(), Some("Georgia, serif"));
+        assert_eq!(form.font_stack.as_deref(), Some("Georgia, serif"));
         // Every documented key is accepted.
         for key in STRING_KEYS {
             let config = obj(&[
