@@ -3,7 +3,13 @@
 // replay in global call order. `ck` never throws: bad arguments log a console warning.
 
 /** Standard events; widgets add their own (e.g. `form:submit`, `form:success`, `form:error`). */
-export type CkStandardEvent = 'ready' | 'widget:mounted' | 'widget:unmounted' | 'widget:error';
+export type CkStandardEvent =
+  | 'ready'
+  | 'widget:mounted'
+  | 'widget:unmounted'
+  | 'widget:error'
+  | 'widget:open'
+  | 'widget:close';
 
 /** Detail of `widget:mounted` and `widget:unmounted`. */
 export interface CkWidgetDetail {
@@ -13,6 +19,14 @@ export interface CkWidgetDetail {
   type: string;
   /** `data-ck-id`, or null. */
   id: string | null;
+}
+
+/** Detail of `widget:open` and `widget:close` (a `data-ck-mode` popup or slide-in). */
+export interface CkModeDetail extends CkWidgetDetail {
+  /** `data-ck-id` (a presented widget always has one). */
+  id: string;
+  /** `data-ck-mode`. */
+  mode: 'popup' | 'slide';
 }
 
 /** Detail of `widget:error`. Never contains visitor input. */
@@ -30,6 +44,7 @@ export interface Ck {
   /** Subscribe. Events emitted before anyone subscribed to that name (at most 64) are delivered first, in order. */
   (method: 'on', event: 'widget:mounted' | 'widget:unmounted', handler: (detail: CkWidgetDetail) => void): void;
   (method: 'on', event: 'widget:error', handler: (detail: CkErrorDetail) => void): void;
+  (method: 'on', event: 'widget:open' | 'widget:close', handler: (detail: CkModeDetail) => void): void;
   (method: 'on', event: string, handler: (detail: unknown) => void): void;
   /** Unsubscribe a handler passed to `ck('on', …)` (same function object). */
   (method: 'off', event: string, handler: (detail: any) => void): void;
@@ -45,6 +60,11 @@ export interface Ck {
    * latest values on submit; unknown names get one console warning naming them and are ignored.
    */
   (method: 'set', element: Element, values: Record<string, string | boolean>): void;
+  /**
+   * Open or close the popup or slide-in (`data-ck-mode`) whose `data-ck-id` is `id`. A click on
+   * any element with `data-ck-open="id"` opens it too. Warns when none is mounted (yet).
+   */
+  (method: 'open' | 'close', id: string): void;
   /** Call `fn` once the runtime has booted (at once if it has). */
   (method: 'ready', fn: () => void): void;
   /** Internal: calls queued before the runtime loaded. */

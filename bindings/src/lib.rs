@@ -23,23 +23,64 @@ static ALLOC: talc::TalckWasm = unsafe { talc::TalckWasm::new_global() };
 static ALLOC: lol_alloc::AssumeSingleThreaded<lol_alloc::FreeListAllocator> =
     unsafe { lol_alloc::AssumeSingleThreaded::new(lol_alloc::FreeListAllocator::new()) };
 
-/// The widgets compiled into this build.
+/// The widgets of this build, one line each: cargo feature (= `data-ck-widget` type = chunk
+/// name) and widget. Without the `lazy` feature each is registered directly (one wasm, as in
+/// host tests). With it (what `cargo xtask dist` builds) the widget is reachable solely through
+/// its exported chunk entry `ck_chunk_{feature}`: dist moves everything only that entry reaches
+/// into `{feature}.wasm`, which the loader fetches when a mount point of the type is on the page
+/// and instantiates before calling the entry (docs/runtime.md "Lazy chunks").
+macro_rules! widgets {
+    ($($feature:literal => $widget:ty),* $(,)?) => {
+        /// Adds the widgets of this build (none with `lazy`: each chunk registers its own).
+        fn widgets(registry: Registry) -> Registry {
+            $(
+                #[cfg(all(feature = $feature, not(feature = "lazy")))]
+                let registry = registry.with::<$widget>();
+            )*
+            registry
+        }
+        $(
+            #[cfg(all(feature = $feature, feature = "lazy"))]
+            const _: () = {
+                /// The chunk's entry: the glue calls it once the chunk is instantiated.
+                #[export_name = concat!("ck_chunk_", $feature)]
+                extern "C" fn entry() {
+                    ck_runtime::register(Registry::new().with::<$widget>());
+                }
+            };
+        )*
+    };
+}
+
+widgets! {
+    "form" => ck_form::Form,
+    "announcement" => ck_announcement::Announcement,
+    "rating" => ck_rating::Rating,
+}
+
+/// The widgets and the popup / slide-in presenter compiled into this build. With `lazy` the
+/// presenter is its own chunk too (`modes.wasm`), asked for when the first `data-ck-mode` mount
+/// point appears, so pages without one never download it.
 pub fn registry() -> Registry {
-    let registry = Registry::new();
-    #[cfg(feature = "form")]
-    let registry = registry.with::<ck_form::Form>();
-    #[cfg(feature = "announcement")]
-    let registry = registry.with::<ck_announcement::Announcement>();
-    #[cfg(feature = "rating")]
-    let registry = registry.with::<ck_rating::Rating>();
+    let registry = widgets(Registry::new());
+    #[cfg(all(feature = "modes", not(feature = "lazy")))]
+    let registry = registry.present::<ck_modes::Modes>();
     registry
+}
+
+/// The modes chunk's entry: the glue calls it once the chunk is instantiated.
+#[cfg(all(feature = "modes", feature = "lazy"))]
+#[export_name = "ck_chunk_modes"]
+extern "C" fn modes_entry() {
+    ck_runtime::register(Registry::new().present::<ck_modes::Modes>());
 }
 
 /// Starts the runtime. `api`: API origin; `token`: the script's default embed token (may be
 /// empty); `t0`: `performance.now()` when the loader started; `prefetched`: the config manifest
-/// requests the loader started in its first wave (URL → `fetch` promise).
+/// requests the loader started in its first wave (URL → `fetch` promise); `need`: the loader's
+/// `need(chunk, element)` (see `BootOptions::need`).
 #[wasm_bindgen]
-pub fn boot(api: String, token: String, t0: f64, prefetched: JsValue) {
+pub fn boot(api: String, token: String, t0: f64, prefetched: JsValue, need: JsValue) {
     ck_runtime::boot(
         registry(),
         BootOptions {
@@ -47,6 +88,7 @@ pub fn boot(api: String, token: String, t0: f64, prefetched: JsValue) {
             token: Some(token).filter(|t| !t.is_empty()),
             t0,
             prefetched,
+            need,
         },
     );
 }

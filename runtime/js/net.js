@@ -9,10 +9,18 @@
 // bytes in JS than two thread-locals and their property imports in Rust (docs/size.md).
 let api = '';
 let pre = {};
+// The loader's lazy chunk loader (boot.rs `BootOptions::need`), kept here for the same reason.
+let need;
 
-export function ckApi(origin, prefetched) {
+export function ckApi(origin, prefetched, loader) {
   api = origin;
   pre = prefetched || {};
+  need = loader;
+}
+
+// 1: chunk on its way (the loader mounts `el` again when it settles), 2: it failed, 0: none.
+export function ckNeed(chunk, el) {
+  return need ? need(chunk, el) : 0;
 }
 
 // The usage pixel's batch (metrics.rs renders each event; this only collects and sends, in JS

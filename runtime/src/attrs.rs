@@ -27,6 +27,8 @@ pub struct RawAttrs<'a> {
     pub theme: Option<&'a str>,
     /// `data-ck-flags`.
     pub flags: Option<&'a str>,
+    /// `data-ck-mode`.
+    pub mode: Option<&'a str>,
 }
 
 /// Colour scheme requested by `data-ck-theme`.
@@ -52,6 +54,19 @@ impl Theme {
     }
 }
 
+/// How a widget is shown, from `data-ck-mode`: in place, or presented (by the presenter the
+/// embed build registered, see [`crate::Presenter`]) as a popup or a slide-in until opened.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+pub enum Mode {
+    /// Rendered where the mount point is (no `data-ck-mode`, the default).
+    #[default]
+    Inline,
+    /// `popup`: a centred modal dialog.
+    Popup,
+    /// `slide`: a non-modal panel in the inline-end bottom corner.
+    Slide,
+}
+
 /// A successfully parsed mount element.
 #[derive(Clone, Debug, PartialEq)]
 pub struct MountSpec {
@@ -68,6 +83,8 @@ pub struct MountSpec {
     /// Feature flags from `data-ck-flags`, normalised to `a,b,c` (no spaces); see
     /// [`has_flag`].
     pub flags: String,
+    /// How it is shown (`data-ck-mode`).
+    pub mode: Mode,
 }
 
 /// Why a mount element was rejected. [`AttrError::attribute`] and [`AttrError::reason`] give the
@@ -95,11 +112,14 @@ pub enum AttrError {
     /// A flag in `data-ck-flags` is empty, too long or has characters outside `[a-z0-9_.:-]`,
     /// or there are more than [`MAX_FLAGS`].
     BadFlags,
+    /// `data-ck-mode` is not `popup` or `slide`, or the mount point has no `data-ck-id` to
+    /// open it by.
+    BadMode,
 }
 
 /// Attribute, code and reason of each [`AttrError`], in variant order: one table lookup instead
 /// of three `match`es of string pairs in the wasm.
-const ERRORS: [(&str, &str, &str); 10] = [
+const ERRORS: [(&str, &str, &str); 11] = [
     (
         "data-ck-widget",
         "missing_widget",
@@ -137,6 +157,11 @@ const ERRORS: [(&str, &str, &str); 10] = [
         "data-ck-flags",
         "bad_flags",
         "comma list of up to 32 names of a-z 0-9 _ . : -",
+    ),
+    (
+        "data-ck-mode",
+        "bad_mode",
+        "popup or slide, with a data-ck-id",
     ),
 ];
 
@@ -234,6 +259,13 @@ pub fn parse_mount(
         Some(list) => parse_flags(list).ok_or(AttrError::BadFlags)?,
     };
 
+    let mode = match attrs.mode.map(str::trim_ascii) {
+        None | Some("") => Mode::Inline,
+        Some("popup") if id.is_some() => Mode::Popup,
+        Some("slide") if id.is_some() => Mode::Slide,
+        Some(_) => return Err(AttrError::BadMode),
+    };
+
     Ok(MountSpec {
         widget,
         id,
@@ -241,6 +273,7 @@ pub fn parse_mount(
         config,
         theme,
         flags,
+        mode,
     })
 }
 
@@ -346,8 +379,10 @@ mod tests {
             config: Some(r#"{"title":"Hello","fields":[{"name":"email"}]}"#),
             theme: Some("dark"),
             flags: Some("beta, new-ui,x.y:z"),
+            mode: Some(" popup "),
         })
         .unwrap();
+        assert_eq!(spec.mode, Mode::Popup);
         assert_eq!(spec.id.as_deref(), Some("wi_123-abc"));
         assert_eq!(spec.token.as_deref(), Some("ck_pub_AbC123"));
         assert_eq!(spec.theme, Theme::Dark);
@@ -487,6 +522,33 @@ mod tests {
     }
 
     #[test]
+    fn mode_values() {
+        let with_id = |mode| RawAttrs {
+            id: Some("w1"),
+            token: Some("ck_pub_x"),
+            mode: Some(mode),
+            ..form()
+        };
+        for (text, want) in [
+            ("popup", Ok(Mode::Popup)),
+            ("slide", Ok(Mode::Slide)),
+            ("", Ok(Mode::Inline)),
+            ("Popup", Err(AttrError::BadMode)),
+            ("modal", Err(AttrError::BadMode)),
+            ("inline", Err(AttrError::BadMode)),
+        ] {
+            assert_eq!(parse(with_id(text)).map(|s| s.mode), want, "{text}");
+        }
+        assert_eq!(parse(form()).unwrap().mode, Mode::Inline);
+        // Nothing to open it by without an instance id.
+        let no_id = RawAttrs {
+            mode: Some("popup"),
+            ..form()
+        };
+        assert_eq!(parse(no_id), Err(AttrError::BadMode));
+    }
+
+    #[test]
     fn every_error_names_an_attribute_and_reason() {
         use AttrError::*;
         for e in [
@@ -500,6 +562,7 @@ mod tests {
             ConfigNotObject,
             BadTheme,
             BadFlags,
+            BadMode,
         ] {
             assert!(e.attribute().starts_with("data-ck-"));
             assert!(!e.reason().is_empty() && !e.code().is_empty());
@@ -511,5 +574,6 @@ mod tests {
         assert_eq!(ConfigNotObject.code(), "config_not_object");
         assert_eq!(BadFlags.attribute(), "data-ck-flags");
         assert_eq!(BadTheme.reason(), "must be light, dark or auto");
+        assert_eq!(BadMode.code(), "bad_mode");
     }
 }

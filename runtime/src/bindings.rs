@@ -287,17 +287,26 @@ pub(crate) fn set(target: &JsValue, key: &str, value: &JsValue) {
 #[wasm_bindgen(module = "/js/net.js")]
 extern "C" {
     #[wasm_bindgen(js_name = ckApi)]
-    fn api_js(origin: &str, prefetched: &JsValue);
+    fn api_js(origin: &str, prefetched: &JsValue, need: &JsValue);
+    #[wasm_bindgen(js_name = ckNeed)]
+    fn need_js(chunk: &str, el: &Element) -> u32;
     #[wasm_bindgen(js_name = ckMetric)]
     fn metric_js(path: &str, token: &str, event: &str);
     #[wasm_bindgen(js_name = ckFetch)]
     fn fetch_js(path: &str, body: &str, timeout_ms: u32, done: &JsValue);
 }
 
-/// Sets the API origin the request paths below are joined to and the loader's in-flight config
-/// requests (js/net.js `ckApi`; `prefetched`: URL → `fetch` promise, or `undefined`).
-pub(crate) fn set_api(origin: &str, prefetched: &JsValue) {
-    api_js(origin, prefetched);
+/// Sets the API origin the request paths below are joined to, the loader's in-flight config
+/// requests (js/net.js `ckApi`; `prefetched`: URL → `fetch` promise, or `undefined`) and its
+/// chunk loader `need`.
+pub(crate) fn set_api(origin: &str, prefetched: &JsValue, need: &JsValue) {
+    api_js(origin, prefetched, need);
+}
+
+/// Asks the loader for lazy chunk `chunk` on behalf of mount point `el` (js/net.js `ckNeed`,
+/// see `BootOptions::need`): 1 on its way, 2 failed, 0 no such chunk.
+pub(crate) fn need(chunk: &str, el: &Element) -> u32 {
+    need_js(chunk, el)
 }
 
 /// Adds one rendered event for `{api}{path}` to the usage pixel's batch (js/net.js `ckMetric`

@@ -17,9 +17,10 @@ use js_sys::Function;
 use wasm_bindgen::{JsCast, JsValue};
 use web_sys::{Element, MutationObserver};
 
-use crate::attrs::{parse_mount, MountSpec, RawAttrs};
+use crate::attrs::{parse_mount, AttrError, Mode, MountSpec, RawAttrs};
 use crate::http::{request, HttpError, HttpResult};
 use crate::metrics::{self, Kind};
+use crate::present::PresenterFns;
 use crate::util::{js_closure, js_object, JsClosure};
 use crate::widget::{Entry, Instance, InstanceInner, MountError, Registry};
 use crate::{bindings, json, mount, Bus, Value};
@@ -37,15 +38,26 @@ pub struct BootOptions {
     /// the runtime would fetch to the `fetch` promise (`undefined`: none). Each is used once,
     /// by the first mount point that asks for that URL.
     pub prefetched: JsValue,
+    /// The loader's `need(chunk, element)`, called for a mount point whose widget type (or
+    /// whose `data-ck-mode`'s presenter, chunk `modes`) is not registered: `1` when it is a
+    /// lazy chunk on its way (the loader mounts the element again with `ck('mount')` once the
+    /// chunk has called [`register`], or has failed), `2` when that chunk failed to load, `0`
+    /// when there is no such chunk. `undefined`: no lazy chunks.
+    pub need: JsValue,
 }
 
 enum State {
     /// Parsed; waiting for the config manifest (or about to mount).
     Pending(MountSpec),
-    /// The widget's handle and its `set` (for `ck('set')`).
-    Mounted(Rc<dyn Any>, fn(&dyn Any, &Value)),
+    /// A popup's or slide-in's presentation, the widget's handle and its `set` (for
+    /// `ck('set')`). The presentation is dropped first, so an unmount closes it (scroll
+    /// unlocked, focus returned) before the widget goes.
+    Mounted(Option<Box<dyn Any>>, Rc<dyn Any>, fn(&dyn Any, &Value)),
     /// Rejected (bad attributes or config): not retried until removed or `ck('mount')`.
     Failed,
+    /// Its widget's (or presenter's) lazy chunk is on its way: `ck('set')` values collect, and
+    /// the loader mounts it again with `ck('mount')` once the chunk is in.
+    Waiting,
 }
 
 struct Slot {
@@ -62,6 +74,7 @@ struct Runtime {
     token: Option<String>,
     t0: f64,
     entries: Vec<Entry>,
+    presenter: Option<PresenterFns>,
     slots: Vec<Slot>,
     /// Elements unmounted with `ck('unmount')`: the observer leaves them alone.
     held: Vec<Element>,
@@ -80,6 +93,7 @@ thread_local! {
             token: None,
             t0: 0.0,
             entries: Vec::new(),
+            presenter: None,
             slots: Vec::new(),
             held: Vec::new(),
             next_key: 1,
@@ -107,10 +121,11 @@ pub fn boot(registry: Registry, options: BootOptions) {
             return false;
         }
         rt.booted = true;
-        crate::http::set_api(api, options.prefetched);
+        crate::http::set_api(api, options.prefetched, options.need);
         rt.token = options.token.filter(|t| !t.is_empty());
         rt.t0 = options.t0;
-        rt.entries = registry.entries;
+        rt.entries.extend(registry.entries);
+        rt.presenter = rt.presenter.or(registry.presenter);
         true
     });
     if !first {
@@ -163,50 +178,57 @@ fn unmount_disconnected() {
 }
 
 /// The mount attributes, in [`RawAttrs`] order.
-const ATTRIBUTES: [&str; 6] = [
+const ATTRIBUTES: [&str; 7] = [
     "data-ck-widget",
     "data-ck-id",
     "data-ck-token",
     "data-ck-config",
     "data-ck-theme",
     "data-ck-flags",
+    "data-ck-mode",
 ];
 
 /// Mounts `el` unless it already is (or is held by `ck('unmount')` and this is not explicit).
+///
+/// One `with_rt` for the whole decision: each is a monomorphised `LocalKey::with` of its own
+/// (docs/size.md). Nothing in it calls back into the runtime: attribute reads are plain DOM
+/// calls, and the loader's `need` starts loads without running a chunk's entry in the same
+/// task (glue.rs `chunk` awaits before calling a linked entry).
 fn mount_element(el: &Element, explicit: bool) {
-    // Checked before any attribute is read: every mutation rescans the page.
-    let fresh = with_rt(|rt| {
-        if rt.slots.iter().any(|s| s.element == *el) {
-            return false;
-        }
-        match rt.held.iter().position(|h| h == el) {
-            Some(_) if !explicit => false,
-            Some(pos) => {
-                rt.held.swap_remove(pos);
-                true
+    let outcome = with_rt(|rt| {
+        // Checked before any attribute is read: every mutation rescans the page. A waiting
+        // slot gives its `ck('set')` values to the mount the loader asks for.
+        let values = match rt.slots.iter().position(|s| s.element == *el) {
+            Some(pos) if explicit && matches!(rt.slots[pos].state, State::Waiting) => {
+                rt.slots.swap_remove(pos).values
             }
-            None => true,
+            Some(_) => return None,
+            None => {
+                if let Some(pos) = rt.held.iter().position(|h| h == el) {
+                    if !explicit {
+                        return None;
+                    }
+                    rt.held.swap_remove(pos);
+                }
+                Value::Null
+            }
+        };
+        // One array and one loop: the `Option<String>`s dropped in one place, not at every
+        // exit. Filled by index: `array::map` and `each_ref` were monomorphised copies of their
+        // own (~470 B of code before wasm-opt, docs/size.md).
+        let mut attrs: [Option<String>; 7] = Default::default();
+        for (i, name) in ATTRIBUTES.iter().enumerate() {
+            attrs[i] = bindings::get_attribute(el, name);
         }
-    });
-    if !fresh {
-        return;
-    }
-    // One array and one loop: six `Option<String>`s dropped in one place, not at every exit.
-    // Filled by index: `array::map` and `each_ref` were monomorphised copies of their own
-    // (~470 B of code before wasm-opt, docs/size.md).
-    let mut attrs: [Option<String>; 6] = Default::default();
-    for (i, name) in ATTRIBUTES.iter().enumerate() {
-        attrs[i] = bindings::get_attribute(el, name);
-    }
-    let raw = RawAttrs {
-        widget: attrs[0].as_deref(),
-        id: attrs[1].as_deref(),
-        token: attrs[2].as_deref(),
-        config: attrs[3].as_deref(),
-        theme: attrs[4].as_deref(),
-        flags: attrs[5].as_deref(),
-    };
-    let parsed = with_rt(|rt| {
+        let raw = RawAttrs {
+            widget: attrs[0].as_deref(),
+            id: attrs[1].as_deref(),
+            token: attrs[2].as_deref(),
+            config: attrs[3].as_deref(),
+            theme: attrs[4].as_deref(),
+            flags: attrs[5].as_deref(),
+            mode: attrs[6].as_deref(),
+        };
         let entries = &rt.entries;
         let parsed = parse_mount(
             &raw,
@@ -214,11 +236,21 @@ fn mount_element(el: &Element, explicit: bool) {
             |t| entries.iter().find(|e| e.widget == t).map(|e| e.widget),
             json::parse,
         );
+        // Code this wasm does not have yet: the widget's lazy chunk, or the presenter's for a
+        // popup or slide-in. 1: the loader fetches it (or already is, in its first wave) and
+        // mounts the element again once it has registered; 2: it failed.
+        let wanted = match &parsed {
+            Err(AttrError::UnknownWidget) => raw.widget.map(str::trim_ascii),
+            Ok(spec) if spec.mode != Mode::Inline && rt.presenter.is_none() => Some("modes"),
+            _ => None,
+        };
+        let need = wanted.map_or(0, |chunk| bindings::need(chunk, el));
         let key = rt.next_key;
         rt.next_key += 1;
         // With an instance id the config comes from the server (inline config merged over
         // it); without, the inline config is all there is.
         let (state, outcome) = match parsed {
+            _ if need == 1 => (State::Waiting, None),
             Ok(spec) => {
                 let url = match (&spec.id, &spec.token) {
                     (Some(id), Some(token)) => {
@@ -239,31 +271,37 @@ fn mount_element(el: &Element, explicit: bool) {
                     }
                     _ => None,
                 };
-                (State::Pending(spec), Ok((key, url)))
+                (State::Pending(spec), Some(Ok((key, url))))
             }
-            Err(e) => (State::Failed, Err((e, rt.token.clone()))),
+            Err(e) => {
+                let token = raw.token.map(String::from).or_else(|| rt.token.clone());
+                (State::Failed, Some(Err((e, need, token))))
+            }
         };
         rt.slots.push(Slot {
             key,
             element: el.clone(),
             state,
-            values: Value::Null,
+            values,
         });
         outcome
     });
-    match parsed {
-        Ok((key, Some(url))) => {
+    match outcome {
+        None => {}
+        Some(Ok((key, Some(url)))) => {
             request(url, None, Box::new(move |answer| finish(key, Some(answer))))
         }
-        Ok((key, None)) => finish(key, None),
-        Err((e, default_token)) => report(
-            el,
-            e.attribute(),
-            e.code(),
-            e.reason(),
-            raw.token.or(default_token.as_deref()),
-            None,
-        ),
+        Some(Ok((key, None))) => finish(key, None),
+        Some(Err((e, need, token))) => {
+            // A popup whose presenter failed shows inline (`present` reports that); a widget
+            // whose chunk failed stays empty.
+            let (code, reason) = if need == 2 && e == AttrError::UnknownWidget {
+                ("chunk_unavailable", "the widget's code failed to load")
+            } else {
+                (e.code(), e.reason())
+            };
+            report(el, e.attribute(), code, reason, token.as_deref(), None)
+        }
     }
 }
 
@@ -290,9 +328,9 @@ fn finish(key: u32, manifest: Option<HttpResult>) {
             return None;
         };
         let entry = *rt.entries.iter().find(|e| e.widget == spec.widget)?;
-        Some((slot.element.clone(), spec, entry, rt.t0))
+        Some((slot.element.clone(), spec, entry, rt.t0, rt.presenter))
     });
-    let Some((el, spec, entry, t0)) = taken else {
+    let Some((el, spec, entry, t0, presenter)) = taken else {
         return;
     };
     let MountSpec {
@@ -301,6 +339,7 @@ fn finish(key: u32, manifest: Option<HttpResult>) {
         config: inline,
         theme,
         flags: own_flags,
+        mode,
         ..
     } = spec;
     let (token, id) = (token.as_deref(), id.as_deref());
@@ -381,35 +420,44 @@ fn finish(key: u32, manifest: Option<HttpResult>) {
         root,
         bus: Bus::global(),
     }));
-    match (entry.mount)(&config, instance) {
+    match (entry.mount)(&config, instance.clone()) {
         Ok(handle) => {
-            // The slot may have gone while the widget mounted (a handler unmounted it).
-            let (orphan, values) = with_rt(|rt| match rt.slots.iter_mut().find(|s| s.key == key) {
-                Some(slot) => {
-                    slot.state = State::Mounted(handle.clone(), entry.set);
-                    (false, std::mem::take(&mut slot.values))
-                }
-                None => (true, Value::Null),
-            });
+            let mut shown = present(&el, mode, presenter, &instance, &config, token, id);
+            let presented = shown.is_some();
+            // The slot may have gone while the widget mounted (a handler unmounted it). The
+            // first mount of a token counts the embed's load. One `with_rt` for both.
+            let (orphan, values, first_load) =
+                with_rt(|rt| match rt.slots.iter_mut().find(|s| s.key == key) {
+                    Some(slot) => {
+                        slot.state = State::Mounted(shown.take(), handle.clone(), entry.set);
+                        let values = std::mem::take(&mut slot.values);
+                        let first = match token {
+                            Some(t) if !rt.loaded.iter().any(|l| l == t) => {
+                                rt.loaded.push(t.to_owned());
+                                true
+                            }
+                            _ => false,
+                        };
+                        (false, values, first)
+                    }
+                    None => (true, Value::Null, false),
+                });
             if !values.is_null() {
                 (entry.set)(&*handle, &values);
             }
             if orphan {
+                drop(shown);
                 drop(handle);
                 return mount::clear(&el);
             }
             let ms = bindings::now() - t0;
-            let first_load = with_rt(|rt| match token {
-                Some(t) if !rt.loaded.iter().any(|l| l == t) => {
-                    rt.loaded.push(t.to_owned());
-                    true
-                }
-                _ => false,
-            });
             if first_load {
                 metrics::record(token, Kind::Load, None, Some(ms));
             }
-            metrics::record(token, Kind::View, id, Some(ms));
+            // A popup or slide-in counts its view when it opens (the presenter's call).
+            if !presented {
+                metrics::record(token, Kind::View, id, Some(ms));
+            }
             Bus::global().emit("widget:mounted", detail(&el, entry.widget, id));
         }
         Err(MountError::Config(e)) => {
@@ -425,6 +473,55 @@ fn finish(key: u32, manifest: Option<HttpResult>) {
         Err(MountError::Js(e)) => {
             mount::clear(&el);
             report_js(&el, e, token, id);
+        }
+    }
+}
+
+/// Called by a lazy chunk's entry: adds its widgets (a type already registered is kept) and
+/// its presenter.
+pub fn register(registry: Registry) {
+    with_rt(|rt| {
+        if registry.presenter.is_some() {
+            rt.presenter = registry.presenter;
+        }
+        for entry in registry.entries {
+            if !rt.entries.iter().any(|e| e.widget == entry.widget) {
+                rt.entries.push(entry);
+            }
+        }
+    });
+}
+
+/// Hands a mounted widget with a `data-ck-mode` to the registered presenter. `None`: shown
+/// inline (no mode, no presenter in this build, or the presenter failed; the last two reported).
+fn present(
+    el: &Element,
+    mode: Mode,
+    presenter: Option<PresenterFns>,
+    instance: &Instance,
+    config: &Value,
+    token: Option<&str>,
+    id: Option<&str>,
+) -> Option<Box<dyn Any>> {
+    if mode == Mode::Inline {
+        return None;
+    }
+    let Some(presenter) = presenter else {
+        report(
+            el,
+            "data-ck-mode",
+            "mode_unavailable",
+            "not in this embed build: shown inline",
+            token,
+            id,
+        );
+        return None;
+    };
+    match (presenter.present)(mode, instance, config) {
+        Ok(shown) => Some(shown),
+        Err(e) => {
+            report_js(el, e, token, id);
+            None
         }
     }
 }
@@ -490,11 +587,13 @@ fn unmount_element(el: &Element) {
         Some(rt.slots.swap_remove(pos))
     });
     if let Some(Slot {
-        state: State::Mounted(handle, _),
+        state: State::Mounted(shown, handle, _),
         ..
     }) = removed
     {
-        // Dropping the handle releases the widget's listeners, timers and closures.
+        drop(shown);
+        // Dropping the handle releases the widget's listeners, timers and closures (and
+        // closes a popup or slide-in first, see `finish`).
         drop(handle);
         mount::clear(el);
         let widget = bindings::get_attribute(el, "data-ck-widget").unwrap_or_default();
@@ -510,6 +609,7 @@ fn unmount_element(el: &Element) {
 /// - `ck('mount', element)` / `ck('unmount', element)`
 /// - `ck('ready', fn)`: `fn()` once the runtime is ready (at once if it is)
 /// - `ck('set', element, values)`: hands `values` (an object) to the widget of `element`
+/// - `ck('open', id)` / `ck('close', id)`: the popup or slide-in with that `data-ck-id`
 pub fn command(method: &JsValue, a: &JsValue, b: &JsValue) {
     let bus = Bus::global();
     let name = method.as_string().unwrap_or_default();
@@ -530,6 +630,14 @@ pub fn command(method: &JsValue, a: &JsValue, b: &JsValue) {
             unmount_element(el);
         }
         ("set", _, _) if element.is_some() && b.is_object() => set_values(a.unchecked_ref(), b),
+        (verb @ ("open" | "close"), Some(id), _) => {
+            // The presenter keeps its popups by id; the runtime state is not borrowed while
+            // it runs (opening may call back into `ck(…)`).
+            let set_open = with_rt(|rt| rt.presenter.map(|p| p.set_open));
+            if !set_open.is_some_and(|set_open| set_open(&id, verb == "open")) {
+                bindings::warn("ck: no popup or slide-in with this data-ck-id", a);
+            }
+        }
         ("ready", _, _) if a.is_function() => {
             if with_rt(|rt| rt.ready) {
                 bindings::call(a, &JsValue::UNDEFINED, "ck: ready handler threw");
@@ -551,11 +659,11 @@ fn set_values(el: &Element, values: &JsValue) {
     let mounted = with_rt(|rt| {
         let slot = rt.slots.iter_mut().find(|s| s.element == *el)?;
         match &slot.state {
-            State::Pending(_) => {
+            State::Pending(_) | State::Waiting => {
                 slot.values.merge(std::mem::take(&mut values));
                 None
             }
-            State::Mounted(handle, set) => Some((handle.clone(), *set)),
+            State::Mounted(_, handle, set) => Some((handle.clone(), *set)),
             State::Failed => None,
         }
     });

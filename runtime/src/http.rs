@@ -17,8 +17,8 @@ use crate::{bindings, json, Value};
 /// Sets the API origin (without a trailing slash) and the loader's in-flight config requests
 /// (URL → `fetch` promise), once at boot. Both live in js/net.js, which joins every request path
 /// to the origin and hands each prefetched response out once.
-pub(crate) fn set_api(api: &str, prefetched: JsValue) {
-    bindings::set_api(api, &prefetched);
+pub(crate) fn set_api(api: &str, prefetched: JsValue, need: JsValue) {
+    bindings::set_api(api, &prefetched, &need);
 }
 
 /// Milliseconds before a request is aborted (by the browser: `AbortSignal.timeout`).

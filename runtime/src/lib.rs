@@ -20,18 +20,21 @@ mod json;
 pub mod keys;
 pub mod metrics;
 mod mount;
+mod present;
 mod task;
 mod util;
 mod value;
 mod widget;
 
 pub use attrs::{
-    has_flag, parse_mount, AttrError, MountSpec, RawAttrs, Theme, MAX_FLAGS, MAX_INLINE_CONFIG,
+    has_flag, parse_mount, AttrError, Mode, MountSpec, RawAttrs, Theme, MAX_FLAGS,
+    MAX_INLINE_CONFIG,
 };
-pub use boot::{boot, command, is_mounted, BootOptions};
+pub use boot::{boot, command, is_mounted, register, BootOptions};
 pub use bus::{Bus, Subscription, BUFFER_LIMIT};
 pub use http::{Http, HttpError, HttpResult, TIMEOUT_MS};
 pub use json::{from_js, to_js};
+pub use present::Presenter;
 pub use task::{spawn, wait, Wait};
 pub use util::Timer;
 

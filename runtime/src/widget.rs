@@ -8,7 +8,8 @@ use std::rc::Rc;
 use wasm_bindgen::JsValue;
 use web_sys::{Element, ShadowRoot};
 
-use crate::{metrics, Bus, Http, Theme, Value};
+use crate::present::PresenterFns;
+use crate::{metrics, Bus, Http, Presenter, Theme, Value};
 
 /// A widget type. Implement it on a unit struct and register it in the bindings crate.
 ///
@@ -183,6 +184,17 @@ impl Instance {
         );
     }
 
+    /// Counts the instance's view in the usage metrics. The runtime counts one at mount for
+    /// widgets shown in place; a [`crate::Presenter`] calls this when its popup first opens.
+    pub fn metric_view(&self) {
+        metrics::record(
+            self.0.token.as_deref(),
+            metrics::Kind::View,
+            self.0.id.as_deref(),
+            None,
+        );
+    }
+
     /// JSON over HTTP to the API origin, with this instance's token.
     pub fn http(&self) -> Http {
         Http::new(self.0.token.clone())
@@ -329,6 +341,7 @@ pub(crate) struct Entry {
 #[derive(Default)]
 pub struct Registry {
     pub(crate) entries: Vec<Entry>,
+    pub(crate) presenter: Option<PresenterFns>,
 }
 
 impl Registry {
@@ -347,6 +360,12 @@ impl Registry {
                 set: set_erased::<W>,
             });
         }
+        self
+    }
+
+    /// Registers the presenter of `data-ck-mode` mount points (the last one registered wins).
+    pub fn present<P: Presenter>(mut self) -> Self {
+        self.presenter = Some(PresenterFns::of::<P>());
         self
     }
 

@@ -20,6 +20,10 @@ pub mod keys {
     pub const SPACE: &str = "\u{E00D}";
     /// Arrow down.
     pub const ARROW_DOWN: &str = "\u{E015}";
+    /// Escape.
+    pub const ESCAPE: &str = "\u{E00C}";
+    /// Shift (held by [`crate::Browser::chord`]).
+    pub const SHIFT: &str = "\u{E008}";
 }
 
 /// chromedriver + one headless Chromium session. Dropping it ends the session and makes sure no
@@ -289,6 +293,22 @@ impl Browser {
                 actions.push(json!({"type": "keyUp", "value": c.to_string()}));
             }
         }
+        self.post(
+            "/actions",
+            json!({"actions": [{"type": "key", "id": "keyboard", "actions": actions}]}),
+        )
+        .await
+        .map(drop)
+    }
+
+    /// Presses `keys` together (all down in order, then all up in reverse): `[SHIFT, TAB]`.
+    pub async fn chord(&self, keys: &[&str]) -> Result<()> {
+        let down = keys.iter().map(|k| json!({"type": "keyDown", "value": k}));
+        let up = keys
+            .iter()
+            .rev()
+            .map(|k| json!({"type": "keyUp", "value": k}));
+        let actions: Vec<Value> = down.chain(up).collect();
         self.post(
             "/actions",
             json!({"actions": [{"type": "key", "id": "keyboard", "actions": actions}]}),

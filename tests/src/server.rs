@@ -16,8 +16,9 @@ pub fn repo_root() -> PathBuf {
 }
 
 /// The embed build the server serves. `variant` None: `dist/` as built by `cargo xtask dist`;
-/// Some("announcement"): a scratch dist whose only release, `embed/v{version}/`, holds the loader
-/// and that variant's glue and wasm (`dist/sizes/<variant>/`, also built by `cargo xtask dist`).
+/// Some("announcement"): a scratch dist whose only release, `embed/v{version}/`, holds that
+/// variant's loader (no lazy chunks), glue and wasm (`dist/sizes/<variant>/`, also built by
+/// `cargo xtask dist`).
 /// The server answers `/embed/latest/` from the newest `v*` folder, never from a folder named
 /// `latest`, so the copy must be a version folder.
 pub fn dist_dir(variant: Option<&str>, scratch: &Path) -> Result<PathBuf> {
@@ -53,8 +54,13 @@ pub fn dist_dir(variant: Option<&str>, scratch: &Path) -> Result<PathBuf> {
     // No .gz/.br siblings: the server then sends the files uncompressed.
     let embed = out.join("embed").join(format!("v{version}"));
     std::fs::create_dir_all(&embed)?;
-    std::fs::copy(latest.join("loader.js"), embed.join("loader.js"))?;
-    for name in ["ck_bindings.js", "ck_bindings_bg.wasm"] {
+    // The variant's loader knows no lazy chunks: it fetches `core.wasm`, the variant's wasm.
+    for name in [
+        "loader.js",
+        "ck_bindings.js",
+        "ck_bindings_bg.wasm",
+        "core.wasm",
+    ] {
         std::fs::copy(from.join(name), embed.join(name))?;
     }
     Ok(out)

@@ -20,8 +20,17 @@ use crate::toolchain::{Wasm, WASM_TARGET};
 const PACKAGE: &str = "ck-bindings";
 /// wasm-bindgen's output name (`ck_bindings.js` + `ck_bindings_bg.wasm`).
 const OUT_NAME: &str = "ck_bindings";
-/// Widget cargo features of the bindings crate that get their own increment build.
-const WIDGET_FEATURES: &[&str] = &["form", "announcement", "rating"];
+/// Features of the bindings crate that are not widgets; every other feature is one (a lazy
+/// chunk of the release, and an increment build), so a new widget needs no line here.
+const NOT_WIDGETS: &[&str] = &["default", "lazy"];
+/// Widget types whose chunk is also linked into the core the loader fetches for a page with one
+/// of them (`ck_bindings_bg.wasm`; pages without get the bare runtime, `core.wasm`). The form:
+/// a form page then downloads one wasm with the runtime and the form, which is ~3 KB gzip
+/// smaller than the bare core plus `form.wasm` (the chunk's imports of ~80 core functions, no
+/// inlining across the two, two gzip streams; docs/size.md "Lazy chunks").
+const LINKED: &[&str] = &["form"];
+/// Prefix of the allocator experiment features (not widgets either).
+const ALLOC_PREFIX: &str = "alloc-";
 
 /// The features rustc's wasm32 target emits by default, spelled out so wasm-opt never rejects
 /// the module or lowers them, whatever its own defaults.
@@ -56,6 +65,28 @@ pub(crate) struct Opts {
     pub(crate) skip_variants: bool,
     /// Extra cargo features for the release build (e.g. an allocator experiment).
     pub(crate) features: Vec<String>,
+    /// The widget set of the release (each a lazy chunk); `None`: every widget feature.
+    pub(crate) widgets: Option<Vec<String>>,
+}
+
+/// Where dist records the widget set it built, so `size` checks the dependency graph of what
+/// ships (and never rebuilds with another set).
+pub(crate) const WIDGETS_FILE: &str = "dist/sizes/widgets.txt";
+
+/// The widget set of the release in dist/ (`None` before the first dist).
+pub(crate) fn built_widgets(root: &Path) -> Option<Vec<String>> {
+    let text = std::fs::read_to_string(root.join(WIDGETS_FILE)).ok()?;
+    Some(text.split_whitespace().map(String::from).collect())
+}
+
+/// `--widgets a,b`: a comma list (empty entries ignored).
+pub(crate) fn widget_list(arg: Option<String>) -> Option<Vec<String>> {
+    arg.map(|w| {
+        w.split(',')
+            .filter(|w| !w.is_empty())
+            .map(String::from)
+            .collect()
+    })
 }
 
 /// Facts about the bindings crate read from `cargo metadata`.
@@ -66,12 +97,15 @@ pub(crate) struct Bindings {
 
 impl Bindings {
     /// The widget features this crate has (the ones that ship and get increment builds).
-    pub(crate) fn widgets(&self) -> Vec<&'static str> {
-        WIDGET_FEATURES
+    pub(crate) fn widgets(&self) -> Vec<&str> {
+        let mut w: Vec<&str> = self
+            .features
             .iter()
-            .copied()
-            .filter(|f| self.features.iter().any(|have| have == f))
-            .collect()
+            .map(String::as_str)
+            .filter(|f| !NOT_WIDGETS.contains(f) && !f.starts_with(ALLOC_PREFIX))
+            .collect();
+        w.sort_unstable();
+        w
     }
 }
 
@@ -106,8 +140,6 @@ pub(crate) fn bindings(root: &Path) -> Result<Bindings> {
 /// Which features a build gets.
 #[derive(Clone, Copy)]
 enum Features<'a> {
-    /// The crate's defaults plus these (the release build).
-    DefaultPlus(&'a [String]),
     /// Exactly these (variant builds).
     Only(&'a [&'a str]),
 }
@@ -118,17 +150,20 @@ pub(crate) const WASM_RUSTFLAGS: &str =
     "-Zunstable-options -Cpanic=immediate-abort -Zlocation-detail=none \
      -Zfmt-debug=none -Ctarget-feature=-reference-types";
 
-/// Builds the bindings cdylib for wasm32 and returns the path of the wasm cargo wrote.
+/// Builds the bindings cdylib for wasm32 and returns the path of the wasm cargo wrote. With
+/// `relocs` the linker keeps its relocations (`--emit-relocs`, for split.rs), passed through
+/// `cargo rustc` so that only the bindings crate's own flags change, not the std build's.
 fn cargo_build(
     root: &Path,
     target_dir: &Path,
     wasm: Wasm,
     features: Features<'_>,
+    relocs: bool,
 ) -> Result<PathBuf> {
     let mut c = wasm.cargo();
     c.current_dir(root)
         .args([
-            "build",
+            if relocs { "rustc" } else { "build" },
             "--quiet",
             "-p",
             PACKAGE,
@@ -148,16 +183,15 @@ fn cargo_build(
         // table bookkeeping in the wasm (measured: -860 B gzip wasm, +~200 B glue).
         .env("RUSTFLAGS", WASM_RUSTFLAGS);
     match features {
-        Features::DefaultPlus(extra) if !extra.is_empty() => {
-            c.args(["--features", &extra.join(",")]);
-        }
-        Features::DefaultPlus(_) => {}
         Features::Only(only) => {
             c.arg("--no-default-features");
             if !only.is_empty() {
                 c.args(["--features", &only.join(",")]);
             }
         }
+    }
+    if relocs {
+        c.args(["--lib", "--", "-Clink-arg=--emit-relocs"]);
     }
     run(&mut c)?;
     let wasm_file = target_dir
@@ -200,12 +234,16 @@ fn wasm_opt(root: &Path, input: &Path, output_file: &Path, level: &str) -> Resul
         std::fs::copy(input, output_file)?;
         return Ok(());
     }
-    low_memory_is_unused(&std::fs::read(input)?).with_context(|| {
-        format!(
-            "{} breaks --low-memory-unused's assumption",
-            input.display()
-        )
-    })?;
+    // A chunk shares the core's memory, checked with the core (it has no globals of its own).
+    let data = std::fs::read(input)?;
+    if !is_chunk(&data)? {
+        low_memory_is_unused(&data).with_context(|| {
+            format!(
+                "{} breaks --low-memory-unused's assumption",
+                input.display()
+            )
+        })?;
+    }
     let bin = crate::npm::wasm_opt(root);
     let mut c = cmd(&bin.to_string_lossy(), &[]);
     c.args(level.split_whitespace())
@@ -224,6 +262,24 @@ fn wasm_opt(root: &Path, input: &Path, output_file: &Path, level: &str) -> Resul
         .arg(output_file)
         .arg(input);
     crate::sh::output(&mut c).map(|_| ())
+}
+
+/// Whether `wasm` is a lazy chunk (imports its memory from the core).
+fn is_chunk(wasm: &[u8]) -> Result<bool> {
+    use wasmparser::{Parser, Payload, TypeRef};
+    for payload in Parser::new(0).parse_all(wasm) {
+        if let Payload::ImportSection(r) = payload? {
+            for import in r.into_imports() {
+                let import = import?;
+                if import.module == crate::split::CORE_MODULE
+                    && matches!(import.ty, TypeRef::Memory(_))
+                {
+                    return Ok(true);
+                }
+            }
+        }
+    }
+    Ok(false)
 }
 
 /// One wasm-opt trial.
@@ -406,25 +462,36 @@ fn release_files(dir: &Path, out: &mut Vec<PathBuf>) -> Result<()> {
 
 /// The cargo build of one feature set, copied to `work/cargo.wasm` (cargo writes every feature
 /// set to the same path, so builds run one after another and each keeps its own copy).
+/// With `relocs`, `work/raw.wasm` keeps the linker's relocations (for split.rs) and
+/// `work/cargo.wasm` is the same module without them.
 fn compile(
     root: &Path,
     target_dir: &Path,
     wasm: Wasm,
     features: Features<'_>,
     work: &Path,
+    relocs: bool,
 ) -> Result<()> {
-    let raw = cargo_build(root, target_dir, wasm, features)?;
+    let raw = cargo_build(root, target_dir, wasm, features, relocs)?;
     std::fs::create_dir_all(work)?;
-    std::fs::copy(&raw, work.join("cargo.wasm"))?;
+    if relocs {
+        let data = std::fs::read(&raw)?;
+        std::fs::write(work.join("cargo.wasm"), crate::split::strip_relocs(&data)?)?;
+        std::fs::copy(&raw, work.join("raw.wasm"))?;
+    } else {
+        std::fs::copy(&raw, work.join("cargo.wasm"))?;
+    }
     Ok(())
 }
 
 /// bindgen + wasm-opt + shrink of `work/cargo.wasm`: at `level`, or at the best of all levels.
-/// Touches only `work`, so several run at once.
+/// With `work/raw.wasm` (a build with relocations) the wasm is split into the core and its lazy
+/// chunks (`{name}.wasm` next to the glue) first. Touches only `work`, so several run at once.
 fn post_process(
     root: &Path,
     work: &Path,
     level: Option<&'static str>,
+    linked: &[String],
 ) -> Result<(PathBuf, Vec<Trial>, &'static str)> {
     let input = work.join("cargo.wasm");
     // What ships, minus wasm-opt, but with function names: where the bytes go.
@@ -440,6 +507,23 @@ fn post_process(
     // Dead function-table slots point at a kept function; every wasm-opt level then drops what
     // they held (see shrink::prune).
     crate::shrink::prune(&work.join("named.wasm"), &bg)?;
+    let mut chunks = Vec::new();
+    let raw = work.join("raw.wasm");
+    if raw.is_file() {
+        let plans = crate::split::plan(&std::fs::read(&raw)?, linked)?;
+        for m in crate::split::split(&work.join("named.wasm"), &bg, &plans, linked)? {
+            println!(
+                "dist: chunk {}: {} functions, {} data bytes moved out of the core",
+                m.name, m.functions, m.data_bytes
+            );
+            chunks.push(out.join(format!("{}.wasm", m.name)));
+        }
+    }
+    let bare_core = out.join(crate::split::BARE_CORE);
+    let cores: Vec<PathBuf> = Some(bare_core)
+        .filter(|c| c.is_file())
+        .into_iter()
+        .collect();
     let (trials, level) = match level {
         Some(level) => {
             let tmp = work.join("opt.wasm");
@@ -449,8 +533,26 @@ fn post_process(
         }
         None => optimise(root, &bg, &work.join("levels"))?,
     };
+    // Chunks and the bare core at the core's level: one level keeps the trials' time.
+    for chunk in chunks.iter().chain(&cores) {
+        let tmp = chunk.with_extension("opt.wasm");
+        wasm_opt(root, chunk, &tmp, level)?;
+        std::fs::rename(&tmp, chunk)?;
+    }
     // Short import/export names in wasm + glue, minified glue (see shrink.rs).
-    crate::shrink::shrink(root, &out.join(format!("{OUT_NAME}.js")), &bg)?;
+    let lazy: Vec<String> = chunks
+        .iter()
+        .filter_map(|c| Some(c.file_stem()?.to_string_lossy().into_owned()))
+        .filter(|c| !linked.contains(c))
+        .collect();
+    crate::shrink::shrink(
+        root,
+        &out.join(format!("{OUT_NAME}.js")),
+        &bg,
+        &cores,
+        &chunks,
+        &lazy,
+    )?;
     Ok((out, trials, level))
 }
 
@@ -460,17 +562,47 @@ pub(crate) fn dist(root: &Path, target_dir: &Path, wasm: Wasm, opts: &Opts) -> R
     let b = bindings(root)?;
     let work = target_dir.join("ck-dist");
     let dist = root.join("dist");
-    println!("dist: {PACKAGE} v{} with {}", b.version, wasm.describe());
+    let widgets: Vec<String> = match &opts.widgets {
+        Some(w) => {
+            for name in w {
+                if !b.widgets().contains(&name.as_str()) {
+                    bail!(
+                        "--widgets: {PACKAGE} has no widget feature {name:?} (it has: {})",
+                        b.widgets().join(", ")
+                    );
+                }
+            }
+            w.clone()
+        }
+        None => b.widgets().into_iter().map(String::from).collect(),
+    };
+    println!(
+        "dist: {PACKAGE} v{} with {}; widgets (lazy chunks): {}",
+        b.version,
+        wasm.describe(),
+        widgets.join(", ")
+    );
     crate::npm::ensure_wasm_opt(root)?;
 
+    // Every widget of the release is a lazy chunk: `lazy` plus the widget set, nothing else
+    // by default.
+    let mut release_features: Vec<&str> = vec!["lazy"];
+    release_features.extend(widgets.iter().map(String::as_str));
+    release_features.extend(opts.features.iter().map(String::as_str));
     compile(
         root,
         target_dir,
         wasm,
-        Features::DefaultPlus(&opts.features),
+        Features::Only(&release_features),
         &work.join("main"),
+        true,
     )?;
-    let (out, trials, chosen) = post_process(root, &work.join("main"), None)?;
+    let linked: Vec<String> = widgets
+        .iter()
+        .filter(|w| LINKED.contains(&w.as_str()))
+        .cloned()
+        .collect();
+    let (out, trials, chosen) = post_process(root, &work.join("main"), None, &linked)?;
     let table = level_table(&trials, chosen);
     println!(
         "wasm-opt levels for {OUT_NAME}_bg.wasm (bytes; chosen = smallest gzip+brotli):\n{table}"
@@ -481,7 +613,15 @@ pub(crate) fn dist(root: &Path, target_dir: &Path, wasm: Wasm, opts: &Opts) -> R
     copy_dir(&out, &release)?;
     let loader = root.join("bindings/js/loader.js");
     if loader.is_file() {
-        crate::shrink::minify_loader(root, &loader, &release.join("loader.js"))?;
+        let chunk_names: Vec<&str> = widgets.iter().map(String::as_str).collect();
+        let linked: Vec<&str> = linked.iter().map(String::as_str).collect();
+        crate::shrink::minify_loader(
+            root,
+            &loader,
+            &release.join("loader.js"),
+            &chunk_names,
+            &linked,
+        )?;
     } else {
         println!(
             "dist: WARNING {} does not exist yet; the release has no loader",
@@ -502,6 +642,7 @@ pub(crate) fn dist(root: &Path, target_dir: &Path, wasm: Wasm, opts: &Opts) -> R
 
     let sizes = dist.join("sizes");
     std::fs::create_dir_all(&sizes)?;
+    std::fs::write(root.join(WIDGETS_FILE), widgets.join("\n") + "\n")?;
     std::fs::write(sizes.join("wasm-opt-levels.md"), &table)?;
     std::fs::write(sizes.join("wasm-opt-level.txt"), format!("{chosen}\n"))?;
     // The shipped wasm has no names: keep a named copy for `cargo xtask top`.
@@ -519,8 +660,13 @@ pub(crate) fn dist(root: &Path, target_dir: &Path, wasm: Wasm, opts: &Opts) -> R
         );
     }
 
-    if opts.skip_variants || !opts.features.is_empty() {
+    if opts.skip_variants {
         println!("dist: variant builds skipped (--skip-variants)");
+    } else if !opts.features.is_empty() {
+        println!(
+            "dist: variant builds skipped: --features {} changes the release only",
+            opts.features.join(",")
+        );
     } else {
         variants(root, target_dir, wasm, &b, &work, &sizes, chosen)?;
     }
@@ -540,14 +686,16 @@ fn variants(
 ) -> Result<()> {
     let widgets = b.widgets();
     if widgets.is_empty() {
-        println!(
-            "dist: {PACKAGE} has no widget features ({}) yet: no increment builds",
-            WIDGET_FEATURES.join(", ")
-        );
+        println!("dist: {PACKAGE} has no widget features yet: no increment builds");
         return Ok(());
     }
     let mut builds: Vec<(String, Vec<&str>)> = vec![("bare".into(), vec![])];
     builds.extend(widgets.iter().map(|w| (w.to_string(), vec![*w])));
+    // Every widget in one wasm: what the release would be without lazy chunks (the measured
+    // alternative to splitting: one build per widget set, docs/size.md "Lazy chunks").
+    if widgets.len() > 1 {
+        builds.push(("all".into(), widgets.clone()));
+    }
     for (name, features) in &builds {
         compile(
             root,
@@ -555,13 +703,16 @@ fn variants(
             wasm,
             Features::Only(features),
             &work.join(name),
+            false,
         )?;
     }
     // node's wasm-opt dominates what follows and is single-threaded: one thread per build.
     let outs: Vec<Result<(PathBuf, Vec<Trial>, &'static str)>> = std::thread::scope(|s| {
         let handles: Vec<_> = builds
             .iter()
-            .map(|(name, _)| s.spawn(move || post_process(root, &work.join(name), Some(level))))
+            .map(|(name, _)| {
+                s.spawn(move || post_process(root, &work.join(name), Some(level), &[]))
+            })
             .collect();
         handles
             .into_iter()
@@ -582,6 +733,14 @@ fn variants(
             total = total + measure(&std::fs::read(dest.join(&f))?);
         }
         std::fs::copy(work.join(name).join("named.wasm"), dest.join("named.wasm"))?;
+        // What serves the variant (tests/src/server.rs): a loader with no lazy chunks, which
+        // then always fetches `core.wasm`, here the variant's one wasm.
+        let loader = root.join("bindings/js/loader.js");
+        crate::shrink::minify_loader(root, &loader, &dest.join("loader.js"), &[], &[])?;
+        std::fs::copy(
+            dest.join(format!("{OUT_NAME}_bg.wasm")),
+            dest.join(crate::split::BARE_CORE),
+        )?;
         measured.push((name.clone(), total));
     }
     let bare = measured[0].1;
@@ -591,10 +750,10 @@ fn variants(
         let _ = writeln!(
             t,
             "| {} | {} | {} | {} | {} | {} | {} |",
-            if name == "bare" {
-                "bare runtime".to_string()
-            } else {
-                format!("runtime + {name}")
+            match name.as_str() {
+                "bare" => "bare runtime".to_string(),
+                "all" => format!("runtime + {} (one wasm)", widgets.join(" + ")),
+                _ => format!("runtime + {name}"),
             },
             s.raw,
             s.gzip,

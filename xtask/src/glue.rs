@@ -20,20 +20,116 @@ const INIT_START: &str = "function __wbg_finalize_init(";
 /// The last line of wasm-bindgen's glue.
 const GLUE_END: &str = "export { initSync, __wbg_init as default };";
 
-/// The replacement: the loader's contract is `default(fetchPromise)` → the wasm exports.
+/// The replacement: the loader's contract is `default(fetchPromise)` → the wasm exports, and
+/// `chunk(name, load)` for each lazy chunk (split.rs): when the core has the chunk linked in, its
+/// entry is the core's export `0{name}`, called at once; otherwise `load(name)`'s response is
+/// instantiated with the glue's imports plus the core's exports as module `$` (memory, function
+/// table, stack pointer, shared functions), then its entry `e` registers its widgets with the
+/// runtime.
 const INIT: &str = "\
-async function __wbg_init(response) {
-    const imports = __wbg_get_imports();
+let imports;
+const instantiate = async (response, i) => {
     response = await response;
     if (!response.ok) throw Error('ck: wasm ' + response.status);
     // A wrong MIME type makes instantiateStreaming reject before it reads the body.
-    const { instance } = await WebAssembly.instantiateStreaming(response, imports)
-        .catch(() => response.arrayBuffer().then((bytes) => WebAssembly.instantiate(bytes, imports)));
-    wasm = instance.exports;
+    const { instance } = await WebAssembly.instantiateStreaming(response, i)
+        .catch(() => response.arrayBuffer().then((bytes) => WebAssembly.instantiate(bytes, i)));
+    return instance.exports;
+};
+async function __wbg_init(response) {
+    imports = __wbg_get_imports();
+    wasm = await instantiate(response, imports);
     return wasm;
 }
-export { __wbg_init as default };
+const lazyJs = {};
+async function chunk(name, load) {
+    const linked = wasm['0' + name];
+    // Not in the caller's task: the runtime asks from inside its state (boot.rs mount_element).
+    await 0;
+    if (linked) return linked();
+    // A chunk's own JS (its crate's snippets, `lazy_snippets`) is `{name}.js`, fetched beside
+    // its wasm and in place before its entry runs. A variable URL: esbuild would bundle every
+    // `./*.js` for `import('./' + name + '.js')`.
+    const own = './' + name + '.js';
+    const [exports] = await Promise.all([
+        instantiate(load(name), { ...imports, $: wasm }),
+        lazyJs[name]?.(import(own)),
+    ]);
+    exports.e();
+}
+export { __wbg_init as default, chunk };
 ";
+
+/// Where [`lazy_snippets`] lists the chunks with JS of their own.
+const LAZY_JS: &str = "const lazyJs = {};";
+
+/// Moves each lazy chunk's wasm-bindgen snippet out of the glue. wasm-bindgen imports every
+/// `module = "/js/…"` file of every crate statically at the top of the glue, and esbuild then
+/// bundles it in, so every page would download the popup's JS. For chunk `c` (crate `ck-{c}`),
+/// the static `import { a, b as b1 } from './snippets/ck-{c}-{hash}/…'` becomes `let a, b1;`,
+/// filled by `chunk(c)` from `./{c}.js` before the chunk's entry runs. Returns the new glue and,
+/// per chunk with a snippet, the snippet's path (relative to the glue) to ship as `{c}.js`.
+pub(crate) fn lazy_snippets(
+    js: &str,
+    chunks: &[String],
+) -> Result<(String, Vec<(String, String)>)> {
+    let mut out = String::with_capacity(js.len());
+    let mut lazy: Vec<(String, String, String)> = Vec::new();
+    for line in js.split_inclusive('\n') {
+        let chunk = chunks.iter().find(|c| {
+            line.starts_with("import {") && line.contains(&format!("from './snippets/ck-{c}-"))
+        });
+        let Some(chunk) = chunk else {
+            out.push_str(line);
+            continue;
+        };
+        let (names, path) = line
+            .trim_end()
+            .strip_prefix("import {")
+            .and_then(|l| l.split_once("} from '"))
+            .and_then(|(names, rest)| Some((names, rest.strip_suffix("';")?)))
+            .with_context(|| format!("glue: an import line of another shape: {line:?}"))?;
+        ensure!(
+            !lazy.iter().any(|(c, _, _)| c == chunk),
+            "glue: chunk {chunk} has two snippet files (one per chunk is supported)"
+        );
+        let mut declared = Vec::new();
+        let mut pattern = Vec::new();
+        for name in names.split(',').map(str::trim).filter(|n| !n.is_empty()) {
+            match name.split_once(" as ") {
+                Some((from, to)) => {
+                    declared.push(to.trim());
+                    pattern.push(format!("{}: {}", from.trim(), to.trim()));
+                }
+                None => {
+                    declared.push(name);
+                    pattern.push(name.to_string());
+                }
+            }
+        }
+        out.push_str(&format!("let {};\n", declared.join(", ")));
+        lazy.push((chunk.clone(), path.to_string(), pattern.join(", ")));
+    }
+    if lazy.is_empty() {
+        return Ok((out, Vec::new()));
+    }
+    ensure!(
+        out.matches(LAZY_JS).count() == 1,
+        "glue: no {LAZY_JS:?} (is the init replaced?)"
+    );
+    let table: Vec<String> = lazy
+        .iter()
+        .map(|(c, _, p)| format!("{c}: async (m) => ({{ {p} }} = await m)"))
+        .collect();
+    let out = out.replace(
+        LAZY_JS,
+        &format!("const lazyJs = {{ {} }};", table.join(", ")),
+    );
+    Ok((
+        out,
+        lazy.into_iter().map(|(c, path, _)| (c, path)).collect(),
+    ))
+}
 
 /// The glue with its instantiation code replaced by [`INIT`].
 pub(crate) fn replace_init(js: &str) -> Result<String> {
@@ -171,7 +267,14 @@ export { initSync, __wbg_init as default };\n";
         assert!(out.contains("instantiateStreaming") && out.contains("arrayBuffer()"));
         assert!(out
             .trim_end()
-            .ends_with("export { __wbg_init as default };"));
+            .ends_with("export { __wbg_init as default, chunk };"));
+    }
+
+    #[test]
+    fn chunk_init_matches_the_splitter() {
+        // The core's exports reach a chunk as module `$`; its entry is `e` (split.rs).
+        assert!(INIT.contains(&format!("{}: wasm", crate::split::CORE_MODULE)));
+        assert!(INIT.contains(&format!(".{}();", crate::split::CHUNK_ENTRY)));
     }
 
     #[test]

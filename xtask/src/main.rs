@@ -2,7 +2,7 @@
 //!
 //! ```text
 //! setup                     install what a fresh machine is missing (quiet when nothing is)
-//! dist [--skip-variants] [--features a,b]
+//! dist [--skip-variants] [--features a,b] [--widgets a,b]
 //!                           build the embed into dist/embed/v{version}/ and dist/embed/latest/
 //! size                      size gate on dist/ (builds it first when missing) + wasm dep allowlist
 //! top [-n 20] [--variant bare|form|…]
@@ -31,6 +31,7 @@ mod server_bench;
 mod sh;
 mod shrink;
 mod single;
+mod split;
 mod toolchain;
 
 use std::path::{Path, PathBuf};
@@ -41,14 +42,16 @@ use anyhow::{bail, Context, Result};
 const USAGE: &str = "usage: cargo xtask <command>
   setup                     install what is missing (wasm toolchain, wasm-bindgen-cli, Chromium, npm's esbuild + binaryen,
                             the WordPress block library's CSS for the demo site)
-  dist [--skip-variants] [--features a,b]
+  dist [--skip-variants] [--features a,b] [--widgets a,b]
                             build the embed into dist/embed/v{version}/ (+ latest/, + widget increments;
+                            --widgets: the widget set, each a lazy chunk (default: every widget feature);
                             --features adds cargo features to the release build and skips variants)
   size                      size gate on dist/ and the wasm dependency allowlist
   top [-n N] [--variant V]  largest functions and bytes per crate of the embed's wasm
-                            (V = bare, form, announcement: the increment builds of dist/sizes/)
+                            (V = bare, form, announcement, modes: the increment builds of dist/sizes/)
   test                      fmt, clippy (host + wasm), host tests, wasm tests in headless Chromium, dist, size gate
-  run [--port N]            build the embed and start the server on http://127.0.0.1:N (default 8080;
+  run [--port N] [--widgets a,b]
+                            build the embed and start the server on http://127.0.0.1:N (default 8080;
                             the builder at /, the demo sites on N + 1)
   bench [--server-only|--embed-only] [--quick|--long|--secs N] [--only pixel,tokens,cluster] [--no-write]
                             print the benchmark tables (server: 6 s per wrk run, ~4 min; --quick 2 s,
@@ -143,11 +146,13 @@ fn real_main(mut args: Vec<String>) -> Result<()> {
                         .collect()
                 })
                 .unwrap_or_default();
+            let widgets = dist::widget_list(take_value(&mut args, "--widgets")?);
             no_more(&args)?;
             let wasm = toolchain::detect()?;
             let opts = dist::Opts {
                 skip_variants,
                 features,
+                widgets,
             };
             dist::dist(&root, &target, wasm, &opts).map(|_| ())
         }
@@ -193,11 +198,13 @@ fn real_main(mut args: Vec<String>) -> Result<()> {
             let port: u16 = port
                 .parse()
                 .with_context(|| format!("--port {port:?} is not a port number"))?;
+            let widgets = dist::widget_list(take_value(&mut args, "--widgets")?);
             no_more(&args)?;
             let wasm = toolchain::setup(&root, &target)?;
             let opts = dist::Opts {
                 skip_variants: true,
                 features: Vec::new(),
+                widgets,
             };
             dist::dist(&root, &target, wasm, &opts)?;
             let sites = port

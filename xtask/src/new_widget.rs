@@ -170,25 +170,21 @@ pub(crate) fn register(root: &Path, name: &str) -> Result<Vec<(PathBuf, String)>
 
     let path = root.join("bindings/src/lib.rs");
     let text = read(&path)?;
-    refuse_if(&path, &text, &[&format!("feature = \"{name}\"")])?;
+    refuse_if(&path, &text, &[&format!("\"{name}\" =>")])?;
+    // One line in the `widgets!` list: a lazy chunk `{name}.wasm` in a release, registered
+    // directly in host builds.
     let start = text
-        .find("pub fn registry() -> Registry {")
-        .context("bindings/src/lib.rs has no `pub fn registry() -> Registry {`")?;
+        .find("widgets! {\n")
+        .context("bindings/src/lib.rs has no `widgets! {` list")?;
     let end = text[start..]
-        .find("\n    registry\n}")
+        .find("\n}\n")
         .map(|at| start + at + 1)
-        .context("bindings/src/lib.rs: registry() does not end in `registry`")?;
+        .context("bindings/src/lib.rs: the `widgets!` list does not end in `}`")?;
     let text = format!(
-        "{}    #[cfg(feature = \"{name}\")]\n    let registry = registry.with::<{ident}::{ty}>();\n{}",
+        "{}    \"{name}\" => {ident}::{ty},\n{}",
         &text[..end],
         &text[end..]
     );
-    out.push((path, text));
-
-    // The size builds: one increment build per widget feature.
-    let path = root.join("xtask/src/dist.rs");
-    let text = add_to_list(&read(&path)?, "const WIDGET_FEATURES: &[&str] = &[", name)
-        .with_context(|| path.display().to_string())?;
     out.push((path, text));
 
     // `cargo xtask test` lints the wasm crates for wasm32 too.
@@ -197,10 +193,10 @@ pub(crate) fn register(root: &Path, name: &str) -> Result<Vec<(PathBuf, String)>
         .with_context(|| path.display().to_string())?;
     out.push((path, text));
 
-    // The size gate: the widget's increment over the bare runtime.
+    // The size gate: the widget's lazy chunk.
     let path = root.join("size-budget.json");
     let text = read(&path)?;
-    let title = format!("\"{name} widget increment\"");
+    let title = format!("\"{name} chunk\"");
     refuse_if(&path, &text, &[&title])?;
     let close = text
         .rfind(']')
@@ -210,17 +206,15 @@ pub(crate) fn register(root: &Path, name: &str) -> Result<Vec<(PathBuf, String)>
         .context("size-budget.json: the budgets array is empty")?;
     let entry = format!(
         ",\n    {{\n      \"name\": {title},\n      \
-         \"path\": [\"dist/sizes/{name}/ck_bindings.js\", \"dist/sizes/{name}/ck_bindings_bg.wasm\"],\n      \
-         \"minus\": [\"dist/sizes/bare/ck_bindings.js\", \"dist/sizes/bare/ck_bindings_bg.wasm\"],\n      \
+         \"path\": \"dist/embed/latest/{name}.wasm\",\n      \
          \"compression\": \"gzip\",\n      \"limit\": \"10 KB\",\n      \"aim\": \"5 KB\"\n    }}"
     );
     let text = format!("{}{entry}{}", &text[..=last], &text[last + 1..]);
     let parsed: serde_json::Value =
         serde_json::from_str(&text).context("size-budget.json is no longer JSON after the edit")?;
-    let named = parsed["budgets"].as_array().is_some_and(|b| {
-        b.iter()
-            .any(|e| e["name"] == format!("{name} widget increment"))
-    });
+    let named = parsed["budgets"]
+        .as_array()
+        .is_some_and(|b| b.iter().any(|e| e["name"] == format!("{name} chunk")));
     if !named {
         bail!("size-budget.json: the entry did not land in \"budgets\"");
     }
@@ -508,17 +502,16 @@ Events: `__NAME__:clicked` (detail `{id, widget, element}`). Metrics: one intera
   under `[package.metadata.ck]`.
 
 Registered by the scaffold in the root `Cargo.toml` (member + `[workspace.dependencies]`),
-`bindings/Cargo.toml` (feature `__NAME__`), `bindings/src/lib.rs` (`registry()`),
-`xtask/src/dist.rs` (`WIDGET_FEATURES`: an increment build), `xtask/src/ci.rs` (`WASM_CRATES`:
-wasm32 clippy) and `size-budget.json` (≤ 10 KB gz);
+`bindings/Cargo.toml` (feature `__NAME__`), `bindings/src/lib.rs` (a `widgets!` line: its own
+lazy chunk `__NAME__.wasm` in a release), `xtask/src/ci.rs` (`WASM_CRATES`: wasm32 clippy) and
+`size-budget.json` (the chunk ≤ 10 KB gz);
 test page `examples/pages/__NAME__.html`.
 
 ## Build, measure, look
 
 ```sh
 cargo test -p __CRATE__                      # the config parser
-cargo xtask dist && cargo xtask size         # dist/sizes/__NAME__/ and the increment budget
-cargo xtask dist --features __NAME__         # an embed with the widget in dist/embed/latest/
+cargo xtask dist && cargo xtask size         # dist/embed/latest/__NAME__.wasm and its budget
 cargo run -p ck-server -- --port 8080        # http://127.0.0.1:8080/dev/__NAME__.html
 ```
 "#;
@@ -532,9 +525,9 @@ const PAGE: &str = r#"<!doctype html>
   <link rel="stylesheet" href="form-demo.css">
 </head>
 <body>
-  <!-- The __NAME__ widget (widgets/__NAME__), made by `cargo xtask new-widget`. Needs an embed
-       with the `__NAME__` feature: `cargo xtask dist --features __NAME__`, or the increment
-       build dist/sizes/__NAME__/ that the browser tests serve. Config is inline. -->
+  <!-- The __NAME__ widget (widgets/__NAME__), made by `cargo xtask new-widget`. A release has
+       every widget feature as a lazy chunk (`cargo xtask dist`; `--widgets` narrows it), so
+       this page loads `__NAME__.wasm` next to the runtime core. Config is inline. -->
   <main>
     <h1>__NAME__</h1>
     <div id="light" data-ck-widget="__NAME__" data-ck-config='{"text":"Hello from __NAME__"}'></div>

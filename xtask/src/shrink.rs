@@ -18,15 +18,56 @@ use crate::sh::{cmd, output};
 const OLD_MODULE: &str = "./ck_bindings_bg.js";
 const NEW_MODULE: &str = "a";
 
-/// Renames imports/exports in `wasm_file` and the glue `js_file`, then minifies the glue.
-pub(crate) fn shrink(root: &Path, js_file: &Path, wasm_file: &Path) -> Result<()> {
+/// Renames imports/exports in `wasm_file` (and in the other `cores` and the lazy `chunks`,
+/// split.rs) and the glue `js_file`, moves the JS of the `lazy` chunks (names) into files of
+/// their own, then minifies the glue.
+pub(crate) fn shrink(
+    root: &Path,
+    js_file: &Path,
+    wasm_file: &Path,
+    cores: &[std::path::PathBuf],
+    chunks: &[std::path::PathBuf],
+    lazy: &[String],
+) -> Result<()> {
     let esbuild = crate::npm::esbuild(root)?;
     let wasm = std::fs::read(wasm_file)?;
     let js = crate::glue::trim(&crate::glue::replace_init(&std::fs::read_to_string(
         js_file,
     )?)?)?;
-    let (wasm, js) = rename(&wasm, &js)?;
+    let mut names = Names::default();
+    let (wasm, mut js, exports) = rename(&wasm, &js, &mut names)?;
+    // Another core for the same glue (split.rs's bare core): its glue imports get the names
+    // already given, and its exports the same names in the same order, or the glue fits one
+    // core only.
+    for core in cores {
+        let (renamed, again, theirs) = rename(&std::fs::read(core)?, &js, &mut names)?;
+        ensure!(
+            theirs == exports,
+            "{} exports other functions to the glue than the main core",
+            core.display()
+        );
+        js = again;
+        std::fs::write(core, renamed)?;
+    }
+    for chunk in chunks {
+        let renamed = rename_chunk(&std::fs::read(chunk)?, &mut js, &mut names)?;
+        std::fs::write(chunk, renamed)?;
+    }
     std::fs::write(wasm_file, wasm)?;
+    // Each lazy chunk's own JS becomes `{chunk}.js`, minified on its own (see glue.rs).
+    let dir = js_file.parent().context("glue folder")?;
+    let (js, own_js) = crate::glue::lazy_snippets(&js, lazy)?;
+    for (chunk, path) in own_js {
+        let min = output(
+            cmd(
+                &esbuild.to_string_lossy(),
+                &["--minify", "--format=esm", "--log-level=warning"],
+            )
+            .arg(dir.join(&path)),
+        )
+        .with_context(|| format!("esbuild --minify on {path}"))?;
+        std::fs::write(dir.join(format!("{chunk}.js")), min)?;
+    }
     let renamed = js_file.with_extension("renamed.js");
     std::fs::write(&renamed, js)?;
     let out = output(
@@ -60,8 +101,15 @@ pub(crate) fn shrink(root: &Path, js_file: &Path, wasm_file: &Path) -> Result<()
 /// Writes the hand-written loader to `out` minified by esbuild: its comments explain every
 /// byte-saving trick to the next reader and cost ~0.5 KB gzip when shipped (esbuild keeps the
 /// `/*!` licence line). Whitespace and comments only: the loader is already written in its
-/// smallest syntax, and `--minify` keeps it a classic script (no format conversion).
-pub(crate) fn minify_loader(root: &Path, loader: &Path, out: &Path) -> Result<()> {
+/// smallest syntax, and `--minify` keeps it a classic script (no format conversion). The
+/// release's lazy chunk names replace the loader's `'CK_CHUNKS'` placeholder.
+pub(crate) fn minify_loader(
+    root: &Path,
+    loader: &Path,
+    out: &Path,
+    chunks: &[&str],
+    linked: &[&str],
+) -> Result<()> {
     let esbuild = crate::npm::esbuild(root)?;
     let js = output(
         cmd(
@@ -72,11 +120,33 @@ pub(crate) fn minify_loader(root: &Path, loader: &Path, out: &Path) -> Result<()
     )
     .context("esbuild --minify on the loader")?;
     ensure!(
-        js.contains("ck_bindings.js") && js.contains("ck_bindings_bg.wasm"),
+        js.contains("ck_bindings.js")
+            && js.contains("ck_bindings_bg.wasm")
+            && js.contains(crate::split::BARE_CORE),
         "minified loader lost its asset names"
     );
-    std::fs::write(out, js)?;
+    let js = with_list(&js, "CK_CHUNKS", chunks)?;
+    std::fs::write(out, with_list(&js, "CK_LINKED", linked)?)?;
     Ok(())
+}
+
+/// `["CK_CHUNKS"]` → `["form","announcement"]` (for `placeholder` `CK_CHUNKS`).
+fn with_list(js: &str, placeholder: &str, chunks: &[&str]) -> Result<String> {
+    let placeholder = format!("[\"{placeholder}\"]");
+    ensure!(
+        js.matches(&placeholder).count() == 1,
+        "the minified loader has no {placeholder} (or several)"
+    );
+    for c in chunks {
+        ensure!(
+            !c.is_empty()
+                && c.bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_'),
+            "chunk name {c:?} is not [A-Za-z0-9_-]+"
+        );
+    }
+    let list: Vec<String> = chunks.iter().map(|c| format!("\"{c}\"")).collect();
+    Ok(js.replace(&placeholder, &format!("[{}]", list.join(","))))
 }
 
 /// The demangled name every closure invoke shim of wasm-bindgen 0.2.130 has (generic arguments
@@ -401,7 +471,7 @@ fn read_leb(data: &[u8], pos: &mut usize) -> Result<u32> {
     }
 }
 
-fn write_leb(out: &mut Vec<u8>, mut n: u32) {
+pub(crate) fn write_leb(out: &mut Vec<u8>, mut n: u32) {
     loop {
         let byte = (n & 0x7f) as u8;
         n >>= 7;
@@ -459,8 +529,50 @@ fn skip_import_desc(data: &[u8], pos: &mut usize) -> Result<()> {
     Ok(())
 }
 
-/// Renames the glue-facing imports and all exports; returns the new wasm and glue.
-fn rename(wasm: &[u8], js: &str) -> Result<(Vec<u8>, String)> {
+/// The short names given to glue imports so far: a chunk importing a glue function gets the
+/// name the core's import got (or a fresh one, if only chunks import it).
+#[derive(Default)]
+struct Names {
+    given: std::collections::HashMap<String, String>,
+    used: usize,
+}
+
+impl Names {
+    /// The short name of glue import `name`, renaming it in `js` the first time.
+    fn of(&mut self, name: &str, js: &mut String) -> Result<String> {
+        if let Some(n) = self.given.get(name) {
+            return Ok(n.clone());
+        }
+        let new = names().nth(self.used).context("names")?;
+        self.used += 1;
+        // Keys of the import object: `name: function(…)`.
+        let n = replace_ident(js, "", name, &new);
+        ensure!(n >= 1, "import {name} not found in the glue");
+        self.given.insert(name.to_string(), new.clone());
+        Ok(new)
+    }
+}
+
+/// Renames a chunk's glue imports as the core's were named (its `$` imports of core exports
+/// keep their numeric names, which [`rename_exports`] leaves alone).
+fn rename_chunk(wasm: &[u8], js: &mut String, names: &mut Names) -> Result<Vec<u8>> {
+    let mut out = wasm[..8].to_vec();
+    for (id, body) in code_sections(wasm)? {
+        let body = if id == 2 {
+            rename_imports(body, js, &mut Vec::new(), names)?
+        } else {
+            body.to_vec()
+        };
+        out.push(id);
+        write_leb(&mut out, body.len() as u32);
+        out.extend_from_slice(&body);
+    }
+    Ok(out)
+}
+
+/// Renames the glue-facing imports and all exports; returns the new wasm and glue, and the
+/// glue-facing exports' old names in order.
+fn rename(wasm: &[u8], js: &str, names: &mut Names) -> Result<(Vec<u8>, String, Vec<String>)> {
     ensure!(
         wasm.len() >= 8 && &wasm[..4] == b"\0asm",
         "not a wasm module"
@@ -470,6 +582,7 @@ fn rename(wasm: &[u8], js: &str) -> Result<(Vec<u8>, String)> {
     let mut pos = 8;
     // Element types of all tables (imported first), for the externref table check below.
     let mut tables: Vec<u8> = Vec::new();
+    let mut exports = Vec::new();
     while pos < wasm.len() {
         let id = wasm[pos];
         pos += 1;
@@ -477,12 +590,12 @@ fn rename(wasm: &[u8], js: &str) -> Result<(Vec<u8>, String)> {
         let body = wasm.get(pos..pos + size).context("truncated section")?;
         pos += size;
         let new_body = match id {
-            2 => Some(rename_imports(body, &mut js, &mut tables)?),
+            2 => Some(rename_imports(body, &mut js, &mut tables, names)?),
             4 => {
                 table_types(body, &mut tables)?;
                 None
             }
-            7 => Some(rename_exports(body, &mut js, &tables)?),
+            7 => Some(rename_exports(body, &mut js, &tables, &mut exports)?),
             _ => None,
         };
         out.push(id);
@@ -497,13 +610,14 @@ fn rename(wasm: &[u8], js: &str) -> Result<(Vec<u8>, String)> {
             }
         }
     }
+    // Once; none when a second core renames the already renamed glue.
     let module_refs = js.matches(&format!("\"{OLD_MODULE}\"")).count();
     ensure!(
-        module_refs == 1,
+        module_refs <= 1,
         "expected the import module {OLD_MODULE:?} once in the glue, found {module_refs}"
     );
     js = js.replace(&format!("\"{OLD_MODULE}\""), &format!("\"{NEW_MODULE}\""));
-    Ok((out, js))
+    Ok((out, js, exports))
 }
 
 /// Appends the element type of each table the table section defines.
@@ -517,12 +631,16 @@ fn table_types(body: &[u8], tables: &mut Vec<u8>) -> Result<()> {
     Ok(())
 }
 
-fn rename_imports(body: &[u8], js: &mut String, tables: &mut Vec<u8>) -> Result<Vec<u8>> {
+fn rename_imports(
+    body: &[u8],
+    js: &mut String,
+    tables: &mut Vec<u8>,
+    names: &mut Names,
+) -> Result<Vec<u8>> {
     let mut pos = 0;
     let count = read_leb(body, &mut pos)?;
     let mut out = Vec::new();
     write_leb(&mut out, count);
-    let mut fresh = names();
     for _ in 0..count {
         let module = read_name(body, &mut pos)?;
         let name = read_name(body, &mut pos)?;
@@ -532,10 +650,7 @@ fn rename_imports(body: &[u8], js: &mut String, tables: &mut Vec<u8>) -> Result<
         }
         skip_import_desc(body, &mut pos)?;
         if module == OLD_MODULE {
-            let new = fresh.next().context("names")?;
-            // Keys of the import object: `name: function(…)`.
-            let n = replace_ident(js, "", &name, &new);
-            ensure!(n >= 1, "import {name} not found in the glue");
+            let new = names.of(&name, js)?;
             write_name(&mut out, NEW_MODULE);
             write_name(&mut out, &new);
         } else {
@@ -552,7 +667,12 @@ fn rename_imports(body: &[u8], js: &mut String, tables: &mut Vec<u8>) -> Result<
 const EXTERNREF_TABLE: &str = "__wbindgen_externrefs";
 const EXTERNREF: u8 = 0x6f;
 
-fn rename_exports(body: &[u8], js: &mut String, tables: &[u8]) -> Result<Vec<u8>> {
+fn rename_exports(
+    body: &[u8],
+    js: &mut String,
+    tables: &[u8],
+    renamed: &mut Vec<String>,
+) -> Result<Vec<u8>> {
     let mut pos = 0;
     let count = read_leb(body, &mut pos)?;
     let mut out = Vec::new();
@@ -563,6 +683,14 @@ fn rename_exports(body: &[u8], js: &mut String, tables: &[u8]) -> Result<Vec<u8>
         let kind = *body.get(pos).context("truncated export")?;
         pos += 1;
         let index = read_leb(body, &mut pos)?;
+        // The core's exports for lazy chunks (split.rs): numeric, short already, and not in
+        // the glue.
+        if name.starts_with(|c: char| c.is_ascii_digit()) {
+            write_name(&mut out, &name);
+            out.push(kind);
+            write_leb(&mut out, index);
+            continue;
+        }
         // Binaryen 108's wasm-opt (Debian's, used until binaryen 132 from npm) wrote this export
         // with the funcref table's index: the glue's first `table.set` then threw and nothing
         // booted. 132 gets it right; this check keeps a regression from shipping silently.
@@ -574,6 +702,7 @@ fn rename_exports(body: &[u8], js: &mut String, tables: &[u8]) -> Result<Vec<u8>
              first table.set would throw (a wasm-opt bug?)"
         );
         let new = fresh.next().context("names")?;
+        renamed.push(name.clone());
         // The glue reaches every export as `wasm.<name>`.
         replace_ident(js, "wasm.", &name, &new);
         write_name(&mut out, &new);
@@ -581,8 +710,10 @@ fn rename_exports(body: &[u8], js: &mut String, tables: &[u8]) -> Result<Vec<u8>
         write_leb(&mut out, index);
     }
     ensure!(pos == body.len(), "export section has trailing bytes");
+    // The one dynamic access allowed: a linked chunk's entry `0{name}` (glue.rs `chunk`),
+    // which starts with a digit and is never renamed.
     ensure!(
-        !js.contains("wasm[") && !js.contains("exports["),
+        !js.replace("wasm['0' + ", "").contains("wasm[") && !js.contains("exports["),
         "the glue indexes wasm exports dynamically: renaming them is unsafe"
     );
     Ok(out)
@@ -591,6 +722,19 @@ fn rename_exports(body: &[u8], js: &mut String, tables: &[u8]) -> Result<Vec<u8>
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_loader_gets_the_chunk_list() {
+        let js = "let c=[\"CK_CHUNKS\"],x=1;";
+        assert_eq!(
+            with_list(js, "CK_CHUNKS", &["form", "announcement"]).unwrap(),
+            "let c=[\"form\",\"announcement\"],x=1;"
+        );
+        assert_eq!(with_list(js, "CK_CHUNKS", &[]).unwrap(), "let c=[],x=1;");
+        assert!(with_list(js, "CK_CHUNKS", &["a\"b"]).is_err());
+        assert!(with_list("let c=[];", "CK_CHUNKS", &["form"]).is_err());
+        assert!(with_list(js, "CK_LINKED", &["form"]).is_err());
+    }
 
     #[test]
     fn short_names_are_unique_and_skip_keywords() {
@@ -634,7 +778,7 @@ mod tests {
         section(7, exports, &mut wasm);
         section(10, vec![1, 2, 0, 0x0b], &mut wasm);
         let js = "const i = { __wbg_x_0123: function() {} };\nreturn { \"./ck_bindings_bg.js\": i };\nwasm.long_export();";
-        let (new_wasm, new_js) = rename(&wasm, js).unwrap();
+        let (new_wasm, new_js, _) = rename(&wasm, js, &mut Names::default()).unwrap();
         assert_eq!(
             new_js,
             "const i = { a: function() {} };\nreturn { \"a\": i };\nwasm.a();"
@@ -658,12 +802,14 @@ mod tests {
         write_leb(&mut wasm, exports.len() as u32);
         wasm.extend(exports);
         let js = "\"./ck_bindings_bg.js\"; wasm.__wbindgen_externrefs.set(0, 1);";
-        let err = rename(&wasm, js).unwrap_err().to_string();
+        let err = rename(&wasm, js, &mut Names::default())
+            .unwrap_err()
+            .to_string();
         assert!(err.contains("not an externref table"), "{err}");
         // The right table (1) renames as usual.
         let n = wasm.len();
         wasm[n - 1] = 1;
-        let (new_wasm, new_js) = rename(&wasm, js).unwrap();
+        let (new_wasm, new_js, _) = rename(&wasm, js, &mut Names::default()).unwrap();
         assert_eq!(new_js, "\"a\"; wasm.a.set(0, 1);");
         assert!(new_wasm.ends_with(&[7, 5, 1, 1, b'a', 1, 1]));
     }

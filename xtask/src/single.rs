@@ -45,6 +45,18 @@ pub(crate) fn build(root: &Path) -> Result<PathBuf> {
         folder.join("loader.js.br"),
         size_budget::brotli(js.as_bytes()),
     )?;
+    // Lazy widget chunks stay separate files: the single script fetches them from its own
+    // folder as the release loader does.
+    for entry in std::fs::read_dir(&latest)? {
+        let path = entry?.path();
+        let name = path
+            .file_name()
+            .and_then(|n| n.to_str())
+            .unwrap_or_default();
+        if name.ends_with(".wasm") && name != "ck_bindings_bg.wasm" {
+            std::fs::copy(&path, folder.join(name))?;
+        }
+    }
     let s = size_budget::measure(js.as_bytes());
     println!(
         "single-file embed (bench only): {} — raw {} B, gzip {} B, brotli {} B, gzip -9 {} B",

@@ -10,7 +10,6 @@ const EDITED: &[&str] = &[
     "Cargo.toml",
     "bindings/Cargo.toml",
     "bindings/src/lib.rs",
-    "xtask/src/dist.rs",
     "size-budget.json",
     "xtask/src/ci.rs",
 ];
@@ -106,13 +105,9 @@ fn scaffolds_and_registers_once() {
         1,
         "\nck-star-board = { workspace = true, optional = true }\n",
     );
-    added(
-        2,
-        "    #[cfg(feature = \"star-board\")]\n    let registry = registry.with::<ck_star_board::StarBoard>();\n    registry\n}",
-    );
-    added(3, ", \"star-board\"];");
-    added(4, "\"star-board widget increment\"");
-    added(5, "\n    \"ck-star-board\",\n];");
+    added(2, "    \"star-board\" => ck_star_board::StarBoard,\n}\n");
+    added(3, "\"star-board chunk\"");
+    added(4, "\n    \"ck-star-board\",\n];");
     // The member sits with the other widgets, the dependency with the other crates.
     let lines: Vec<&str> = after[0].lines().collect();
     let at = lines
@@ -129,7 +124,7 @@ fn scaffolds_and_registers_once() {
         "{}",
         lines[at + 1]
     );
-    let budgets: serde_json::Value = serde_json::from_str(&after[4]).unwrap();
+    let budgets: serde_json::Value = serde_json::from_str(&after[3]).unwrap();
     let last = budgets["budgets"]
         .as_array()
         .unwrap()
@@ -137,9 +132,9 @@ fn scaffolds_and_registers_once() {
         .unwrap()
         .clone();
     assert_eq!(last["limit"], "10 KB");
-    assert_eq!(last["path"][1], "dist/sizes/star-board/ck_bindings_bg.wasm");
+    assert_eq!(last["path"], "dist/embed/latest/star-board.wasm");
     // The manifests and the registry only gained lines: every line of before is still there,
-    // in order (dist.rs's list and the budgets' closing brace are edited in place, checked above).
+    // in order (the budgets' closing brace is edited in place, checked above).
     for (b, a) in before.iter().zip(&after).take(3) {
         let mut rest = a.lines();
         for line in b.lines() {
@@ -173,7 +168,10 @@ fn refuses_taken_and_invalid_names_without_a_change() {
     let text = std::fs::read_to_string(&lib).unwrap();
     std::fs::write(
         &lib,
-        text.replace("pub fn registry", "// feature = \"half\"\npub fn registry"),
+        text.replace(
+            "widgets! {\n",
+            "widgets! {\n    \"half\" => ck_half::Half,\n",
+        ),
     )
     .unwrap();
     let (ok, out) = new_widget(root, "half");

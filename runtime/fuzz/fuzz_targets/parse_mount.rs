@@ -19,12 +19,20 @@ fn from_serde(v: &serde_json::Value) -> Value {
 }
 
 fuzz_target!(|data: &[u8]| {
-    // Six attributes and a default token, separated by 0xFF bytes; absent when missing.
+    // Seven attributes and a default token, separated by 0xFF bytes; absent when missing.
     let text = String::from_utf8_lossy(data);
     let mut parts = text.split('\u{FFFD}');
     let mut next = || parts.next().filter(|p| !p.starts_with('\u{1}'));
-    let (widget, id, token, config, theme, flags, default) =
-        (next(), next(), next(), next(), next(), next(), next());
+    let (widget, id, token, config, theme, flags, mode, default) = (
+        next(),
+        next(),
+        next(),
+        next(),
+        next(),
+        next(),
+        next(),
+        next(),
+    );
     let attrs = RawAttrs {
         widget,
         id,
@@ -32,6 +40,7 @@ fuzz_target!(|data: &[u8]| {
         config,
         theme,
         flags,
+        mode,
     };
     let json = |t: &str| {
         serde_json::from_str::<serde_json::Value>(t)
@@ -52,6 +61,9 @@ fuzz_target!(|data: &[u8]| {
         }
         if spec.id.is_some() {
             assert!(spec.token.is_some());
+        }
+        if spec.mode != ck_runtime::Mode::Inline {
+            assert!(spec.id.is_some());
         }
         if let Some(token) = &spec.token {
             assert!(token.starts_with("ck_pub_"));

@@ -8,6 +8,9 @@
 //! The WordPress site links the real `@wordpress/block-library` stylesheets, fetched by
 //! `cargo xtask setup` into `target/js-tools/wordpress/` (GPL, not committed), at `/vendor/wordpress/`.
 //! `strict-csp` is served under `script-src 'self' <embed origin> 'wasm-unsafe-eval'; style-src 'self'`.
+//! With a draft, `<!--ck:popup-->` / `<!--ck:slide-->` become the draft's form as a popup or
+//! slide-in (`data-ck-mode`) with a button that opens it (`data-ck-open`); without one, nothing
+//! (a mode needs an instance id to be opened by).
 
 use std::net::SocketAddr;
 
@@ -130,16 +133,36 @@ impl Draft {
         })
     }
 
+    /// The draft's form shown as `mode` (`popup` or `slide`) and a button (`class=ck-open`)
+    /// that opens it; empty without a well-formed draft.
+    fn moded(&self, mode: &str, label: &str) -> String {
+        let Some(attrs) = self.mount_attrs() else {
+            return String::new();
+        };
+        format!(
+            "<button type=\"button\" class=\"ck-open\" data-ck-open=\"{}\">{label}</button>\n\
+             <div data-ck-widget=\"form\" {attrs}{} data-ck-mode=\"{mode}\"></div>",
+            esc(&self.id),
+            self.theme_attr()
+        )
+    }
+
+    fn theme_attr(&self) -> String {
+        match self.theme() {
+            "auto" => String::new(),
+            theme => format!(" data-ck-theme=\"{theme}\""),
+        }
+    }
+
     /// The snippet's mount point: the draft's, else a sample form inline.
     fn mount(&self) -> String {
         let source = self
             .mount_attrs()
             .unwrap_or_else(|| format!("data-ck-config=\"{}\"", esc(SAMPLE_CONFIG)));
-        let theme = match self.theme() {
-            "auto" => String::new(),
-            theme => format!(" data-ck-theme=\"{theme}\""),
-        };
-        format!("<div data-ck-widget=\"form\" {source}{theme}></div>")
+        format!(
+            "<div data-ck-widget=\"form\" {source}{}></div>",
+            self.theme_attr()
+        )
     }
 }
 
@@ -191,7 +214,12 @@ async fn site_page(
                 draft.mount()
             ),
         )
-        .replace("<!--ck:query-->", &esc(&draft.query()));
+        .replace("<!--ck:query-->", &esc(&draft.query()))
+        .replace(
+            "<!--ck:popup-->",
+            &draft.moded("popup", "Open the form in a popup"),
+        )
+        .replace("<!--ck:slide-->", &draft.moded("slide", "Feedback"));
     let csp = (site == "strict-csp").then(|| {
         format!(
             "script-src 'self' {embed} 'wasm-unsafe-eval'; style-src 'self'; connect-src 'self' {embed}"
@@ -235,6 +263,14 @@ mod tests {
             let mount = d.mount();
             assert_eq!(mount.contains("data-ck-id"), mounted, "{mount}");
             assert!(!mount.contains("<script"), "{mount}");
+            let popup = d.moded("popup", "Open");
+            assert_eq!(popup.contains("data-ck-mode=\"popup\""), mounted, "{popup}");
+            assert_eq!(
+                popup.contains(&format!("data-ck-open=\"{id}\"")),
+                mounted,
+                "{popup}"
+            );
+            assert!(!popup.contains("<script"), "{popup}");
         }
         let d = Draft {
             id: "not-a-uuid".into(),

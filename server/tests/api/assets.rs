@@ -16,6 +16,10 @@ async fn embed_assets_are_versioned_compressed_and_cached() {
         &dist.join("v0.10.0/ck_bindings_bg.wasm"),
         b"\0asm\x01\0\0\0",
     );
+    // A lazy widget chunk (`cargo xtask dist` writes one per widget type) is a release file
+    // like the others.
+    write(&dist.join("v0.10.0/form.wasm"), b"\0asm\x01\0\0\0");
+    write(&dist.join("v0.10.0/form.wasm.gz"), b"GZIP CHUNK");
     write(&dist.join("v0.11.0-rc.1/loader.js"), b"pre-release loader");
     let server = store.start().await;
     let c = client();
@@ -94,6 +98,18 @@ async fn embed_assets_are_versioned_compressed_and_cached() {
         res.headers().get(header::CONTENT_ENCODING).is_none(),
         "no .br beside it: identity"
     );
+
+    let res = get("/embed/v0.10.0/form.wasm", Some("gzip"))
+        .await
+        .expect("get");
+    let h = res.headers().clone();
+    assert_eq!(
+        h[header::CACHE_CONTROL],
+        "public, max-age=31536000, immutable"
+    );
+    assert_eq!(h[header::CONTENT_TYPE], "application/wasm");
+    assert_eq!(h[header::CONTENT_ENCODING], "gzip");
+    assert_eq!(res.bytes().await.expect("body").as_ref(), b"GZIP CHUNK");
 
     for missing in [
         "/embed/v0.10.0/nope.js",

@@ -62,8 +62,12 @@ const PRESETS: &[Preset] = &[
 const FORM: &str = r#"{"title":"Newsletter","fields":[{"type":"email","name":"email","label":"Email","required":true}],"submit_label":"Join"}"#;
 
 /// Records the first mount before the loader exists (the publisher stub queues the call).
+/// The announcement of the three-types page (inline config).
+const ANNOUNCEMENT: &str = r#"{"message":"Spring sale","ends_at":"2030-04-01T00:00:00Z"}"#;
+
 const PROBE: &str = "<script>window.ck=window.ck||function(){(ck.q=ck.q||[]).push(arguments)};\
-ck('on','widget:mounted',function(){window.ckT=window.ckT||performance.now()});</script>";
+ck('on','widget:mounted',function(){window.ckN=(window.ckN||0)+1;\
+if(ckN>=(window.ckWant||1))window.ckT=window.ckT||performance.now()});</script>";
 
 /// Reads the measurement once the widget mounted: time, whether the form's input was there,
 /// and the critical chain depth after the loader, over the embed's own requests (URLs starting
@@ -292,6 +296,17 @@ async fn main() -> Result<()> {
             "data-ck-widget=\"form\" data-ck-id=\"{id}\" data-ck-token=\"{token}\""
         )),
     )?;
+    // Three widget types, one chunk each beside the form's core: timed until all three mounted
+    // (`ckWant`); the form comes first, so the input check still reads it.
+    server.write_page(
+        "bench-three.html",
+        &snippet(&format!(
+            "data-ck-widget=\"form\" data-ck-id=\"{id}\" data-ck-token=\"{token}\"></div>\
+             <script>window.ckWant=3</script>\
+             <div data-ck-widget=\"announcement\" data-ck-config='{ANNOUNCEMENT}'></div>\
+             <div data-ck-widget=\"rating\" data-ck-config='{{\"label\":\"How was your visit?\"}}'"
+        )),
+    )?;
     server.write_page(
         "bench-inline.html",
         &snippet(&format!(
@@ -307,6 +322,10 @@ async fn main() -> Result<()> {
         for (snippet, page) in [
             ("data-ck-id", "bench-id.html"),
             ("inline config", "bench-inline.html"),
+            (
+                "3 types: form (data-ck-id), announcement, rating",
+                "bench-three.html",
+            ),
         ] {
             let url = server.page(page);
             let row = measure(

@@ -1,5 +1,5 @@
-//! The outside author's widget (examples/announcement), served from the embed variant built with
-//! the `announcement` feature (`dist/sizes/announcement/`, made by `cargo xtask dist`).
+//! The outside author's widget (examples/announcement), served from the release: its lazy chunk
+//! `announcement.wasm` ships next to the runtime core (`cargo xtask dist`).
 
 use anyhow::Result;
 use ck_e2e::Page;
@@ -7,7 +7,7 @@ use serde_json::json;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn author_widget_mounts_ticks_and_dismisses() -> Result<()> {
-    let page = Page::start(Some("announcement")).await?;
+    let page = Page::start(None).await?;
     page.goto("announcement.html").await?;
     let browser = &page.browser;
     browser

@@ -7,11 +7,13 @@
 mod announcement;
 mod blocked_api;
 mod builder;
+mod chunks;
 mod claim;
 mod dashboard;
 mod embed;
 mod form;
 mod form_data;
+mod modes;
 mod rating;
 mod screens;
 mod sites;

@@ -10,10 +10,10 @@ use anyhow::{Context, Result};
 use ck_e2e::{Browser, Server};
 use serde_json::{json, Value};
 
-const FORM: &str = r#"{"title":"Newsletter","fields":[{"type":"email","name":"email","label":"Email","required":true}],"submit_label":"Join"}"#;
+pub(crate) const FORM: &str = r#"{"title":"Newsletter","fields":[{"type":"email","name":"email","label":"Email","required":true}],"submit_label":"Join"}"#;
 
 /// Records the runtime's events and every beacon, through the publisher stub, before the loader.
-const RECORDER: &str = "<script>\
+pub(crate) const RECORDER: &str = "<script>\
 window.ckEvents = []; window.ckBeacons = [];\
 window.ck = window.ck || function () { (ck.q = ck.q || []).push(arguments); };\
 ['ready', 'widget:mounted', 'widget:error'].forEach(function (name) {\
@@ -27,13 +27,13 @@ window.addEventListener('load', function () { document.body.setAttribute('data-p
 </script>";
 
 /// A real server whose demo pages are written by the test, and a browser.
-struct Wave {
-    server: Server,
-    browser: Browser,
+pub(crate) struct Wave {
+    pub(crate) server: Server,
+    pub(crate) browser: Browser,
 }
 
 impl Wave {
-    async fn start() -> Result<Wave> {
+    pub(crate) async fn start() -> Result<Wave> {
         let server = Server::publisher().await?;
         let browser = Browser::start().await?;
         browser.cdp("Network.enable", json!({})).await?;
@@ -41,13 +41,13 @@ impl Wave {
     }
 
     /// A draft form instance: (id, token).
-    async fn draft(&self) -> Result<(String, String)> {
+    pub(crate) async fn draft(&self) -> Result<(String, String)> {
         self.server.draft(&serde_json::from_str(FORM)?).await
     }
 
     /// Writes a page with `body` (mount points) followed by `loaders` copies of the snippet's
     /// script tag, and opens it.
-    async fn open(&self, body: &str, loaders: usize) -> Result<()> {
+    pub(crate) async fn open(&self, body: &str, loaders: usize) -> Result<()> {
         let script = format!(
             "<script async src=\"{}/embed/latest/loader.js\"></script>",
             self.server.embed_origin()
@@ -61,17 +61,52 @@ impl Wave {
         self.browser.goto(&self.server.page("wave.html")).await
     }
 
-    async fn js(&self, expr: &str) -> Result<Value> {
+    pub(crate) async fn js(&self, expr: &str) -> Result<Value> {
         self.browser
             .eval(&format!("return ({expr});"), json!([]))
             .await
     }
 
-    async fn wait(&self, cond: &str, what: &str) -> Result<()> {
+    pub(crate) async fn wait(&self, cond: &str, what: &str) -> Result<()> {
         self.browser.wait_for(cond, what).await
     }
 
-    async fn count(&self, event: &str) -> Result<u64> {
+    /// Makes every request whose URL matches `pattern` fail at the network level (DevTools
+    /// request blocking).
+    pub(crate) async fn block(&self, pattern: &str) -> Result<()> {
+        self.browser
+            .cdp("Network.setBlockedURLs", json!({ "urls": [pattern] }))
+            .await?;
+        Ok(())
+    }
+
+    /// Opens a page with one form mount point `w1` of draft `(id, token)` and waits for it.
+    pub(crate) async fn open_form(&self, id: &str, token: &str) -> Result<()> {
+        self.open(&mount_point("w1", id, token, ""), 1).await?;
+        self.wait(
+            "ckEvents.some(e => e.name === 'widget:mounted')",
+            "the form",
+        )
+        .await
+    }
+
+    /// Waits for `cond` (the reports a test expects) and the page's load handler, gives late
+    /// duplicates half a second, then returns every `widget:error` as `element id/code`, sorted.
+    pub(crate) async fn settled_errors(&self, cond: &str, what: &str) -> Result<Value> {
+        self.wait(cond, what).await?;
+        self.wait(
+            "document.body.dataset.pageOk === '1'",
+            "the page's load handler",
+        )
+        .await?;
+        tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+        self.js(
+            "ckEvents.filter(e => e.name === 'widget:error').map(e => e.el + '/' + e.code).sort()",
+        )
+        .await
+    }
+
+    pub(crate) async fn count(&self, event: &str) -> Result<u64> {
         Ok(self
             .js(&format!(
                 "ckEvents.filter(e => e.name === '{event}').length"
@@ -82,7 +117,7 @@ impl Wave {
     }
 
     /// Resource Timing entries whose URL contains `part`: (start, end) in ms.
-    async fn requests(&self, part: &str) -> Result<Vec<(f64, f64)>> {
+    pub(crate) async fn requests(&self, part: &str) -> Result<Vec<(f64, f64)>> {
         let list = self
             .browser
             .eval(
@@ -102,7 +137,7 @@ impl Wave {
     }
 
     /// When the loader had the glue and the wasm ready (`ck:load:end`), i.e. before boot.
-    async fn load_end(&self) -> Result<f64> {
+    pub(crate) async fn load_end(&self) -> Result<f64> {
         self.js("performance.getEntriesByName('ck:load:end')[0].startTime")
             .await?
             .as_f64()
@@ -110,7 +145,7 @@ impl Wave {
     }
 
     /// Whether the element `#id` hosts a rendered form.
-    async fn rendered(&self, id: &str) -> Result<bool> {
+    pub(crate) async fn rendered(&self, id: &str) -> Result<bool> {
         Ok(self
             .js(&format!(
                 "!!document.getElementById('{id}')?.shadowRoot?.querySelector('form input')"
@@ -120,7 +155,7 @@ impl Wave {
     }
 
     /// Beacons the loader sent to `POST /api/v1/errors`.
-    async fn loader_errors(&self) -> Result<Vec<Value>> {
+    pub(crate) async fn loader_errors(&self) -> Result<Vec<Value>> {
         let list = self
             .js("ckBeacons.filter(b => b.url.endsWith('/api/v1/errors')).map(b => JSON.parse(b.body))")
             .await?;
@@ -128,7 +163,7 @@ impl Wave {
     }
 }
 
-fn mount_point(el_id: &str, id: &str, token: &str, extra: &str) -> String {
+pub(crate) fn mount_point(el_id: &str, id: &str, token: &str, extra: &str) -> String {
     format!(
         "<div id=\"{el_id}\" data-ck-widget=\"form\" data-ck-id=\"{id}\" data-ck-token=\"{token}\" {extra}></div>"
     )
@@ -231,12 +266,7 @@ async fn a_failed_config_fetch_reports_once_and_the_page_keeps_working() -> Resu
     let w = Wave::start().await?;
     let (a, token) = w.draft().await?;
     // Every config request fails at the network level: the loader's and the runtime's retry.
-    w.browser
-        .cdp(
-            "Network.setBlockedURLs",
-            json!({"urls": ["*/config?token=*"]}),
-        )
-        .await?;
+    w.block("*/config?token=*").await?;
     let inline = format!("data-ck-config='{FORM}'");
     let body = [
         // With inline config the visitor still gets a widget.
@@ -247,19 +277,11 @@ async fn a_failed_config_fetch_reports_once_and_the_page_keeps_working() -> Resu
     .concat();
     // Included twice: the second loader must not add requests or reports.
     w.open(&body, 2).await?;
-    w.wait(
-        "ckEvents.filter(e => e.name === 'widget:error').length >= 2",
-        "two manifest errors",
-    )
-    .await?;
-    w.wait(
-        "document.body.dataset.pageOk === '1'",
-        "the page's load handler",
-    )
-    .await?;
-    tokio::time::sleep(Duration::from_millis(500)).await;
     let errors = w
-        .js("ckEvents.filter(e => e.name === 'widget:error').map(e => e.el + '/' + e.code).sort()")
+        .settled_errors(
+            "ckEvents.filter(e => e.name === 'widget:error').length >= 2",
+            "two manifest errors",
+        )
         .await?;
     assert_eq!(
         errors,
@@ -291,9 +313,7 @@ async fn a_failed_wasm_or_glue_fetch_reports_once_and_the_page_keeps_working() -
     for blocked in ["*ck_bindings_bg.wasm*", "*ck_bindings.js*"] {
         let w = Wave::start().await?;
         let (a, token) = w.draft().await?;
-        w.browser
-            .cdp("Network.setBlockedURLs", json!({"urls": [blocked]}))
-            .await?;
+        w.block(blocked).await?;
         w.open(&mount_point("w1", &a, &token, ""), 2).await?;
         w.wait("ckBeacons.length >= 1", "the loader's error beacon")
             .await
