@@ -45,15 +45,16 @@ pub(crate) fn build(root: &Path) -> Result<PathBuf> {
         folder.join("loader.js.br"),
         size_budget::brotli(js.as_bytes()),
     )?;
-    // Lazy widget chunks stay separate files: the single script fetches them from its own
-    // folder as the release loader does.
+    // Lazy widget chunks (and their JS) and the bare core stay separate files: the single script
+    // fetches them from its own folder as the release loader does.
     for entry in std::fs::read_dir(&latest)? {
         let path = entry?.path();
         let name = path
             .file_name()
             .and_then(|n| n.to_str())
             .unwrap_or_default();
-        if name.ends_with(".wasm") && name != "ck_bindings_bg.wasm" {
+        let chunk_js = name.ends_with(".js") && !["loader.js", "ck_bindings.js"].contains(&name);
+        if (name.ends_with(".wasm") && name != "ck_bindings_bg.wasm") || chunk_js {
             std::fs::copy(&path, folder.join(name))?;
         }
     }
@@ -72,9 +73,12 @@ pub(crate) fn build(root: &Path) -> Result<PathBuf> {
 /// The glue's exports as an object expression: `export{a as default,b as boot}` →
 /// `{default:a,boot:b}`; the glue without that statement.
 fn module_to_function(glue: &str) -> Result<(String, String)> {
+    // `import()` stays: a classic script's dynamic imports resolve against the script's own
+    // URL, as the module's did (a lazy chunk's JS, glue.rs `chunk`). `import.meta` has no
+    // classic-script meaning.
     ensure!(
-        !glue.contains("import.meta") && !glue.contains("import("),
-        "glue: uses import.meta or import(); cannot inline it"
+        !glue.contains("import.meta"),
+        "glue: uses import.meta; cannot inline it"
     );
     let at = glue
         .rfind("export{")
@@ -156,7 +160,8 @@ mod tests {
     fn the_glue_becomes_a_function_and_the_loader_reads_it() {
         let glue =
             "let wasm;function a(){}async function b(r){}export{a as boot,b as default,c as cmd};";
-        let loader = "/*! x (y) */\n((w)=>{let m=fetch(u+\"ck_bindings_bg.wasm\");import(u+\"ck_bindings.js\").then(g=>g.default(m))})(window);";
+        // The release loader's shape: the linked core or the bare one.
+        let loader = "/*! x (y) */\n((w)=>{let m=o?fetch(u+\"ck_bindings_bg.wasm\"):fetch(u+\"core.wasm\");import(u+\"ck_bindings.js\").then(g=>g.default(m))})(window);";
         let out = bundle(loader, glue, b"\0asm").unwrap();
         assert!(out.contains("return {boot:a,default:b,cmd:c}"), "{out}");
         assert!(out.contains("Promise.resolve(__ckG).then"), "{out}");
@@ -168,11 +173,13 @@ mod tests {
             !out.contains("export") && !out.contains("ck_bindings"),
             "{out}"
         );
+        assert!(out.contains("fetch(u+\"core.wasm\")"), "{out}");
     }
 
     #[test]
     fn refuses_what_it_cannot_inline() {
         assert!(module_to_function("const u=import.meta.url;export{u as default};").is_err());
+        assert!(module_to_function("const f=(n)=>import(n);export{f as default};").is_ok());
         assert!(module_to_function("let a;").is_err());
         assert!(replace_call("fetch(x)", "fetch", "ck_bindings_bg.wasm", "y").is_err());
     }
