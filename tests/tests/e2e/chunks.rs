@@ -19,9 +19,13 @@ fn announcement(el_id: &str) -> String {
     )
 }
 
+/// A rating with inline config.
+const RATING: &str =
+    "<div id=\"stars\" data-ck-widget=\"rating\" data-ck-config='{\"label\":\"How was your visit?\"}'></div>";
+
 /// Records widget events into `ckEvents` too (the wave recorder has the runtime's own).
 const WIDGET_EVENTS: &str = "<script>\
-['form:error', 'announcement:dismissed'].forEach(function (name) {\
+['form:error', 'announcement:dismissed', 'rating:chosen'].forEach(function (name) {\
   ck('on', name, function (d) { ckEvents.push({ name: name, id: null, code: null,\
     el: d && d.element && d.element.id }); });\
 });</script>";
@@ -131,19 +135,20 @@ async fn a_form_added_to_a_page_without_one_loads_the_form_chunk() -> Result<()>
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn two_widget_types_get_both_chunks_and_share_one_bus() -> Result<()> {
+async fn three_widget_types_get_their_chunks_and_share_one_bus() -> Result<()> {
     let w = Wave::start().await?;
     let (a, token) = w.draft().await?;
     let body = [
         WIDGET_EVENTS.to_string(),
         mount_point("w1", &a, &token, ""),
         announcement("bar"),
+        RATING.to_string(),
     ]
     .concat();
     w.open(&body, 1).await?;
     w.wait(
-        "ckEvents.filter(e => e.name === 'widget:mounted').length >= 2",
-        "both widgets",
+        "ckEvents.filter(e => e.name === 'widget:mounted').length >= 3",
+        "the three widgets",
     )
     .await?;
     assert_eq!(
@@ -152,22 +157,25 @@ async fn two_widget_types_get_both_chunks_and_share_one_bus() -> Result<()> {
             "announcement.wasm",
             "ck_bindings.js",
             "ck_bindings_bg.wasm",
-            "loader.js"
+            "loader.js",
+            "rating.wasm"
         ]
     );
     assert_eq!(w.count("ready").await?, 1, "one runtime");
-    // One page subscription hears both chunks' widgets: the announcement's dismissal and the
-    // form's validation error (an empty required email).
+    // One page subscription hears the widgets of the linked core and of two chunks: the
+    // announcement's dismissal, the form's validation error (an empty required email) and the
+    // rating's choice.
     w.browser
         .eval(
             "document.getElementById('bar').shadowRoot.querySelector('button').click();\
-             document.getElementById('w1').shadowRoot.querySelector('button[type=submit]').click();",
+             document.getElementById('w1').shadowRoot.querySelector('button[type=submit]').click();\
+             document.getElementById('stars').shadowRoot.querySelectorAll('[role=radio]')[3].click();",
             json!([]),
         )
         .await?;
     w.wait(
-        "ckEvents.some(e => e.name === 'announcement:dismissed') && ckEvents.some(e => e.name === 'form:error')",
-        "events from both chunks",
+        "['announcement:dismissed', 'form:error', 'rating:chosen'].every(n => ckEvents.some(e => e.name === n))",
+        "events from the three widgets",
     )
     .await?;
     // A page handler reacting to one widget's event with `ck('emit')` reaches the same bus.
