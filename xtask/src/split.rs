@@ -637,6 +637,16 @@ pub(crate) struct Moved {
     pub(crate) data_bytes: u32,
 }
 
+/// A core function a chunk that is not linked calls is copied into the chunk when its body is
+/// at most this many bytes (before wasm-opt), and imported from the core otherwise. Small
+/// functions are what wasm-opt inlines or drops in the core unless they are exported; large
+/// ones stay out of line anyway, and copying them makes every chunk carry them. Measured
+/// (`cargo xtask dist`, gzip as served: linked core / announcement / rating / modes chunk):
+/// import all 24,051 / 5,603 / 4,977 / 3,949; 60 B: 23,705 / 5,940 / 5,153 / 4,134; 150 B:
+/// 23,630 / 6,526 / 5,784 / 4,610; 250 B: 23,510 / 7,152 / 6,452 / 5,162; copy all (and 500 B):
+/// 23,467 / 8,112 / 7,418 / 6,313. 250 B: +43 B on a form page for ~1 KB off each chunk.
+const COPY_LIMIT: usize = 250;
+
 /// The bare runtime core's file name, next to `bg` (the core with the `linked` chunks).
 pub(crate) const BARE_CORE: &str = "core.wasm";
 
@@ -771,11 +781,10 @@ pub(crate) fn split(
         );
         let mut core_funcs: BTreeSet<u32> = BTreeSet::new();
         let mut globals: BTreeSet<u32> = BTreeSet::new();
-        // A chunk that is not linked takes a copy of every core function it calls (and of what
-        // those call) instead of importing it: the core then exports only memory, table and
-        // globals to it, and the linked core, whose exports would otherwise keep those functions
-        // whole (no inlining, no dead code removal), is what most pages download. The copies
-        // work on the one memory; calls through the table still reach the core's.
+        // A chunk that is not linked takes a copy of each small core function it calls (and of
+        // what those call) instead of importing it ([`COPY_LIMIT`]): an exported function
+        // cannot be inlined or dropped in the linked core, which is what most pages download.
+        // The copies work on the one memory; calls through the table still reach the core's.
         let copy = !is_linked[c];
         let mut body_of: Vec<u32> = mine.clone();
         let mut i = 0;
@@ -785,7 +794,8 @@ pub(crate) fn split(
                 .into_iter()
                 .filter(|c| *c >= n_imp && !owner.contains_key(c))
             {
-                if !copy {
+                let size = m.bodies[(callee - n_imp) as usize].range().len();
+                if !copy || size > COPY_LIMIT {
                     core_funcs.insert(callee);
                 } else if !body_of.contains(&callee) {
                     body_of.push(callee);
