@@ -86,10 +86,11 @@
       // (or has failed: the runtime then reports the element; this reports once per page).
       // The glue instantiates a chunk once, or calls its entry when it is linked in.
       // bytes: the failure is caught once per chunk, so every waiting element remounts the same
-      // way and the runtime sees `bad` (2) on its second ask.
+      // way and the runtime sees `bad` (2) on its second ask. `mount` with a third argument
+      // mounts only an element still waiting (not one unmounted or removed meanwhile).
       m.boot(api, tok, t0, pre, (n, e) => chunks.includes(n) ? bad[n] ? 2 : (
         (got[n] ||= m.chunk(n, load).catch((x) => { bad[n] = 1; fail(x); }))
-          .then(() => e.isConnected && m.cmd('mount', e)), 1) : 0);
+          .then(() => m.cmd('mount', e, 1)), 1) : 0);
       // Replay in call order; calls made meanwhile append to q and run in turn.
       while (q.length) m.cmd.apply(0, q.shift());
       run = m.cmd;

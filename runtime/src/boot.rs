@@ -156,7 +156,7 @@ fn scan() {
     };
     for i in 0..list.length() {
         if let Some(el) = list.item(i) {
-            mount_element(el.unchecked_ref(), false);
+            mount_element(el.unchecked_ref(), Ask::Scan);
         }
     }
 }
@@ -188,24 +188,37 @@ const ATTRIBUTES: [&str; 7] = [
     "data-ck-mode",
 ];
 
-/// Mounts `el` unless it already is (or is held by `ck('unmount')` and this is not explicit).
+/// Who asks [`mount_element`] to mount.
+#[derive(Clone, Copy, PartialEq)]
+enum Ask {
+    /// A rescan of the page, or `ck('set')`: skips what is known or held.
+    Scan,
+    /// The page (`ck('mount')`): also mounts what `ck('unmount')` holds.
+    Page,
+    /// The loader, once the chunk a mount point waits for is in (`ck('mount', el, 1)`): only
+    /// a mount point still waiting, so one unmounted or removed meanwhile stays so.
+    Chunk,
+}
+
+/// Mounts `el` unless it already is (or is held by `ck('unmount')` and the page did not ask).
 ///
 /// One `with_rt` for the whole decision: each is a monomorphised `LocalKey::with` of its own
 /// (docs/size.md). Nothing in it calls back into the runtime: attribute reads are plain DOM
 /// calls, and the loader's `need` starts loads without running a chunk's entry in the same
 /// task (glue.rs `chunk` awaits before calling a linked entry).
-fn mount_element(el: &Element, explicit: bool) {
+fn mount_element(el: &Element, ask: Ask) {
     let outcome = with_rt(|rt| {
         // Checked before any attribute is read: every mutation rescans the page. A waiting
         // slot gives its `ck('set')` values to the mount the loader asks for.
         let values = match rt.slots.iter().position(|s| s.element == *el) {
-            Some(pos) if explicit && matches!(rt.slots[pos].state, State::Waiting) => {
+            Some(pos) if ask != Ask::Scan && matches!(rt.slots[pos].state, State::Waiting) => {
                 rt.slots.swap_remove(pos).values
             }
             Some(_) => return None,
+            None if ask == Ask::Chunk => return None,
             None => {
                 if let Some(pos) = rt.held.iter().position(|h| h == el) {
-                    if !explicit {
+                    if ask != Ask::Page {
                         return None;
                     }
                     rt.held.swap_remove(pos);
@@ -619,7 +632,10 @@ pub fn command(method: &JsValue, a: &JsValue, b: &JsValue) {
         ("on", Some(event), Some(f)) => bus.on_js(&event, f.clone()),
         ("off", Some(event), Some(_)) => bus.off_js(&event, b),
         ("emit", Some(event), _) => bus.emit(&event, b.clone()),
-        ("mount", _, _) if element.is_some() => mount_element(a.unchecked_ref(), true),
+        ("mount", _, _) if element.is_some() => {
+            let ask = if b.is_truthy() { Ask::Chunk } else { Ask::Page };
+            mount_element(a.unchecked_ref(), ask)
+        }
         ("unmount", _, _) if element.is_some() => {
             let el: &Element = a.unchecked_ref();
             with_rt(|rt| {
@@ -654,7 +670,7 @@ pub fn command(method: &JsValue, a: &JsValue, b: &JsValue) {
 /// point the observer has not seen yet (inserted in this same task) is taken in first, so
 /// values set right after inserting it are not lost.
 fn set_values(el: &Element, values: &JsValue) {
-    mount_element(el, false);
+    mount_element(el, Ask::Scan);
     let mut values = crate::from_js(values);
     let mounted = with_rt(|rt| {
         let slot = rt.slots.iter_mut().find(|s| s.element == *el)?;

@@ -260,3 +260,45 @@ async fn a_chunk_that_fails_to_load_reports_once_and_the_page_keeps_working() ->
     );
     Ok(())
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_mount_point_unmounted_while_its_chunk_loads_stays_unmounted() -> Result<()> {
+    let w = Wave::start().await?;
+    let (a, token) = w.draft().await?;
+    w.open_form(&a, &token).await?;
+    // From here every request takes 600 ms: the chunk is still on its way when the page
+    // changes its mind.
+    w.browser.cdp("Network.enable", json!({})).await?;
+    w.browser
+        .cdp(
+            "Network.emulateNetworkConditions",
+            json!({"offline": false, "latency": 600, "downloadThroughput": -1, "uploadThroughput": -1}),
+        )
+        .await?;
+    w.browser
+        .eval(
+            "document.body.insertAdjacentHTML('beforeend', arguments[0]);",
+            json!([announcement("late")]),
+        )
+        .await?;
+    // The observer has seen it and the runtime has asked for the chunk (a microtask later).
+    tokio::time::sleep(Duration::from_millis(150)).await;
+    w.js("ck('unmount', document.getElementById('late'))")
+        .await?;
+    tokio::time::sleep(Duration::from_millis(2000)).await;
+    assert_eq!(
+        w.js("document.getElementById('late').shadowRoot").await?,
+        serde_json::Value::Null,
+        "the loader's remount left the unmounted mount point alone"
+    );
+    assert_eq!(w.count("widget:mounted").await?, 1);
+    // The page's own `ck('mount')` still mounts it, with the chunk already in.
+    w.js("ck('mount', document.getElementById('late'))").await?;
+    w.wait(
+        "ckEvents.filter(e => e.name === 'widget:mounted').length >= 2",
+        "the page's mount",
+    )
+    .await?;
+    assert_eq!(w.count("widget:error").await?, 0);
+    Ok(())
+}
