@@ -178,11 +178,8 @@ async fn three_widget_types_get_their_chunks_and_share_one_bus() -> Result<()> {
         "events from the three widgets",
     )
     .await?;
-    // A page handler reacting to one widget's event with `ck('emit')` reaches the same bus.
-    let relayed = w
-        .js("(ck('on', 'relay', d => window.ckRelayed = d), ck('emit', 'relay', 'from-page'), window.ckRelayed)")
-        .await?;
-    assert_eq!(relayed, json!("from-page"));
+    // The page's own `ck('emit')` reaches the same bus.
+    assert!(w.ck_runs().await?);
     assert_eq!(w.count("widget:error").await?, 0);
     Ok(())
 }
@@ -251,13 +248,7 @@ async fn a_chunk_that_fails_to_load_reports_once_and_the_page_keeps_working() ->
         json!([null, null])
     );
     assert!(w.rendered("w1").await?);
-    assert_eq!(
-        w.js(
-            "(ck('on', 'probe', d => window.ckProbe = d), ck('emit', 'probe', 7), window.ckProbe)"
-        )
-        .await?,
-        json!(7)
-    );
+    assert!(w.ck_runs().await?);
     Ok(())
 }
 
