@@ -35,12 +35,12 @@ pub(crate) fn shrink(
         js_file,
     )?)?)?;
     let mut names = Names::default();
-    let (wasm, mut js, exports) = rename(&wasm, &js, &mut names)?;
+    let (wasm, mut js, exports) = rename(&wasm, &js, &mut names, true)?;
     // Another core for the same glue (split.rs's bare core): its glue imports get the names
     // already given, and its exports the same names in the same order, or the glue fits one
     // core only.
     for core in cores {
-        let (renamed, again, theirs) = rename(&std::fs::read(core)?, &js, &mut names)?;
+        let (renamed, again, theirs) = rename(&std::fs::read(core)?, &js, &mut names, false)?;
         ensure!(
             theirs == exports,
             "{} exports other functions to the glue than the main core",
@@ -571,8 +571,14 @@ fn rename_chunk(wasm: &[u8], js: &mut String, names: &mut Names) -> Result<Vec<u
 }
 
 /// Renames the glue-facing imports and all exports; returns the new wasm and glue, and the
-/// glue-facing exports' old names in order.
-fn rename(wasm: &[u8], js: &str, names: &mut Names) -> Result<(Vec<u8>, String, Vec<String>)> {
+/// glue-facing exports' old names in order. `first`: the glue is wasm-bindgen's, not yet renamed
+/// for another core.
+fn rename(
+    wasm: &[u8],
+    js: &str,
+    names: &mut Names,
+    first: bool,
+) -> Result<(Vec<u8>, String, Vec<String>)> {
     ensure!(
         wasm.len() >= 8 && &wasm[..4] == b"\0asm",
         "not a wasm module"
@@ -610,11 +616,12 @@ fn rename(wasm: &[u8], js: &str, names: &mut Names) -> Result<(Vec<u8>, String, 
             }
         }
     }
-    // Once; none when a second core renames the already renamed glue.
+    // Once in wasm-bindgen's glue; none left when a second core renames the renamed glue.
     let module_refs = js.matches(&format!("\"{OLD_MODULE}\"")).count();
+    let want = usize::from(first);
     ensure!(
-        module_refs <= 1,
-        "expected the import module {OLD_MODULE:?} once in the glue, found {module_refs}"
+        module_refs == want,
+        "expected the import module {OLD_MODULE:?} {want} time(s) in the glue, found {module_refs}"
     );
     js = js.replace(&format!("\"{OLD_MODULE}\""), &format!("\"{NEW_MODULE}\""));
     Ok((out, js, exports))
@@ -778,7 +785,7 @@ mod tests {
         section(7, exports, &mut wasm);
         section(10, vec![1, 2, 0, 0x0b], &mut wasm);
         let js = "const i = { __wbg_x_0123: function() {} };\nreturn { \"./ck_bindings_bg.js\": i };\nwasm.long_export();";
-        let (new_wasm, new_js, _) = rename(&wasm, js, &mut Names::default()).unwrap();
+        let (new_wasm, new_js, _) = rename(&wasm, js, &mut Names::default(), true).unwrap();
         assert_eq!(
             new_js,
             "const i = { a: function() {} };\nreturn { \"a\": i };\nwasm.a();"
@@ -802,14 +809,14 @@ mod tests {
         write_leb(&mut wasm, exports.len() as u32);
         wasm.extend(exports);
         let js = "\"./ck_bindings_bg.js\"; wasm.__wbindgen_externrefs.set(0, 1);";
-        let err = rename(&wasm, js, &mut Names::default())
+        let err = rename(&wasm, js, &mut Names::default(), true)
             .unwrap_err()
             .to_string();
         assert!(err.contains("not an externref table"), "{err}");
         // The right table (1) renames as usual.
         let n = wasm.len();
         wasm[n - 1] = 1;
-        let (new_wasm, new_js, _) = rename(&wasm, js, &mut Names::default()).unwrap();
+        let (new_wasm, new_js, _) = rename(&wasm, js, &mut Names::default(), true).unwrap();
         assert_eq!(new_js, "\"a\"; wasm.a.set(0, 1);");
         assert!(new_wasm.ends_with(&[7, 5, 1, 1, b'a', 1, 1]));
     }
