@@ -40,8 +40,8 @@ pub struct BootOptions {
     pub prefetched: JsValue,
     /// The loader's `need(chunk, element)`, called for a mount point whose widget type (or
     /// whose `data-ck-mode`'s presenter, chunk `modes`) is not registered: `1` when it is a
-    /// lazy chunk on its way (the loader mounts the element again with `ck('mount')` once the
-    /// chunk has called [`register`], or has failed), `2` when that chunk failed to load, `0`
+    /// lazy chunk on its way (the loader mounts the element again with `ck('mount', element, 1)`
+    /// once the chunk has called [`register`], or has failed), `2` when that chunk failed to load, `0`
     /// when there is no such chunk. `undefined`: no lazy chunks.
     pub need: JsValue,
 }
@@ -56,7 +56,7 @@ enum State {
     /// Rejected (bad attributes or config): not retried until removed or `ck('mount')`.
     Failed,
     /// Its widget's (or presenter's) lazy chunk is on its way: `ck('set')` values collect, and
-    /// the loader mounts it again with `ck('mount')` once the chunk is in.
+    /// the loader mounts it again with `ck('mount', element, 1)` once the chunk is in.
     Waiting,
 }
 
