@@ -73,7 +73,7 @@ impl Widget for Rating {
         for name in STAR_NAMES {
             let star = dom::add(&group, "span", "class=s role=radio");
             dom::set(&star, "aria-label", name);
-            dom::append(&star, &dom::icon(&icons::STAR, None)?)?;
+            dom::put(&star, &dom::icon(&icons::STAR, None)?);
             stars.push(star);
         }
         // In the DOM from the first render, so screen readers announce what is put in later.
