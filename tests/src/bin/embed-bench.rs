@@ -17,7 +17,8 @@
 //!
 //! The tables are printed and written to `docs/bench.md` between the `bench:start` / `bench:end`
 //! markers (the rest of that file is kept). `CK_BENCH_OUT` writes elsewhere, `CK_BENCH_LABEL`
-//! names the run, `CK_DIST_DIR` measures another build (e.g. one made before a change).
+//! names the run, `CK_DIST_DIR` measures another build (e.g. one made before a change),
+//! `CK_BENCH_TRACE` prints every load's timeline (requests, the loader's marks, the mount).
 //! Needs `cargo xtask dist`. Numbers live here, never in timed tests.
 
 use std::time::{Duration, Instant};
@@ -87,6 +88,18 @@ const READ: &str = "const t = window.ckT;\
    .map((p, j) => p.responseEnd <= r.startTime && /\\.(js|wasm)$/.test(p.name) ? depth[j] : 0)); });\
  return [t, input, Math.max(0, ...depth), after.map(r => r.name.replace(/^.*\\//, '').replace(/\\?.*/, ''))];";
 
+/// With `CK_BENCH_TRACE`: one load's timeline (ms from navigation start): each request's start,
+/// first byte and end, the loader's `ck:load:` marks and the mount, to see what a row's time
+/// is made of.
+const TRACE: &str = "const f = x => Math.round(x);\
+ const rs = performance.getEntriesByType('resource').concat(performance.getEntriesByType('mark'))\
+   .sort((a, b) => a.startTime - b.startTime);\
+ const nav = performance.getEntriesByType('navigation')[0];\
+ return ['page ' + f(nav.responseStart) + '-' + f(nav.responseEnd)].concat(rs.map(r =>\
+   r.name.replace(/^.*\\//, '').replace(/\\?.*/, '') + ' ' + f(r.startTime)\
+   + (r.responseEnd ? '/' + f(r.responseStart) + '-' + f(r.responseEnd) : '')),\
+   'mounted ' + f(window.ckT)).join(', ');";
+
 fn percentile(sorted: &[f64], p: f64) -> f64 {
     if sorted.is_empty() {
         return f64::NAN;
@@ -155,6 +168,13 @@ async fn load(
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
     let m = browser.eval(READ, json!([embed_origin])).await?;
+    if std::env::var_os("CK_BENCH_TRACE").is_some() {
+        let trace = browser.eval(TRACE, json!([])).await?;
+        eprintln!(
+            "embed-bench: {what}: {}",
+            trace.as_str().unwrap_or_default()
+        );
+    }
     if m[1] != json!(true) {
         bail!("{what}: mounted without the form's input: {m}");
     }
