@@ -14,6 +14,7 @@ use ck_icons::icons;
 use serde::Deserialize;
 use uuid::Uuid;
 
+use super::app::{csrf_forms, CsrfForm, Signed, SignedForm};
 use super::{csrf_token, dev_mail::when, esc, html, http::check_form, http::cookie_user, icon};
 use crate::{
     error::Error,
@@ -369,79 +370,56 @@ async fn create_endpoint(
     }
 }
 
-#[derive(Deserialize)]
-struct CsrfForm {
-    csrf: String,
-}
-
-/// A form post that acts and then goes back to `back`.
-async fn act<F, Fut>(
+/// What a form post of these pages answers once `action` ran: back to `back` (with the request's
+/// refreshed cookies), or the error page. The CSRF checks and the session came first, in
+/// [`SignedForm`].
+async fn back<T>(
     state: &AppState,
-    client: &Client,
-    headers: &HeaderMap,
-    csrf: &str,
-    back: String,
-    action: F,
-) -> Response
-where
-    F: FnOnce(AppState, AuthUser) -> Fut,
-    Fut: std::future::Future<Output = Result<(), Error>>,
-{
-    let result = async {
-        check_form(state, headers, csrf)?;
-        let (user, _) = cookie_user(state, client, headers)
-            .await
-            .ok_or_else(|| Error::unauthorized("sign in again"))?;
-        action(state.clone(), user).await
-    };
-    match result.await {
-        Ok(()) => Redirect::to(&back).into_response(),
+    signed: &Signed,
+    back: &str,
+    action: impl std::future::Future<Output = Result<T, Error>>,
+) -> Response {
+    match action.await {
+        Ok(_) => signed.redirect(back),
         Err(e) => error_page(state, &e),
     }
 }
 
 async fn toggle_endpoint(
     State(state): State<AppState>,
-    client: Client,
-    headers: HeaderMap,
     Path((ws, id)): Path<(Uuid, Uuid)>,
-    Form(form): Form<CsrfForm>,
+    SignedForm(signed, _): SignedForm<CsrfForm>,
 ) -> Response {
-    let back = format!("/app/workspaces/{ws}/webhooks");
-    act(
+    let user = &signed.user;
+    let action = async {
+        let mut tx = state.db().begin(&user.actor()).await?;
+        let current = webhooks::db::get(&mut tx, user.id, ws, id)
+            .await?
+            .ok_or_else(|| Error::not_found("webhook endpoint"))?;
+        tx.commit().await?;
+        webhooks::http::set_active(&state, user, ws, id, !current.active).await
+    };
+    back(
         &state,
-        &client,
-        &headers,
-        &form.csrf,
-        back,
-        |state, user| async move {
-            let mut tx = state.db().begin(&user.actor()).await?;
-            let current = webhooks::db::get(&mut tx, user.id, ws, id)
-                .await?
-                .ok_or_else(|| Error::not_found("webhook endpoint"))?;
-            tx.commit().await?;
-            webhooks::http::set_active(&state, &user, ws, id, !current.active).await?;
-            Ok(())
-        },
+        &signed,
+        &format!("/app/workspaces/{ws}/webhooks"),
+        action,
     )
     .await
 }
 
 async fn delete_endpoint(
     State(state): State<AppState>,
-    client: Client,
-    headers: HeaderMap,
     Path((ws, id)): Path<(Uuid, Uuid)>,
-    Form(form): Form<CsrfForm>,
+    SignedForm(signed, _): SignedForm<CsrfForm>,
 ) -> Response {
-    let back = format!("/app/workspaces/{ws}/webhooks");
-    act(
+    let user = &signed.user;
+    let action = webhooks::http::delete_as(&state, user, ws, id);
+    back(
         &state,
-        &client,
-        &headers,
-        &form.csrf,
-        back,
-        |state, user| async move { webhooks::http::delete_as(&state, &user, ws, id).await },
+        &signed,
+        &format!("/app/workspaces/{ws}/webhooks"),
+        action,
     )
     .await
 }
@@ -628,23 +606,16 @@ async fn delivery_page(
 
 async fn redeliver(
     State(state): State<AppState>,
-    client: Client,
-    headers: HeaderMap,
     Path((ws, id)): Path<(Uuid, Uuid)>,
-    Form(form): Form<CsrfForm>,
+    SignedForm(signed, _): SignedForm<CsrfForm>,
 ) -> Response {
-    let back = format!("/app/workspaces/{ws}/deliveries/{id}");
-    act(
+    let user = &signed.user;
+    let action = outbox::http::redeliver_as(&state, user, ws, id);
+    back(
         &state,
-        &client,
-        &headers,
-        &form.csrf,
-        back,
-        |state, user| async move {
-            outbox::http::redeliver_as(&state, &user, ws, id)
-                .await
-                .map(|_| ())
-        },
+        &signed,
+        &format!("/app/workspaces/{ws}/deliveries/{id}"),
+        action,
     )
     .await
 }
@@ -728,31 +699,24 @@ struct NotificationForm {
     instance: Uuid,
     mode: String,
 }
+csrf_forms!(NotificationForm);
 
 async fn save_notification(
     State(state): State<AppState>,
-    client: Client,
-    headers: HeaderMap,
     Path(ws): Path<Uuid>,
-    Form(form): Form<NotificationForm>,
+    SignedForm(signed, form): SignedForm<NotificationForm>,
 ) -> Response {
-    let back = format!("/app/workspaces/{ws}/notifications");
-    let NotificationForm {
-        csrf,
-        instance,
-        mode,
-    } = form;
-    act(
+    let user = &signed.user;
+    let action = async {
+        let mode = Mode::parse(&form.mode)
+            .ok_or_else(|| Error::bad_request("invalid_mode", "choose each, digest or none"))?;
+        notifications::http::set_as(&state, user, ws, form.instance, mode).await
+    };
+    back(
         &state,
-        &client,
-        &headers,
-        &csrf,
-        back,
-        |state, user| async move {
-            let mode = Mode::parse(&mode)
-                .ok_or_else(|| Error::bad_request("invalid_mode", "choose each, digest or none"))?;
-            notifications::http::set_as(&state, &user, ws, instance, mode).await
-        },
+        &signed,
+        &format!("/app/workspaces/{ws}/notifications"),
+        action,
     )
     .await
 }
