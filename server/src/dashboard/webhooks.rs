@@ -5,24 +5,24 @@
 
 use axum::{
     extract::{Path, Query, State},
-    http::{HeaderMap, StatusCode},
-    response::{IntoResponse, Redirect, Response},
+    http::StatusCode,
+    response::Response,
     routing::{get, post},
-    Form, Router,
+    Router,
 };
 use ck_icons::icons;
 use serde::Deserialize;
 use uuid::Uuid;
 
-use super::app::{csrf_forms, CsrfForm, Signed, SignedForm};
-use super::{csrf_token, dev_mail::when, esc, html, http::check_form, http::cookie_user, icon};
+use super::app::{csrf_forms, CsrfField, CsrfForm, Signed, SignedForm};
+use super::{dev_mail::when, esc, html, icon};
 use crate::{
     error::Error,
     notifications::{self, Mode},
     outbox,
     state::AppState,
     store::Tx,
-    users::{guard::Client, AuthUser},
+    users::AuthUser,
     webhooks, workspaces,
 };
 
@@ -79,17 +79,6 @@ pub(crate) fn router() -> Router<AppState> {
             get(notifications_page).post(save_notification),
         )
         .route("/app/submissions/{id}", get(submission_page))
-}
-
-/// A signed-in page: the user and the cookies to refresh, or the redirect to sign in.
-async fn signed_in(
-    state: &AppState,
-    client: &Client,
-    headers: &HeaderMap,
-) -> Result<(AuthUser, Vec<String>), Response> {
-    cookie_user(state, client, headers)
-        .await
-        .ok_or_else(|| Redirect::to("/login").into_response())
 }
 
 /// The workspace's name, if `user` owns it.
@@ -181,11 +170,10 @@ fn widget_label(i: &workspaces::Instance) -> String {
 
 async fn endpoints_page(
     State(state): State<AppState>,
-    client: Client,
-    headers: HeaderMap,
+    signed: Signed,
     Path(ws): Path<Uuid>,
 ) -> Response {
-    match endpoints_view(&state, &client, &headers, ws, None, None).await {
+    match endpoints_view(&state, &signed, ws, None, None).await {
         Ok(r) | Err(r) => r,
     }
 }
@@ -194,25 +182,27 @@ async fn endpoints_page(
 /// the error and what was typed (`failed`: message, URL, description).
 async fn endpoints_view(
     state: &AppState,
-    client: &Client,
-    headers: &HeaderMap,
+    signed: &Signed,
     ws: Uuid,
     created: Option<&webhooks::http::Created>,
     failed: Option<(&str, &str, &str)>,
 ) -> Result<Response, Response> {
-    let (user, mut cookies) = signed_in(state, client, headers).await?;
+    let Signed {
+        user,
+        cookies,
+        csrf: token,
+        ..
+    } = signed;
     let load = async {
         let mut tx = state.db().begin(&user.actor()).await?;
-        let name = owned(&mut tx, &user, ws).await?;
+        let name = owned(&mut tx, user, ws).await?;
         let endpoints = webhooks::db::list(&mut tx, user.id, ws).await?;
         let instances = workspaces::db::instances(&mut tx, user.id, ws).await?;
         tx.commit().await?;
         Ok::<_, Error>((name, endpoints, instances))
     };
     let (name, endpoints, instances) = load.await.map_err(|e| error_page(state, &e))?;
-    let (token, csrf_cookies) = csrf_token(state, headers);
-    cookies.extend(csrf_cookies);
-    let csrf = hidden_csrf(&token);
+    let csrf = hidden_csrf(token);
     let mut content = String::new();
     if let Some(created) = created {
         content.push_str(&format!(
@@ -314,11 +304,18 @@ async fn endpoints_view(
         "Webhooks",
         Some((ws, &name, Tab::Webhooks)),
         &content,
-        &cookies,
+        cookies,
     ))
 }
 
 /// Reads a form with repeated keys (`instance_ids`).
+/// The endpoint form posts pairs: its widget checkboxes repeat `instance_ids`.
+impl CsrfField for Vec<(String, String)> {
+    fn csrf(&self) -> &str {
+        pairs_get(self, "csrf")
+    }
+}
+
 fn pairs_get<'a>(pairs: &'a [(String, String)], key: &str) -> &'a str {
     pairs
         .iter()
@@ -328,36 +325,30 @@ fn pairs_get<'a>(pairs: &'a [(String, String)], key: &str) -> &'a str {
 
 async fn create_endpoint(
     State(state): State<AppState>,
-    client: Client,
-    headers: HeaderMap,
     Path(ws): Path<Uuid>,
-    Form(pairs): Form<Vec<(String, String)>>,
+    SignedForm(signed, pairs): SignedForm<Vec<(String, String)>>,
 ) -> Response {
     let url = pairs_get(&pairs, "url");
     let description = pairs_get(&pairs, "description");
     let attempt = async {
-        check_form(&state, &headers, pairs_get(&pairs, "csrf"))?;
-        let user = cookie_user(&state, &client, &headers)
-            .await
-            .ok_or_else(|| Error::unauthorized("sign in again"))?
-            .0;
+        let user = &signed.user;
         let ids = pairs
             .iter()
             .filter(|(k, _)| k == "instance_ids")
             .map(|(_, v)| Uuid::parse_str(v))
             .collect::<Result<Vec<_>, _>>()
             .map_err(|_| Error::bad_request("unknown_instance", "unknown widget"))?;
-        webhooks::http::create_as(&state, &user, ws, url, description, ids).await
+        webhooks::http::create_as(&state, user, ws, url, description, ids).await
     };
     let view = match attempt.await {
-        Ok(created) => endpoints_view(&state, &client, &headers, ws, Some(&created), None).await,
+        Ok(created) => endpoints_view(&state, &signed, ws, Some(&created), None).await,
         Err(e) => {
             let message = match &e {
                 Error::Client { message, .. } => message.to_string(),
                 _ => "Something went wrong on our side. Please try again.".into(),
             };
             let failed = Some((message.as_str(), url, description));
-            endpoints_view(&state, &client, &headers, ws, None, failed)
+            endpoints_view(&state, &signed, ws, None, failed)
                 .await
                 .map(|mut r| {
                     *r.status_mut() = e.status_code();
@@ -462,15 +453,16 @@ fn redeliver_form(ws: Uuid, d: &outbox::db::Delivery, csrf: &str) -> String {
 
 async fn deliveries_page(
     State(state): State<AppState>,
-    client: Client,
-    headers: HeaderMap,
+    signed: Signed,
     Path(ws): Path<Uuid>,
     Query(q): Query<DeliveriesQuery>,
 ) -> Response {
-    let (user, mut cookies) = match signed_in(&state, &client, &headers).await {
-        Ok(x) => x,
-        Err(r) => return r,
-    };
+    let Signed {
+        user,
+        cookies,
+        csrf: token,
+        ..
+    } = signed;
     let load = async {
         let mut tx = state.db().begin(&user.actor()).await?;
         let name = owned(&mut tx, &user, ws).await?;
@@ -482,8 +474,6 @@ async fn deliveries_page(
         Ok(x) => x,
         Err(e) => return error_page(&state, &e),
     };
-    let (token, csrf_cookies) = csrf_token(&state, &headers);
-    cookies.extend(csrf_cookies);
     let csrf = hidden_csrf(&token);
     let items: String = if rows.is_empty() {
         "<li class=\"muted\">Nothing delivered yet. Deliveries appear here as submissions arrive.</li>"
@@ -532,14 +522,15 @@ async fn deliveries_page(
 
 async fn delivery_page(
     State(state): State<AppState>,
-    client: Client,
-    headers: HeaderMap,
+    signed: Signed,
     Path((ws, id)): Path<(Uuid, Uuid)>,
 ) -> Response {
-    let (user, mut cookies) = match signed_in(&state, &client, &headers).await {
-        Ok(x) => x,
-        Err(r) => return r,
-    };
+    let Signed {
+        user,
+        cookies,
+        csrf: token,
+        ..
+    } = signed;
     let load = async {
         let mut tx = state.db().begin(&user.actor()).await?;
         let name = owned(&mut tx, &user, ws).await?;
@@ -554,8 +545,6 @@ async fn delivery_page(
         Ok(x) => x,
         Err(e) => return error_page(&state, &e),
     };
-    let (token, csrf_cookies) = csrf_token(&state, &headers);
-    cookies.extend(csrf_cookies);
     let log: String = if attempts.is_empty() {
         "<li class=\"muted\">No attempt yet.</li>".into()
     } else {
@@ -624,14 +613,15 @@ async fn redeliver(
 
 async fn notifications_page(
     State(state): State<AppState>,
-    client: Client,
-    headers: HeaderMap,
+    signed: Signed,
     Path(ws): Path<Uuid>,
 ) -> Response {
-    let (user, mut cookies) = match signed_in(&state, &client, &headers).await {
-        Ok(x) => x,
-        Err(r) => return r,
-    };
+    let Signed {
+        user,
+        cookies,
+        csrf: token,
+        ..
+    } = signed;
     let load = async {
         let mut tx = state.db().begin(&user.actor()).await?;
         let name = owned(&mut tx, &user, ws).await?;
@@ -643,8 +633,6 @@ async fn notifications_page(
         Ok(x) => x,
         Err(e) => return error_page(&state, &e),
     };
-    let (token, csrf_cookies) = csrf_token(&state, &headers);
-    cookies.extend(csrf_cookies);
     let csrf = hidden_csrf(&token);
     let items: String = if settings.is_empty() {
         "<li class=\"muted\">No widgets in this workspace yet.</li>".into()
@@ -725,14 +713,10 @@ async fn save_notification(
 
 async fn submission_page(
     State(state): State<AppState>,
-    client: Client,
-    headers: HeaderMap,
+    signed: Signed,
     Path(id): Path<Uuid>,
 ) -> Response {
-    let (user, cookies) = match signed_in(&state, &client, &headers).await {
-        Ok(x) => x,
-        Err(r) => return r,
-    };
+    let Signed { user, cookies, .. } = signed;
     let load = async {
         let mut tx = state.db().begin(&user.actor()).await?;
         let row = notifications::db::member_submission(&mut tx, user.id, id)
