@@ -308,7 +308,6 @@ async fn endpoints_view(
     ))
 }
 
-/// Reads a form with repeated keys (`instance_ids`).
 /// The endpoint form posts pairs: its widget checkboxes repeat `instance_ids`.
 impl CsrfField for Vec<(String, String)> {
     fn csrf(&self) -> &str {
@@ -316,6 +315,7 @@ impl CsrfField for Vec<(String, String)> {
     }
 }
 
+/// Reads a form with repeated keys (`instance_ids`).
 fn pairs_get<'a>(pairs: &'a [(String, String)], key: &str) -> &'a str {
     pairs
         .iter()
@@ -361,17 +361,17 @@ async fn create_endpoint(
     }
 }
 
-/// What a form post of these pages answers once `action` ran: back to `back` (with the request's
-/// refreshed cookies), or the error page. The CSRF checks and the session came first, in
-/// [`SignedForm`].
+/// What a form post of these pages answers once `action` ran: a redirect to `to` (with the
+/// request's refreshed cookies), or the error page. The CSRF checks and the session came first,
+/// in [`SignedForm`].
 async fn back<T>(
     state: &AppState,
     signed: &Signed,
-    back: &str,
+    to: &str,
     action: impl std::future::Future<Output = Result<T, Error>>,
 ) -> Response {
     match action.await {
-        Ok(_) => signed.redirect(back),
+        Ok(_) => signed.redirect(to),
         Err(e) => error_page(state, &e),
     }
 }
